@@ -1,0 +1,72 @@
+# ehlo — build, test and install.
+#
+#   make demo      run the console against a local SMTP server (installs what it needs)
+#   make test      unit tests, then the whole binary against a real MTA and in a real terminal
+#   make install   the binary and the man page under $(PREFIX)
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man/man1
+SWIFT    ?= swift
+PYTHON   ?= python3
+DEBUG_BIN   = .build/debug/ehlo
+RELEASE_BIN = .build/release/ehlo
+
+# Debian package names of what the build and the tests need.
+APT_PACKAGES = libedit-dev pkg-config tmux mandoc
+PIP_PACKAGES = aiosmtpd pytest
+
+.PHONY: all build release test unit-test e2e-test demo install uninstall deps lint-man clean
+
+all: build
+
+build: deps-build
+	$(SWIFT) build
+
+release: deps-build
+	$(SWIFT) build -c release
+
+test: deps build
+	$(SWIFT) test
+	$(MAKE) lint-man
+	EHLO_BIN=$(CURDIR)/$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e
+
+unit-test: deps-build
+	$(SWIFT) test
+
+e2e-test: deps build
+	EHLO_BIN=$(CURDIR)/$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e
+
+# A local test MTA (aiosmtpd) on a free loopback port, and the console connected to it.
+demo: deps build
+	$(PYTHON) Tests/e2e/demo.py $(CURDIR)/$(DEBUG_BIN)
+
+install: release
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 $(RELEASE_BIN) $(DESTDIR)$(BINDIR)/ehlo
+	install -m 644 man/ehlo.1 $(DESTDIR)$(MANDIR)/ehlo.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ehlo $(DESTDIR)$(MANDIR)/ehlo.1
+
+lint-man:
+	mandoc -Tlint -W warning man/ehlo.1
+
+# Installs libedit-dev (and pkg-config) when missing; the build needs nothing else.
+deps-build:
+	@if ! pkg-config --exists libedit 2>/dev/null; then \
+		echo "installing libedit-dev and pkg-config"; \
+		$(call apt_install,libedit-dev pkg-config); \
+	fi
+
+# Everything the tests need as well: tmux, mandoc, aiosmtpd, pytest.
+deps: deps-build
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing$$missing"; $(call apt_install,$$missing); fi
+	@$(PYTHON) -c "import aiosmtpd, pytest" 2>/dev/null || $(PYTHON) -m pip install -q $(PIP_PACKAGES)
+
+clean:
+	rm -rf .build
+
+SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+apt_install = $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(1) >/dev/null

@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ehlo",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ehlo", targets: ["ehlo"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // Decides everything: replies, tables, the session state machine, completion, rendering.
+        // No sockets, no terminal, no clock, no NIO.
+        .target(name: "SMTPCore"),
+
+        // The connection to the server: TCP, the line codec with its limits, timeouts.
+        .target(
+            name: "SMTPClient",
+            dependencies: [
+                "SMTPCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
+        // libedit, and fixed-arity wrappers over its variadic el_set/history calls.
+        .systemLibrary(
+            name: "CLibEdit",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"]), .brew(["libedit"])]
+        ),
+        .target(name: "CEditLine", dependencies: ["CLibEdit"]),
+
+        // A line editor with history and completion; knows nothing of SMTP.
+        .target(name: "LineEditor", dependencies: ["CEditLine"]),
+
+        // The REPL, `/` commands, the script runner and the screen.
+        .target(
+            name: "Console",
+            dependencies: ["SMTPCore", "SMTPClient", "LineEditor"]
+        ),
+
+        .executableTarget(
+            name: "ehlo",
+            dependencies: [
+                "Console",
+                "LineEditor",
+                "SMTPCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(
+            name: "SMTPCoreTests",
+            dependencies: ["SMTPCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SMTPClientTests",
+            dependencies: [
+                "SMTPClient",
+                "SMTPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

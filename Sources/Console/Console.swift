@@ -1,0 +1,394 @@
+import Foundation
+import LineEditor
+import SMTPClient
+import SMTPCore
+
+/// The REPL: reads lines, sends them, waits for replies, and shows everything annotated.
+///
+/// All session state lives on the main thread. The network thread only posts events to the
+/// inbox; they are taken here, either while waiting for a reply or, when the user is typing,
+/// through the line editor's wake-up (so the line being edited is redrawn, not garbled).
+public final class Console {
+    struct TaggedEvent: Sendable {
+        let connectionID: Int
+        let event: ConnectionEvent
+    }
+
+    let options: ConsoleOptions
+    let input: InputSource
+    let style: Style
+    private let connector = SMTPConnector()
+    let inbox: EventInbox<TaggedEvent>
+
+    var session = SessionStateMachine()
+    var connection: SMTPConnection?
+    var server: ServerAddress?
+    private var connectionID = 0
+    /// Addresses typed in MAIL, RCPT, VRFY and EXPN, most recent first, for completion.
+    var addresses: [String] = []
+    var exitStatus: ExitStatus = .success
+    var isFinished = false
+    /// While the line editor owns the screen, output is collected here and shown above the line.
+    private var collectedOutput: [String]?
+
+    var isScript: Bool { !input.isInteractive }
+
+    init(options: ConsoleOptions, input: InputSource, colorEnabled: Bool, inbox: EventInbox<TaggedEvent> = EventInbox()) {
+        self.options = options
+        self.input = input
+        self.style = Style(isEnabled: colorEnabled)
+        self.inbox = inbox
+    }
+
+    /// Builds the console for this process: libedit when stdin and stdout are terminals and no
+    /// script was given, else script mode.
+    public static func make(options: ConsoleOptions) throws -> Console {
+        let environment = ProcessInfo.processInfo.environment
+        let colorEnabled: Bool
+        switch options.color {
+        case .always: colorEnabled = true
+        case .never: colorEnabled = false
+        case .auto: colorEnabled = Terminal.stdoutIsTerminal && (environment["NO_COLOR"] ?? "").isEmpty
+        }
+        if let path = options.scriptFile, path != "-" {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw ConsoleError(status: .inputUnreadable, message: "cannot read the script \(path)")
+            }
+            return Console(options: options, input: ScriptInput(handle: handle), colorEnabled: colorEnabled)
+        }
+        if options.scriptFile == nil, Terminal.isInteractive {
+            let inbox = EventInbox<TaggedEvent>()
+            let editor = LineEditor(
+                programName: "ehlo", historyFile: options.historyFile, wakeFileDescriptor: inbox.fileDescriptor)
+            let console = Console(options: options, input: EditorInput(editor: editor), colorEnabled: colorEnabled, inbox: inbox)
+            console.attach(to: editor)
+            return console
+        }
+        return Console(options: options, input: ScriptInput(handle: .standardInput), colorEnabled: colorEnabled)
+    }
+
+    private func attach(to editor: LineEditor) {
+        editor.complete = { [unowned self] text in self.complete(text) }
+        editor.onWake = { [unowned self] in
+            self.collectedOutput = []
+            self.takeEvents()
+            defer { self.collectedOutput = nil }
+            return self.collectedOutput ?? []
+        }
+    }
+
+    // MARK: The loop
+
+    /// Runs until QUIT, Ctrl-D, the end of the script, or a failed `/expect` in a script.
+    public func run() -> ExitStatus {
+        Terminal.catchInterrupts()
+        defer { connector.shutdown() }
+        if let server = options.server {
+            guard connect(to: server) else {
+                return .connectionFailed
+            }
+        } else if input.isInteractive {
+            emit(.output, "Not connected. /connect HOST[:PORT] to start, /help for help.")
+        }
+        while !isFinished {
+            takeEvents()
+            if isFinished { break }
+            if session.isAwaitingChallengeAnswer, input.isInteractive {
+                guard let secret = input.readSecret(prompt: "answer to 334 (not echoed)> ") else {
+                    emit(.event, "no answer given; send * to cancel the exchange")
+                    continue
+                }
+                sendSecret(secret)
+                continue
+            }
+            switch input.readLine(prompt: { [unowned self] in self.promptText }) {
+            case .endOfInput:
+                if input.isInteractive { Terminal.write("\n") }
+                finish()
+            case .interrupted:
+                continue
+            case .line(let line):
+                handle(line)
+            }
+        }
+        closeConnection(reason: nil)
+        return exitStatus
+    }
+
+    var promptText: String {
+        guard let server else { return "ehlo> " }
+        if session.phase == .data { return "data> " }
+        let tags = session.promptTags
+        return "ehlo \(server.host)\(tags.isEmpty ? "" : " [\(tags.joined(separator: " "))]")> "
+    }
+
+    func handle(_ line: String) {
+        if session.phase == .data {
+            sendBodyLine(line)
+            return
+        }
+        if session.isAwaitingChallengeAnswer {
+            sendSecret(line)
+            return
+        }
+        if line.allSatisfy({ $0 == " " || $0 == "\t" }) { return }
+        if line.hasPrefix("#") { return }
+        if line.hasPrefix("//") {
+            input.remember(line)
+            sendCommand(String(line.dropFirst()))
+            return
+        }
+        if line.hasPrefix("/") {
+            input.remember(line)
+            runConsoleCommand(line)
+            return
+        }
+        let redacted = Redactor.redact(command: line)
+        if redacted == line { input.remember(line) }
+        sendCommand(line)
+    }
+
+    /// End of input: leave politely (QUIT, and show the 221).
+    func finish() {
+        if connection != nil, SessionPhase.connected.union([.refused]).contains(session.phase) {
+            sendCommand("QUIT", quiet: true)
+        }
+        isFinished = true
+    }
+
+    // MARK: Connecting
+
+    @discardableResult
+    func connect(to address: ServerAddress) -> Bool {
+        if connection != nil { closeConnection(reason: "closed to connect elsewhere") }
+        connectionID += 1
+        let id = connectionID
+        let inbox = self.inbox
+        do {
+            let connectTimeout = options.timeoutOverride ?? 30
+            let opened = try connector.connect(to: address, timeoutSeconds: connectTimeout) { event in
+                inbox.post(TaggedEvent(connectionID: id, event: event))
+            }
+            connection = opened
+            server = address
+            session.connectionOpened()
+            emit(.event, "connected to \(address.host) (\(opened.remoteAddressDescription))")
+        } catch {
+            emit(.warning, "cannot connect to \(address): \(error)")
+            if isScript || options.server == address { exitStatus = .connectionFailed }
+            return false
+        }
+        let greeted = waitForReplies()
+        if !greeted || connection == nil {
+            if isScript { exitStatus = .connectionFailed }
+            return false
+        }
+        return true
+    }
+
+    /// Closes the current connection from our side; later events from it are ignored.
+    func closeConnection(reason: String?) {
+        guard let connection else { return }
+        connection.close()
+        self.connection = nil
+        connectionID += 1
+        session.connectionClosed()
+        if let reason { emit(.event, "connection closed: \(reason)") }
+    }
+
+    // MARK: Sending
+
+    func sendCommand(_ line: String, quiet: Bool = false) {
+        guard let connection else {
+            emit(.warning, "not connected; /connect HOST[:PORT] first")
+            if isScript { fail(.sessionFailed) }
+            return
+        }
+        let command = SMTPCommand(line: line)
+        let warnings = session.warnings(for: command)
+        for warning in warnings { emit(.warning, warning) }
+        if options.isStrict, !warnings.isEmpty {
+            emit(.event, "not sent (--strict)")
+            return
+        }
+        if isScript || quiet { emit(.client, VisibleText.escape(Redactor.redact(command: line))) }
+        if let verb = command.verb, [.mail, .rcpt, .vrfy, .expn].contains(verb) {
+            let address = command.path ?? command.argument
+            if !address.isEmpty {
+                addresses.removeAll { $0 == address }
+                addresses.insert(address, at: 0)
+            }
+        }
+        guard transmit(line, on: connection) else { return }
+        session.commandSent(command)
+        waitForReplies()
+    }
+
+    /// A body line in data mode: dot-stuffed on the wire; a lone "." ends the message.
+    func sendBodyLine(_ line: String) {
+        guard let connection else { return }
+        let isEnd = line == "."
+        let wire = isEnd ? line : DotStuffing.stuff(line)
+        if isScript { emit(.client, VisibleText.escape(wire)) }
+        guard transmit(wire, on: connection) else { return }
+        if isEnd {
+            session.endOfDataSent()
+            waitForReplies()
+        }
+    }
+
+    func sendSecret(_ line: String) {
+        guard let connection else { return }
+        if isScript { emit(.client, Redactor.placeholder) }
+        guard transmit(line, on: connection) else { return }
+        session.authResponseSent()
+        waitForReplies()
+    }
+
+    /// Sends one line with CRLF; on failure the connection is given up. Returns whether it was sent.
+    private func transmit(_ line: String, on connection: SMTPConnection) -> Bool {
+        do {
+            try connection.send(line: Array(line.utf8))
+            return true
+        } catch {
+            emit(.event, "could not send: \(error)")
+            connectionLost()
+            return false
+        }
+    }
+
+    // MARK: Receiving
+
+    /// Waits until every pending exchange has its reply, the connection ends, the reply times
+    /// out (RFC 5321 §4.5.3.2) or the user presses Ctrl-C. Returns false if it did not get them.
+    @discardableResult
+    func waitForReplies() -> Bool {
+        while let source = session.pending.first, connection != nil {
+            let seconds = options.timeoutOverride ?? source.exchange?.timeout ?? 300
+            let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+            let answeredBefore = session.pending.count
+            while session.pending.count == answeredBefore, session.pending.first == source, connection != nil {
+                if takeEvents() { continue }
+                let remaining = deadline.timeIntervalSinceNow
+                if remaining <= 0 {
+                    timedOut(waitingFor: source, seconds: seconds)
+                    return false
+                }
+                switch Terminal.wait(forReadable: inbox.fileDescriptor, milliseconds: Int32(min(remaining * 1000, 2_000_000_000))) {
+                case .readable, .timedOut:
+                    continue
+                case .interrupted:
+                    if isScript {
+                        emit(.event, "interrupted while waiting for the reply to \(source.name)")
+                        fail(.sessionFailed)
+                        closeConnection(reason: nil)
+                        return false
+                    }
+                    emit(.event, "stopped waiting for the reply to \(source.name); it will be shown when it arrives")
+                    return false
+                }
+            }
+        }
+        return connection != nil
+    }
+
+    private func timedOut(waitingFor source: SessionStateMachine.ReplySource, seconds: Int) {
+        let what = source == .greeting ? "no greeting from \(server?.host ?? "the server")" : "no reply to \(source.name)"
+        emit(.event, "timeout: \(what) after \(seconds) s (RFC 5321 §4.5.3.2); closing the connection, /connect to start again")
+        closeConnection(reason: nil)
+        fail(source == .greeting ? .connectionFailed : .sessionFailed)
+    }
+
+    /// Takes and shows every waiting event. Returns true if there were any.
+    @discardableResult
+    func takeEvents() -> Bool {
+        let events = inbox.takeAll()
+        for tagged in events where tagged.connectionID == connectionID {
+            process(tagged.event)
+        }
+        return !events.isEmpty
+    }
+
+    private func process(_ event: ConnectionEvent) {
+        switch event {
+        case .reply(let reply):
+            let outcome = session.replyReceived(reply)
+            emit(ReplyAnnotator.lines(for: outcome, level: options.explain))
+            for action in outcome.actions {
+                switch action {
+                case .enterDataMode:
+                    if input.isInteractive {
+                        emit(.event, "data mode: type the message, end it with a line holding only .")
+                    }
+                case .closeConnection:
+                    break  // the server closes; the .closed event follows
+                case .startTLSHandshake:
+                    emit(.warning, "this build of ehlo cannot start TLS yet; the server now waits for a TLS handshake, so the session cannot go on")
+                    closeConnection(reason: "no TLS handshake possible")
+                    fail(.tlsFailed)
+                case .expectSecretResponse:
+                    break
+                }
+            }
+        case .malformedLine(let line, let problems):
+            emit(.server, line.visible)
+            for problem in problems { emit(.warning, problem.description) }
+        case .closed(let reason):
+            let expected = session.phase == .closed
+            connection = nil
+            connectionID += 1
+            session.connectionClosed()
+            if let reason {
+                emit(.event, "connection lost: \(reason)")
+            } else {
+                emit(.event, expected ? "connection closed" : "connection closed by the server")
+            }
+            if !expected { fail(.sessionFailed) }
+        }
+    }
+
+    private func connectionLost() {
+        closeConnection(reason: nil)
+        fail(.sessionFailed)
+    }
+
+    /// In a script, a failure ends the run with `status`; interactively it is only shown.
+    func fail(_ status: ExitStatus) {
+        guard isScript else { return }
+        if exitStatus == .success { exitStatus = status }
+        isFinished = true
+    }
+
+    // MARK: Output
+
+    func emit(_ kind: DisplayLine.Kind, _ text: String) {
+        emit([DisplayLine(kind, text)])
+    }
+
+    func emit(_ lines: [DisplayLine]) {
+        let rendered = lines.map(style.render)
+        if collectedOutput != nil {
+            collectedOutput! += rendered
+        } else {
+            Terminal.write(rendered.map { $0 + "\n" }.joined())
+        }
+    }
+
+    // MARK: Completion
+
+    private func complete(_ text: String) -> LineEditor.Completion {
+        let context = CompletionContext(session: session, addresses: addresses)
+        let completion = Completer.complete(text, context: context)
+        if completion.needsFilePaths {
+            return LineEditor.Completion(word: completion.word, candidates: FilePathCompletion.candidates(for: completion.word))
+        }
+        return LineEditor.Completion(word: completion.word, candidates: completion.candidates)
+    }
+}
+
+/// A failure that ends ehlo before the console runs, with its exit status.
+public struct ConsoleError: Error, CustomStringConvertible {
+    public let status: ExitStatus
+    public let message: String
+    public var description: String { message }
+}

@@ -1,0 +1,23 @@
+import SMTPCore
+
+/// Everything the command line decides about a console run.
+public struct ConsoleOptions: Sendable {
+    public enum ColorMode: String, Sendable, CaseIterable { case auto, always, never }
+
+    /// The server to connect to at start, if any.
+    public var server: ServerAddress?
+    public var explain: ExplainLevel = .full
+    public var color: ColorMode = .auto
+    /// The history file; nil for no history.
+    public var historyFile: String?
+    /// Seconds to wait for any reply, instead of RFC 5321 §4.5.3.2's per-command defaults.
+    public var timeoutOverride: Int?
+    /// The script to run instead of reading a terminal; "-" for standard input.
+    public var scriptFile: String?
+    /// The name offered for EHLO/HELO by completion.
+    public var heloName: String?
+    /// Refuse out-of-sequence commands instead of sending them with a warning.
+    public var isStrict = false
+
+    public init() {}
+}

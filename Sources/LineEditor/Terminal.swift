@@ -1,0 +1,46 @@
+import CEditLine
+import Foundation
+
+/// Direct, unbuffered terminal output and questions about the standard streams.
+public enum Terminal {
+    public static func write(_ text: String, to fd: Int32 = STDOUT_FILENO) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in
+                Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            }
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                return
+            }
+            offset += n
+        }
+    }
+
+    public static var isInteractive: Bool {
+        isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+    }
+
+    public static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+}
+
+extension Terminal {
+    public enum WaitResult { case readable, timedOut, interrupted }
+
+    /// Waits for `fd` to become readable, at most `milliseconds` (-1: forever); Ctrl-C interrupts.
+    public static func wait(forReadable fd: Int32, milliseconds: Int32) -> WaitResult {
+        switch ceditline_wait_readable(fd, milliseconds) {
+        case 1: return .readable
+        case 0: return .timedOut
+        default:
+            _ = ceditline_take_interrupting_signal()
+            return .interrupted
+        }
+    }
+
+    /// Makes Ctrl-C interrupt waits instead of killing the process (also when not editing).
+    public static func catchInterrupts() {
+        _ = ceditline_install_signal_handlers()
+    }
+}

@@ -1,0 +1,11 @@
+import SMTPCore
+
+/// What the connection reports to the console, in arrival order.
+public enum ConnectionEvent: Hashable, Sendable {
+    /// A complete reply (possibly with problems).
+    case reply(SMTPReply)
+    /// A line that belongs to no reply (no code); shown and flagged.
+    case malformedLine(ReplyLine, [ReplyProblem])
+    /// The connection is gone; `reason` is nil for an orderly close by the server.
+    case closed(reason: String?)
+}

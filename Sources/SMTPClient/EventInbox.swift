@@ -1,0 +1,72 @@
+import Foundation
+
+/// A queue from the network threads to the console's main thread.
+///
+/// ### Why a pipe?
+/// The main thread spends its time inside libedit, blocked in `poll` on the terminal. Posting
+/// an event writes one byte to a pipe that the same `poll` watches, so a reply that arrives
+/// while the user is typing wakes the editor at once, and nothing is printed from a network
+/// thread (which would garble the line being edited).
+public final class EventInbox<Event: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [Event] = []
+    private let readEnd: Int32
+    private let writeEnd: Int32
+
+    public init() {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { preconditionFailure("pipe() failed: \(errno)") }
+        readEnd = fds[0]
+        writeEnd = fds[1]
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+    }
+
+    deinit {
+        close(readEnd)
+        close(writeEnd)
+    }
+
+    /// Becomes readable when events are waiting; for `poll`.
+    public var fileDescriptor: Int32 { readEnd }
+
+    public func post(_ event: Event) {
+        lock.lock()
+        events.append(event)
+        lock.unlock()
+        var byte: UInt8 = 1
+        _ = write(writeEnd, &byte, 1)
+    }
+
+    /// Takes every waiting event, oldest first.
+    public func takeAll() -> [Event] {
+        var scratch = [UInt8](repeating: 0, count: 256)
+        while read(readEnd, &scratch, scratch.count) > 0 {}
+        lock.lock()
+        defer { lock.unlock() }
+        let taken = events
+        events.removeAll()
+        return taken
+    }
+
+    /// Takes the oldest event, leaving the rest (and the pipe readable if any remain).
+    public func takeFirst() -> Event? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !events.isEmpty else { return nil }
+        let first = events.removeFirst()
+        if events.isEmpty {
+            var scratch = [UInt8](repeating: 0, count: 256)
+            while read(readEnd, &scratch, scratch.count) > 0 {}
+        }
+        return first
+    }
+
+    public var isEmpty: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return events.isEmpty
+    }
+}

@@ -1,0 +1,26 @@
+import NIOCore
+import NIOPosix
+import SMTPCore
+
+/// Owns the network thread and opens connections; one per console run.
+public final class SMTPConnector: @unchecked Sendable {
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    public init() {}
+
+    /// Connects to `address`, resolving names (IPv4 and IPv6). Blocks until connected or failed.
+    ///
+    /// - Parameter report: called on the network thread for every reply, malformed line and the close.
+    /// - Throws: `ConnectionError` with one sentence, e.g. "connection refused".
+    public func connect(
+        to address: ServerAddress, timeoutSeconds: Int, report: @escaping @Sendable (ConnectionEvent) -> Void
+    ) throws -> SMTPConnection {
+        try SMTPConnection.connect(
+            host: address.host, port: address.port, connectTimeout: .seconds(Int64(timeoutSeconds)), group: group,
+            report: report)
+    }
+
+    public func shutdown() {
+        try? group.syncShutdownGracefully()
+    }
+}

@@ -1,0 +1,173 @@
+/// What the session offers to Tab completion. The console refreshes it after every reply, so
+/// completing never needs the network.
+public struct CompletionContext: Sendable {
+    public var legalVerbs: [SMTPVerb]
+    public var capabilities: EHLOCapabilities?
+    /// Addresses used earlier in this run, most recent first.
+    public var addresses: [String]
+
+    public init(legalVerbs: [SMTPVerb] = [], capabilities: EHLOCapabilities? = nil, addresses: [String] = []) {
+        self.legalVerbs = legalVerbs
+        self.capabilities = capabilities
+        self.addresses = addresses
+    }
+
+    public init(session: SessionStateMachine, addresses: [String]) {
+        self.init(legalVerbs: session.legalCommands.map(\.verb), capabilities: session.capabilities, addresses: addresses)
+    }
+}
+
+/// What kind of word may come at the cursor (pure syntax; pgcli's `suggest_type`).
+public enum Suggestion: Hashable, Sendable {
+    case verb
+    /// A verb as the argument of HELP: no trailing space.
+    case verbName
+    case consoleCommand
+    case pathKeyword(String)
+    case address(closing: Bool)
+    case parameter(SMTPVerb)
+    case parameterValue(keyword: String, verb: SMTPVerb)
+    case authMechanism
+    case filePath
+    case helpTopic
+    case code
+}
+
+/// The result of completing the word before the cursor.
+public struct Completion: Hashable, Sendable {
+    /// The part of the line the candidates replace (the word being typed).
+    public var word: String
+    /// Full replacements for `word`; a trailing space means the word is complete.
+    public var candidates: [String]
+    /// For `.filePath`: the console lists the files, since the core has no file system.
+    public var needsFilePaths: Bool
+
+    public init(word: String, candidates: [String], needsFilePaths: Bool = false) {
+        self.word = word
+        self.candidates = candidates
+        self.needsFilePaths = needsFilePaths
+    }
+
+    /// The longest prefix the candidates share (what Tab can insert when several match).
+    public var commonPrefix: String {
+        guard var prefix = candidates.first else { return word }
+        for candidate in candidates.dropFirst() {
+            while !candidate.hasPrefix(prefix) { prefix.removeLast() }
+        }
+        return prefix
+    }
+}
+
+public enum Completer {
+    /// What may be typed at the end of `text`, and the word being typed there.
+    public static func suggest(_ text: String) -> (suggestion: Suggestion?, word: String) {
+        let words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        let endsInSpace = text.last == " "
+        let word = endsInSpace ? "" : (words.last ?? "")
+        let index = endsInSpace ? words.count : max(words.count - 1, 0)
+
+        if index == 0 {
+            return (word.hasPrefix("/") ? .consoleCommand : .verb, word)
+        }
+        let first = words[0]
+        if first.hasPrefix("/") {
+            guard index == 1, let row = ConsoleCommandTable.row(String(first.dropFirst())) else { return (nil, word) }
+            switch row.argument {
+            case .filePath: return (.filePath, word)
+            case .helpTopic: return (.helpTopic, word)
+            case .code: return (.code, word)
+            default: return (nil, word)
+            }
+        }
+        guard let verb = SMTPVerb(rawValue: first.uppercased()) else { return (nil, word) }
+        switch verb {
+        case .mail, .rcpt:
+            let keyword = verb == .mail ? "FROM:" : "TO:"
+            if index == 1 {
+                let upper = word.uppercased()
+                if upper.hasPrefix(keyword + "<") {
+                    let addressStart = word.index(word.firstIndex(of: "<")!, offsetBy: 1)
+                    return (.address(closing: true), String(word[addressStart...]))
+                }
+                return (.pathKeyword(keyword + "<"), word)
+            }
+            if let equals = word.firstIndex(of: "=") {
+                return (.parameterValue(keyword: word[..<equals].uppercased(), verb: verb),
+                        String(word[word.index(after: equals)...]))
+            }
+            return (.parameter(verb), word)
+        case .auth:
+            return index == 1 ? (.authMechanism, word) : (nil, word)
+        case .vrfy, .expn:
+            return index == 1 ? (.address(closing: false), word) : (nil, word)
+        case .help:
+            return index == 1 ? (.verbName, word) : (nil, word)
+        default:
+            return (nil, word)
+        }
+    }
+
+    /// Candidates for the word before the cursor, from the session's context.
+    public static func complete(_ text: String, context: CompletionContext) -> Completion {
+        let (suggestion, word) = suggest(text)
+        guard let suggestion else { return Completion(word: word, candidates: []) }
+        let lowercase = !word.isEmpty && word == word.lowercased() && word != word.uppercased()
+        func matching(_ options: [String]) -> [String] {
+            var seen = Set<String>()
+            return options.filter { $0.uppercased().hasPrefix(word.uppercased()) && seen.insert($0).inserted }
+        }
+        func cased(_ option: String) -> String { lowercase ? option.lowercased() : option }
+
+        switch suggestion {
+        case .verb, .verbName:
+            // Verbs legal now come first, in table order; the rest follow.
+            let ordered = context.legalVerbs + SMTPVerb.allCases.filter { !context.legalVerbs.contains($0) }
+            let names = ordered.map { verb in
+                let takesArgument = CommandTable.spec(verb).syntax.contains(" ")
+                return suggestion == .verb && takesArgument ? verb.rawValue + " " : verb.rawValue
+            }
+            return Completion(word: word, candidates: matching(names).map(cased))
+        case .consoleCommand:
+            let names = ConsoleCommandTable.rows.map { $0.arguments.isEmpty ? "/\($0.name)" : "/\($0.name) " }
+            return Completion(word: word, candidates: matching(names))
+        case .pathKeyword(let keyword):
+            return Completion(word: word, candidates: matching([keyword]).map(cased))
+        case .address(let closing):
+            let options = context.addresses.map { closing ? $0 + ">" : $0 }
+            let candidates = options.filter { $0.lowercased().hasPrefix(word.lowercased()) }
+            return Completion(word: word, candidates: uniqued(candidates))
+        case .parameter(let verb):
+            let advertised = ExtensionTable.parameters.filter { parameter in
+                parameter.verb == verb && context.capabilities?.has(parameter.extensionKeyword) == true
+            }
+            let names = advertised.map { $0.takesValue ? $0.keyword + "=" : $0.keyword + " " }
+            return Completion(word: word, candidates: matching(names))
+        case .parameterValue(let keyword, let verb):
+            guard let parameter = ExtensionTable.parameter(keyword, of: verb) else {
+                return Completion(word: word, candidates: [])
+            }
+            var values = parameter.values
+            if keyword == "BODY", context.capabilities?.has("BINARYMIME") == true { values.append("BINARYMIME") }
+            if keyword == "SIZE", let limit = context.capabilities?.maximumMessageSize { values = [String(limit)] }
+            return Completion(word: word, candidates: matching(values).map { $0 + " " })
+        case .authMechanism:
+            let offered = context.capabilities?.authMechanisms ?? []
+            let mechanisms = offered.isEmpty ? ["PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2"] : offered
+            return Completion(word: word, candidates: matching(mechanisms).map { $0 + " " })
+        case .filePath:
+            return Completion(word: word, candidates: [], needsFilePaths: true)
+        case .helpTopic:
+            let topics = ConsoleCommandTable.topics + SMTPVerb.allCases.map { $0.rawValue.lowercased() }
+                + ConsoleCommandTable.rows.map { "/" + $0.name }
+            return Completion(word: word, candidates: matching(topics))
+        case .code:
+            return Completion(word: word, candidates: matching(ReplyCodeTable.rows.map { String($0.code) }))
+        }
+    }
+}
+
+/// Keeps the first occurrence of each element.
+func uniqued(_ items: [String]) -> [String] {
+    var seen = Set<String>()
+    return items.filter { seen.insert($0).inserted }
+}

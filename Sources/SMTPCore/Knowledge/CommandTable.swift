@@ -1,0 +1,340 @@
+/// Where an SMTP session stands, as far as the legal next commands are concerned.
+///
+/// RFC 5321 §4.1.4 (order of commands) and §4.3.2 (command-reply sequences) define these phases.
+public enum SessionPhase: String, Hashable, Sendable, CaseIterable {
+    /// No connection.
+    case disconnected
+    /// Connected; the server has not greeted yet (§3.1: wait for it).
+    case awaitingGreeting
+    /// Greeted with 220; EHLO or HELO is due.
+    case greeted
+    /// EHLO or HELO accepted; no mail transaction open.
+    case helloed
+    /// MAIL accepted; no recipient accepted yet.
+    case mailTransaction
+    /// At least one RCPT accepted.
+    case recipientsGiven
+    /// DATA answered with 354: lines typed now are the message.
+    case data
+    /// The greeting refused the session (554, 521): only QUIT is left (RFC 5321 §3.1).
+    case refused
+    /// The connection is over (221, 421, or dropped).
+    case closed
+
+    /// Every phase with an open, greeted connection.
+    public static let connected: Set<SessionPhase> = [.greeted, .helloed, .mailTransaction, .recipientsGiven]
+}
+
+/// What may happen after one exchange: the replies it may get and what each means in context.
+///
+/// The codes are RFC 5321 §4.3.2's "Command-Reply Sequences" (S: success, I: intermediate,
+/// E: error), completed from RFC 3207, RFC 4954 and RFC 3030 for the extensions.
+public struct ExchangeSpec: Sendable {
+    public let successCodes: [Int]
+    public let intermediateCodes: [Int]
+    public let failureCodes: [Int]
+    /// What a reply of each class means as an answer to this exchange.
+    public let onSuccess: String
+    public let onIntermediate: String
+    public let onTransientFailure: String
+    public let onPermanentFailure: String
+    /// Meanings that differ for one particular code.
+    public let specific: [Int: String]
+    /// RFC 5321 §4.5.3.2: how long a client should wait for the reply, in seconds.
+    public let timeout: Int
+
+    public init(
+        success: [Int], intermediate: [Int] = [], failure: [Int],
+        onSuccess: String, onIntermediate: String = "the server waits for more",
+        onTransientFailure: String, onPermanentFailure: String,
+        specific: [Int: String] = [:], timeout: Int = 300
+    ) {
+        self.successCodes = success
+        self.intermediateCodes = intermediate
+        self.failureCodes = failure
+        self.onSuccess = onSuccess
+        self.onIntermediate = onIntermediate
+        self.onTransientFailure = onTransientFailure
+        self.onPermanentFailure = onPermanentFailure
+        self.specific = specific
+        self.timeout = timeout
+    }
+
+    /// The listed codes, in the order §4.3.2 gives them.
+    public var allCodes: [Int] { successCodes + intermediateCodes + failureCodes }
+
+    /// What `code` means as the answer to this exchange.
+    public func meaning(of code: Int) -> String {
+        if let text = specific[code] ?? Self.anyCommand[code] { return text }
+        switch ReplyClass(code: code) {
+        case .positiveCompletion: return onSuccess
+        case .positiveIntermediate: return onIntermediate
+        case .transientNegative: return onTransientFailure
+        case .permanentNegative: return onPermanentFailure
+        case .unknown: return "a code outside RFC 5321's classes; the effect is unknown"
+        }
+    }
+
+    /// RFC 5321 §4.2.4 and §4.3.2: replies any command may get, with the same sense everywhere.
+    static let anyCommand: [Int: String] = [
+        421: "the server is closing the connection; this session is over",
+        500: "the server did not recognise the line; nothing changed",
+        501: "the arguments were not accepted; nothing changed",
+        502: "the server does not implement this command; nothing changed",
+        503: "the server says this command is out of sequence; nothing changed",
+        530: "the server wants authentication (AUTH) first; nothing changed",
+    ]
+}
+
+/// One SMTP command: its syntax, where it is legal, what it needs and the replies it may get.
+public struct CommandSpec: Sendable {
+    public let verb: SMTPVerb
+    public let syntax: String
+    /// How the command is written in a list of next steps, e.g. `RCPT TO:<…>`.
+    public let template: String
+    public let summary: String
+    public let reference: String
+    /// Phases in which the command is in sequence.
+    public let legalIn: Set<SessionPhase>
+    /// Phases in whose "next:" list the command is shown (a subset of `legalIn`).
+    public let suggestedIn: Set<SessionPhase>
+    /// The EHLO keyword that must have been advertised, if any.
+    public let requiredExtension: String?
+    /// The rule a user breaks by sending the command out of sequence.
+    public let sequenceRule: String
+    public let exchange: ExchangeSpec
+}
+
+/// The command table: one row per verb (RFC 5321 §4.1.1 and extensions), plus the two exchanges
+/// that are not commands: the greeting and the end of message data.
+public enum CommandTable {
+    public static let greeting = ExchangeSpec(
+        success: [220], failure: [554],
+        onSuccess: "the server is ready for EHLO",
+        onTransientFailure: "the server will not serve you now; it will close the connection",
+        onPermanentFailure: "the server refuses this session; it waits only for QUIT",
+        specific: [521: "this host never accepts mail (RFC 7504); the session is over"],
+        timeout: 300
+    )
+
+    /// The line `.` after the message (RFC 5321 §4.3.2, "DATA I: 354 -> data -> S: 250").
+    public static let endOfData = ExchangeSpec(
+        success: [250], failure: [552, 554, 451, 452, 450, 550],
+        onSuccess: "the message is accepted for delivery; the transaction is over",
+        onTransientFailure: "the message was not accepted, for now; the transaction is over, send it again later",
+        onPermanentFailure: "the message was refused; the transaction is over",
+        timeout: 600
+    )
+
+    /// RFC 4954 §4: the client's answers to 334 challenges.
+    public static let authContinuation = ExchangeSpec(
+        success: [235], intermediate: [334], failure: [432, 454, 500, 501, 534, 535, 538],
+        onSuccess: "you are authenticated",
+        onIntermediate: "the server sends the next challenge; answer with base64 or * to cancel",
+        onTransientFailure: "authentication failed for now; try again later",
+        onPermanentFailure: "authentication failed",
+        specific: [
+            501: "the exchange was cancelled or the answer was not valid base64",
+            535: "the credentials were rejected",
+            500: "the answer line was too long",
+        ]
+    )
+
+    private static let anyOpen = SessionPhase.connected
+
+    public static let commands: [CommandSpec] = [
+        CommandSpec(
+            verb: .ehlo, syntax: "EHLO <domain or address literal>", template: "EHLO <domain>",
+            summary: "Open the session and ask for the server's service extensions.",
+            reference: "RFC 5321 §4.1.1.1", legalIn: anyOpen, suggestedIn: [.greeted], requiredExtension: nil,
+            sequenceRule: "EHLO comes after the server's 220 greeting (RFC 5321 §3.1)",
+            exchange: ExchangeSpec(
+                success: [250], failure: [504, 550, 502],
+                onSuccess: "the session is open and the server listed its extensions (/caps)",
+                onTransientFailure: "EHLO was not accepted for now",
+                onPermanentFailure: "EHLO was not accepted; try HELO or another domain",
+                specific: [502: "this server does not speak ESMTP; use HELO"])),
+        CommandSpec(
+            verb: .helo, syntax: "HELO <domain>", template: "HELO <domain>",
+            summary: "Open the session without service extensions (the pre-ESMTP greeting).",
+            reference: "RFC 5321 §4.1.1.1", legalIn: anyOpen, suggestedIn: [.greeted], requiredExtension: nil,
+            sequenceRule: "HELO comes after the server's 220 greeting (RFC 5321 §3.1)",
+            exchange: ExchangeSpec(
+                success: [250], failure: [504, 550, 502],
+                onSuccess: "the session is open, without extensions: ESMTP parameters may not be used",
+                onTransientFailure: "HELO was not accepted for now",
+                onPermanentFailure: "HELO was not accepted")),
+        CommandSpec(
+            verb: .mail, syntax: "MAIL FROM:<reverse-path> [parameters]", template: "MAIL FROM:<…>",
+            summary: "Start a mail transaction with the sender's address (<> for bounces).",
+            reference: "RFC 5321 §4.1.1.2", legalIn: [.helloed], suggestedIn: [.helloed], requiredExtension: nil,
+            sequenceRule: "MAIL needs a session opened with EHLO or HELO and no transaction in progress (RFC 5321 §4.1.4)",
+            exchange: ExchangeSpec(
+                success: [250], failure: [552, 451, 452, 550, 553, 503, 455, 555],
+                onSuccess: "the transaction has started with this sender",
+                onTransientFailure: "the transaction did not start, for now",
+                onPermanentFailure: "the transaction did not start",
+                specific: [503: "MAIL is out of sequence (EHLO first, or a transaction is already open)"])),
+        CommandSpec(
+            verb: .rcpt, syntax: "RCPT TO:<forward-path> [parameters]", template: "RCPT TO:<…>",
+            summary: "Add one recipient to the transaction; repeat for each recipient.",
+            reference: "RFC 5321 §4.1.1.3", legalIn: [.mailTransaction, .recipientsGiven],
+            suggestedIn: [.mailTransaction, .recipientsGiven], requiredExtension: nil,
+            sequenceRule: "RCPT needs a transaction started by MAIL (RFC 5321 §4.1.4)",
+            exchange: ExchangeSpec(
+                success: [250, 251], failure: [550, 551, 552, 553, 450, 451, 452, 503, 455, 555],
+                onSuccess: "this recipient is accepted",
+                onTransientFailure: "this recipient is refused for now; the transaction goes on",
+                onPermanentFailure: "this recipient is refused; the transaction goes on with the others",
+                specific: [
+                    251: "this recipient is accepted and the message will be forwarded",
+                    551: "this recipient is not served here; the text may name the address to use",
+                    452: "this recipient is refused for now (storage, or too many recipients); the transaction goes on",
+                    503: "there is no transaction: MAIL must come first",
+                ])),
+        CommandSpec(
+            verb: .data, syntax: "DATA", template: "DATA",
+            summary: "Send the message: after 354, the lines of the message and then a lone period.",
+            reference: "RFC 5321 §4.1.1.4", legalIn: [.recipientsGiven], suggestedIn: [.recipientsGiven],
+            requiredExtension: nil,
+            sequenceRule: "DATA needs at least one recipient accepted by RCPT (RFC 5321 §4.1.1.4)",
+            exchange: ExchangeSpec(
+                success: [], intermediate: [354], failure: [503, 554],
+                onSuccess: "accepted",
+                onIntermediate: "type the message now; a line holding only . ends it",
+                onTransientFailure: "no message input now; the transaction is still open",
+                onPermanentFailure: "no message input; the transaction is still open",
+                specific: [
+                    503: "there is no transaction with an accepted recipient",
+                    554: "no valid recipients, or the server refuses the transaction",
+                ],
+                timeout: 120)),
+        CommandSpec(
+            verb: .bdat, syntax: "BDAT <octets> [LAST]", template: "BDAT <octets> LAST",
+            summary: "Send the next chunk of the message, of exactly the given size (CHUNKING).",
+            reference: "RFC 3030 §2", legalIn: [.recipientsGiven], suggestedIn: [.recipientsGiven],
+            requiredExtension: "CHUNKING",
+            sequenceRule: "BDAT needs at least one accepted recipient and a server that advertised CHUNKING (RFC 3030 §2)",
+            exchange: ExchangeSpec(
+                success: [250], failure: [552, 554, 451, 452, 450, 550, 503],
+                onSuccess: "the chunk is accepted (after LAST: the message is accepted)",
+                onTransientFailure: "the chunk was not accepted, for now; the transaction is over",
+                onPermanentFailure: "the chunk was refused; the transaction is over",
+                timeout: 600)),
+        CommandSpec(
+            verb: .rset, syntax: "RSET", template: "RSET",
+            summary: "Abort the current transaction; the session stays open.",
+            reference: "RFC 5321 §4.1.1.5", legalIn: anyOpen, suggestedIn: [.helloed, .mailTransaction, .recipientsGiven],
+            requiredExtension: nil, sequenceRule: "RSET is allowed at any time after the greeting",
+            exchange: ExchangeSpec(
+                success: [250], failure: [],
+                onSuccess: "any transaction is cleared; the session stays open",
+                onTransientFailure: "the reset failed for now",
+                onPermanentFailure: "the reset failed")),
+        CommandSpec(
+            verb: .vrfy, syntax: "VRFY <user or mailbox>", template: "VRFY <user>",
+            summary: "Ask whether the server knows a user or mailbox.",
+            reference: "RFC 5321 §4.1.1.6", legalIn: anyOpen, suggestedIn: [], requiredExtension: nil,
+            sequenceRule: "VRFY is allowed at any time after the greeting",
+            exchange: ExchangeSpec(
+                success: [250, 251, 252], failure: [550, 551, 553, 502, 504],
+                onSuccess: "the server confirms the mailbox",
+                onTransientFailure: "the server cannot answer now",
+                onPermanentFailure: "the mailbox is not confirmed",
+                specific: [
+                    251: "the user is not local; the server names where mail would go",
+                    252: "the server will not confirm the user, but would accept mail for it",
+                    502: "the server does not offer VRFY (common, for privacy)",
+                ])),
+        CommandSpec(
+            verb: .expn, syntax: "EXPN <mailing list>", template: "EXPN <list>",
+            summary: "Ask for the members of a mailing list.",
+            reference: "RFC 5321 §4.1.1.7", legalIn: anyOpen, suggestedIn: [], requiredExtension: nil,
+            sequenceRule: "EXPN is allowed at any time after the greeting",
+            exchange: ExchangeSpec(
+                success: [250, 252], failure: [550, 500, 502, 504],
+                onSuccess: "the list's members follow, one per line",
+                onTransientFailure: "the server cannot expand the list now",
+                onPermanentFailure: "the list was not expanded",
+                specific: [
+                    252: "the server will not expand the list",
+                    502: "the server does not offer EXPN (common, for privacy)",
+                ])),
+        CommandSpec(
+            verb: .help, syntax: "HELP [topic]", template: "HELP",
+            summary: "Ask the server for help text.",
+            reference: "RFC 5321 §4.1.1.8", legalIn: anyOpen, suggestedIn: [], requiredExtension: nil,
+            sequenceRule: "HELP is allowed at any time after the greeting",
+            exchange: ExchangeSpec(
+                success: [211, 214], failure: [502, 504],
+                onSuccess: "help text from the server",
+                onTransientFailure: "no help now",
+                onPermanentFailure: "no help on that")),
+        CommandSpec(
+            verb: .noop, syntax: "NOOP", template: "NOOP",
+            summary: "Do nothing; checks that the server is alive and resets its idle timer.",
+            reference: "RFC 5321 §4.1.1.9", legalIn: anyOpen, suggestedIn: [.mailTransaction, .recipientsGiven],
+            requiredExtension: nil, sequenceRule: "NOOP is allowed at any time after the greeting",
+            exchange: ExchangeSpec(
+                success: [250], failure: [],
+                onSuccess: "the server is alive; nothing changed",
+                onTransientFailure: "NOOP failed for now",
+                onPermanentFailure: "NOOP failed")),
+        CommandSpec(
+            verb: .quit, syntax: "QUIT", template: "QUIT",
+            summary: "End the session; the server answers 221 and closes the connection.",
+            reference: "RFC 5321 §4.1.1.10", legalIn: anyOpen.union([.awaitingGreeting, .refused]),
+            suggestedIn: anyOpen.union([.refused]), requiredExtension: nil, sequenceRule: "QUIT is allowed at any time",
+            exchange: ExchangeSpec(
+                success: [221], failure: [],
+                onSuccess: "the server closes the connection; the session is over",
+                onTransientFailure: "QUIT was not accepted",
+                onPermanentFailure: "QUIT was not accepted")),
+        CommandSpec(
+            verb: .starttls, syntax: "STARTTLS", template: "STARTTLS",
+            summary: "Switch the connection to TLS; after the handshake, EHLO again.",
+            reference: "RFC 3207 §4", legalIn: [.helloed], suggestedIn: [.helloed], requiredExtension: "STARTTLS",
+            sequenceRule: "STARTTLS needs an EHLO whose reply advertised STARTTLS, outside a transaction (RFC 3207 §4)",
+            exchange: ExchangeSpec(
+                success: [220], failure: [454, 501],
+                onSuccess: "start the TLS handshake now; afterwards the server forgets this session and EHLO is due again",
+                onTransientFailure: "TLS is not available for now; the session goes on in plain text",
+                onPermanentFailure: "TLS was not started",
+                specific: [501: "STARTTLS takes no arguments"])),
+        CommandSpec(
+            verb: .auth, syntax: "AUTH <mechanism> [initial-response]", template: "AUTH <mechanism>",
+            summary: "Authenticate with a SASL mechanism the server advertised.",
+            reference: "RFC 4954 §4", legalIn: [.helloed], suggestedIn: [.helloed], requiredExtension: "AUTH",
+            sequenceRule: "AUTH needs an EHLO whose reply advertised AUTH, outside a transaction, once per session (RFC 4954 §4)",
+            exchange: ExchangeSpec(
+                success: [235], intermediate: [334], failure: [432, 454, 500, 501, 503, 504, 530, 534, 535, 538],
+                onSuccess: "you are authenticated",
+                onIntermediate: "the server sends a challenge; answer with a base64 line, or * to cancel",
+                onTransientFailure: "authentication failed for now",
+                onPermanentFailure: "authentication failed",
+                specific: [
+                    504: "the server does not offer this mechanism",
+                    503: "already authenticated, or AUTH is out of sequence",
+                    535: "the credentials were rejected",
+                    538: "this mechanism needs TLS first (STARTTLS)",
+                    534: "the server will not accept this mechanism here",
+                ])),
+        CommandSpec(
+            verb: .etrn, syntax: "ETRN <domain>", template: "ETRN <domain>",
+            summary: "Ask the server to start delivering mail queued for a domain.",
+            reference: "RFC 1985 §5", legalIn: [.helloed], suggestedIn: [], requiredExtension: "ETRN",
+            sequenceRule: "ETRN needs an EHLO whose reply advertised ETRN, outside a transaction (RFC 1985)",
+            exchange: ExchangeSpec(
+                success: [250, 251, 252, 253], failure: [458, 459, 500, 501],
+                onSuccess: "the server will run its queue for that domain",
+                onTransientFailure: "the queue cannot be run now",
+                onPermanentFailure: "the queue was not run")),
+    ]
+
+    public static func spec(_ verb: SMTPVerb) -> CommandSpec {
+        guard let spec = commands.first(where: { $0.verb == verb }) else {
+            preconditionFailure("CommandTable has no row for \(verb)")
+        }
+        return spec
+    }
+}

@@ -1,0 +1,82 @@
+/// Offline explanations for `ehlo explain` and `/explain`: a basic code, an enhanced code, or a
+/// whole reply line.
+public enum Explainer {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case notACode(String)
+
+        public var description: String {
+            switch self {
+            case .notACode(let text):
+                return "'\(VisibleText.escape(text))' is not a reply code (e.g. 550), an enhanced code (e.g. 5.1.1) or a reply line (e.g. \"550 5.1.1 No such user\")"
+            }
+        }
+    }
+
+    public static func explain(_ input: String) throws(Failure) -> [String] {
+        let text = input.trimmingSpaces
+        if let enhanced = EnhancedStatusCode(text) {
+            return explainEnhanced(enhanced)
+        }
+        if text.count == 3, let code = Int(text), (100...999).contains(code) {
+            return explainCode(code)
+        }
+        let line = ReplyLine(text)
+        if let code = line.code {
+            var lines = ["\(text)"] + explainCode(code).map { "  " + $0 }
+            if let enhanced = EnhancedStatusCode.leading(in: line.text) {
+                lines += explainEnhanced(enhanced).map { "  " + $0 }
+                if let warning = SessionStateMachine.enhancedCodeWarnings(SMTPReply(code: code, lines: [line], enhancedCode: enhanced)).first {
+                    lines.append("  ! " + warning)
+                }
+            }
+            return lines
+        }
+        throw .notACode(input)
+    }
+
+    public static func explainCode(_ code: Int) -> [String] {
+        var lines = [ReplyAnnotator.codeLine(code)]
+        if let row = ReplyCodeTable.row(code) {
+            lines.append("  " + row.meaning)
+        }
+        lines.append("  class \(code / 100)xx: \(ReplyCodeTable.classMeaning(ReplyClass(code: code)))")
+        lines.append("  category x\((code / 10) % 10)x: \(ReplyCodeTable.category(ofSecondDigit: (code / 10) % 10)) (RFC 5321 §4.2.1)")
+        var contexts: [String] = []
+        let exchanges: [(String, ExchangeSpec)] =
+            [("greeting", CommandTable.greeting)] + CommandTable.commands.map { ($0.verb.rawValue, $0.exchange) }
+            + [("end of data", CommandTable.endOfData)]
+        for (name, exchange) in exchanges where exchange.allCodes.contains(code) {
+            contexts.append("  after \(name): \(exchange.meaning(of: code))")
+        }
+        if !contexts.isEmpty {
+            lines.append("  as an answer (RFC 5321 §4.3.2):")
+            lines += contexts.map { "  " + $0 }
+        } else if let general = ExchangeSpec.anyCommand[code] {
+            lines.append("  to any command: \(general)")
+        }
+        return lines
+    }
+
+    public static func explainEnhanced(_ code: EnhancedStatusCode) -> [String] {
+        var lines = [ReplyAnnotator.enhancedLine(code)]
+        if let row = EnhancedStatusTable.row(for: code) {
+            lines.append("  " + row.meaning)
+            if !row.classes.contains(code.statusClass) {
+                lines.append("  ! the registry uses this code with class \(row.classes.sorted().map(String.init).joined(separator: " or ")), not \(code.statusClass)")
+            }
+        }
+        if let classRow = EnhancedStatusTable.classRow(code.statusClass) {
+            lines.append("  class \(code.statusClass): \(classRow.title) (\(classRow.reference))")
+        }
+        if let subject = EnhancedStatusTable.subjectRow(code.subject) {
+            lines.append("  subject \(code.subject): \(subject.title) (\(subject.reference))")
+        }
+        return lines
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}

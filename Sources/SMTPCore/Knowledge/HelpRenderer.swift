@@ -1,0 +1,128 @@
+/// The text of `/help`, rendered from the tables (and, from the same rows, the man page's tables).
+public enum HelpRenderer {
+    public static func render(topic: String?) -> [String]? {
+        guard let topic = topic?.trimmingSpaces, !topic.isEmpty else { return overview }
+        switch topic.lowercased() {
+        case "commands", "smtp": return commands
+        case "console", "/": return console
+        case "codes": return codes
+        case "enhanced": return enhanced
+        case "extensions", "caps": return extensions
+        case "keys": return keys
+        case "script", "exit": return script
+        default: break
+        }
+        if topic.hasPrefix("/"), let row = ConsoleCommandTable.row(String(topic.dropFirst())) {
+            return [row.usage, "  " + row.summary]
+        }
+        if let verb = SMTPVerb(rawValue: topic.uppercased()) {
+            return command(CommandTable.spec(verb))
+        }
+        if let lines = try? Explainer.explain(topic) {
+            return lines
+        }
+        return nil
+    }
+
+    public static var overview: [String] {
+        [
+            "Type SMTP commands as you would send them; each is sent with CRLF and every reply is explained.",
+            "Lines starting with / are console commands (// sends a line that starts with /).",
+            "After DATA is answered with 354, lines are the message; a line holding only . ends it.",
+            "",
+            "Help topics: /help " + ConsoleCommandTable.topics.joined(separator: " | "),
+            "             /help VERB (e.g. /help rcpt), /help /COMMAND, /help CODE (e.g. /help 550)",
+            "",
+        ] + console
+    }
+
+    public static var commands: [String] {
+        let width = CommandTable.commands.map(\.syntax.count).max() ?? 0
+        return ["SMTP commands (Tab completes them; /help VERB for details):"]
+            + CommandTable.commands.map { spec in
+                "  " + spec.syntax.padded(to: width + 2) + spec.summary
+                    + " (\(spec.reference))"
+            }
+    }
+
+    public static var console: [String] {
+        let width = ConsoleCommandTable.rows.map(\.usage.count).max() ?? 0
+        return ["Console commands:"]
+            + ConsoleCommandTable.rows.map { "  " + $0.usage.padded(to: width + 2) + $0.summary }
+    }
+
+    public static func command(_ spec: CommandSpec) -> [String] {
+        var lines = [spec.syntax, "  \(spec.summary) (\(spec.reference))"]
+        if let keyword = spec.requiredExtension {
+            lines.append("  needs the \(keyword) extension in the EHLO reply")
+        }
+        let phases = SessionPhase.allCases.filter { spec.legalIn.contains($0) }.map(\.rawValue)
+        lines.append("  in sequence: \(spec.sequenceRule); legal in: \(phases.joined(separator: ", "))")
+        func describe(_ codes: [Int], _ label: String) {
+            guard !codes.isEmpty else { return }
+            lines.append("  \(label):")
+            for code in codes {
+                lines.append("    \(code) \(spec.exchange.meaning(of: code))")
+            }
+        }
+        describe(spec.exchange.successCodes, "success (RFC 5321 §4.3.2)")
+        describe(spec.exchange.intermediateCodes, "intermediate")
+        describe(spec.exchange.failureCodes, "failure")
+        if spec.verb == .data {
+            lines.append("  then, after the final dot:")
+            for code in CommandTable.endOfData.allCodes {
+                lines.append("    \(code) \(CommandTable.endOfData.meaning(of: code))")
+            }
+        }
+        lines.append("  reply timeout: \(spec.exchange.timeout / 60) min (RFC 5321 §4.5.3.2)")
+        return lines
+    }
+
+    public static var codes: [String] {
+        ["Reply codes (/explain CODE for one in depth):"]
+            + ReplyCodeTable.rows.map { "  \($0.code) \($0.title) (\($0.reference))" }
+    }
+
+    public static var enhanced: [String] {
+        var lines = ["Enhanced status codes class.subject.detail (RFC 3463; /explain 5.1.1 for one):"]
+        lines += EnhancedStatusTable.classRows.map { "  class \($0.statusClass): \($0.title)" }
+        lines += EnhancedStatusTable.subjectRows.map { "  subject \($0.subject): \($0.title)" }
+        return lines
+    }
+
+    public static var extensions: [String] {
+        ["ESMTP extensions ehlo explains (/caps shows what the server advertised):"]
+            + ExtensionTable.rows.map { "  \($0.keyword.padded(to: 20))\($0.title): \($0.allows) (\($0.reference))" }
+    }
+
+    public static let keyBindings: [(String, String)] = [
+        ("Tab", "complete the word: legal commands first, then addresses, parameters, files"),
+        ("Up, Down", "walk through history (kept across runs)"),
+        ("Ctrl-R", "search history backwards"),
+        ("Ctrl-A, Ctrl-E", "start, end of line"),
+        ("Ctrl-C", "drop the line being typed (or stop waiting for a reply)"),
+        ("Ctrl-D", "on an empty line: QUIT politely and leave"),
+        ("~/.editrc", "libedit settings, e.g. `bind -v` for vi keys"),
+    ]
+
+    public static var keys: [String] {
+        ["Keys (libedit, emacs mode):"]
+            + keyBindings.map { "  \($0.0.padded(to: 16))\($0.1)" }
+    }
+
+    public static var script: [String] {
+        [
+            "Script mode (stdin not a terminal, or -x FILE): the same lines a person types, one per line;",
+            "# starts a comment, blank lines are skipped (inside DATA they are part of the message).",
+            "Each command waits for its reply; /expect CODE stops the script when the last reply differs.",
+            "Exit status:",
+        ] + ExitStatus.allCases.map { "  \(String($0.rawValue).padded(to: 4))\($0.meaning)" }
+    }
+}
+
+extension String {
+    /// The string followed by spaces up to `width` characters (never cut).
+    func padded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

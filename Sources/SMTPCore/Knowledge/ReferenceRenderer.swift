@@ -1,0 +1,123 @@
+/// The reference tables of the man page and the README, rendered from the same rows as `/help`.
+///
+/// `man/ehlo.1` and `README.md` hold these between `BEGIN GENERATED name` and `END GENERATED`
+/// markers; a test fails when they fall out of date (run it with `EHLO_UPDATE_DOCS=1` to rewrite).
+public enum ReferenceRenderer {
+    public static let sections = ["console-commands", "smtp-commands", "reply-codes", "exit-status", "keys"]
+
+    /// mdoc source for one section.
+    public static func manPage(_ section: String) -> String {
+        var lines: [String] = []
+        switch section {
+        case "console-commands":
+            lines.append(".Bl -tag -width Ds")
+            for row in ConsoleCommandTable.rows {
+                lines.append(".It Ic /\(row.name)" + (row.arguments.isEmpty ? "" : " " + mdocArguments(row.arguments)))
+                lines.append(escape(row.summary))
+            }
+            lines.append(".El")
+        case "smtp-commands":
+            lines.append(".Bl -tag -width Ds")
+            for spec in CommandTable.commands {
+                lines.append(".It Li \(quoted(spec.syntax))")
+                lines.append(escape(spec.summary))
+                lines.append(escape(spec.reference + "."))
+                lines.append(escape("Replies: " + codeList(spec.exchange) + "."))
+            }
+            lines.append(".El")
+        case "reply-codes":
+            lines.append(".Bl -tag -width Ds -compact")
+            for row in ReplyCodeTable.rows {
+                lines.append(".It \(row.code)")
+                lines.append(escape("\(row.title) (\(row.reference))."))
+            }
+            lines.append(".El")
+        case "exit-status":
+            lines.append(".Bl -tag -width Ds -compact")
+            for status in ExitStatus.allCases {
+                lines.append(".It \(status.rawValue)")
+                lines.append(escape(status.meaning.prefix(1).uppercased() + status.meaning.dropFirst() + "."))
+            }
+            lines.append(".El")
+        case "keys":
+            lines.append(".Bl -tag -width Ds -compact")
+            for (key, meaning) in HelpRenderer.keyBindings {
+                lines.append(".It \(escape(key))")
+                lines.append(escape(meaning.prefix(1).uppercased() + meaning.dropFirst() + "."))
+            }
+            lines.append(".El")
+        default:
+            preconditionFailure("no reference section \(section)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Markdown for the README's sections (only those the README shows).
+    public static func markdown(_ section: String) -> String {
+        var lines: [String] = []
+        switch section {
+        case "console-commands":
+            lines = ["| command | what it does |", "| --- | --- |"]
+            lines += ConsoleCommandTable.rows.map { "| `\($0.usage.replacingAll("|", with: "\\|"))` | \($0.summary) |" }
+        case "exit-status":
+            lines = ["| status | meaning |", "| --- | --- |"]
+            lines += ExitStatus.allCases.map { "| \($0.rawValue) | \($0.meaning) |" }
+        case "keys":
+            lines = ["| key | what it does |", "| --- | --- |"]
+            lines += HelpRenderer.keyBindings.map { "| \($0.0) | \($0.1) |" }
+        default:
+            preconditionFailure("the README has no reference section \(section)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func codeList(_ exchange: ExchangeSpec) -> String {
+        var parts: [String] = []
+        if !exchange.successCodes.isEmpty { parts.append("success " + exchange.successCodes.map(String.init).joined(separator: ", ")) }
+        if !exchange.intermediateCodes.isEmpty { parts.append("intermediate " + exchange.intermediateCodes.map(String.init).joined(separator: ", ")) }
+        if !exchange.failureCodes.isEmpty { parts.append("failure " + exchange.failureCodes.map(String.init).joined(separator: ", ")) }
+        return parts.joined(separator: "; ")
+    }
+
+    private static func mdocArguments(_ arguments: String) -> String {
+        arguments.split(separator: " ").map { word in
+            word.hasPrefix("[") && word.hasSuffix("]") ? "Op Ar \(word.dropFirst().dropLast())" : "Ar \(word)"
+        }.joined(separator: " ")
+    }
+
+    private static func quoted(_ text: String) -> String {
+        "\"" + text.replacingAll("\\", with: "\\e").replacingAll("\"", with: "\\(dq") + "\""
+    }
+
+    /// A text line safe for mdoc: backslashes escaped, no leading dot or quote.
+    static func escape(_ text: some StringProtocol) -> String {
+        let escaped = String(text).replacingAll("\\", with: "\\e")
+        return escaped.hasPrefix(".") || escaped.hasPrefix("'") ? "\\&" + escaped : escaped
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var rest = Substring(self)
+        while let range = rest.range(of: target) {
+            result += rest[..<range.lowerBound] + replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}
+
+extension Substring {
+    func range(of target: String) -> Range<Index>? {
+        var start = startIndex
+        while start < endIndex {
+            if self[start...].hasPrefix(target) {
+                return start..<index(start, offsetBy: target.count)
+            }
+            start = index(after: start)
+        }
+        return nil
+    }
+}

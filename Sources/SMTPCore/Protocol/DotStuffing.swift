@@ -1,0 +1,74 @@
+/// RFC 5321 §4.5.2: transparency of the message body.
+///
+/// A body line that starts with a period gets one more period in front on the wire, so that the
+/// lone `.` that ends the data can never occur inside the message. The receiver removes it again.
+public enum DotStuffing {
+    /// The line as it goes on the wire (without its CRLF).
+    public static func stuff(_ line: String) -> String {
+        line.hasPrefix(".") ? "." + line : line
+    }
+
+    public static func stuff(_ line: [UInt8]) -> [UInt8] {
+        line.first == UInt8(ascii: ".") ? [UInt8(ascii: ".")] + line : line
+    }
+
+    /// The line a receiver stores for a wire line.
+    public static func unstuff(_ line: String) -> String {
+        line.hasPrefix(".") ? String(line.dropFirst()) : line
+    }
+
+    /// The end-of-data indication: CRLF . CRLF (the first CRLF ends the last body line).
+    public static let terminator: [UInt8] = Array(".\r\n".utf8)
+}
+
+/// Turns a message body of any size, in chunks of any size, into its wire form.
+///
+/// Line endings are normalised to CRLF (a bare CR or LF, or CRLF, all end a line), every line
+/// that starts with a period is stuffed, and `finish()` adds a final CRLF if the body did not end
+/// with one, then the terminating `.` line. Memory use is one chunk, whatever the body's size.
+public struct BodyEncoder: Sendable {
+    private var atLineStart = true
+    private var previousWasCR = false
+    private var sawAnyByte = false
+    public private(set) var bodyOctets = 0
+
+    public init() {}
+
+    public mutating func encode(_ chunk: some Sequence<UInt8>) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(chunk.underestimatedCount + 16)
+        for byte in chunk {
+            sawAnyByte = true
+            switch byte {
+            case UInt8(ascii: "\n"):
+                if previousWasCR {
+                    previousWasCR = false
+                    continue
+                }
+                output += [0x0D, 0x0A]
+                atLineStart = true
+            case UInt8(ascii: "\r"):
+                output += [0x0D, 0x0A]
+                atLineStart = true
+                previousWasCR = true
+                continue
+            default:
+                if atLineStart, byte == UInt8(ascii: ".") {
+                    output.append(UInt8(ascii: "."))
+                }
+                output.append(byte)
+                atLineStart = false
+            }
+            previousWasCR = false
+        }
+        bodyOctets += output.count
+        return output
+    }
+
+    /// The bytes that end the data: a CRLF if the last line lacked one, then `.` CRLF.
+    public mutating func finish() -> [UInt8] {
+        let closing = (atLineStart || !sawAnyByte) ? DotStuffing.terminator : [0x0D, 0x0A] + DotStuffing.terminator
+        atLineStart = true
+        return closing
+    }
+}

@@ -1,0 +1,102 @@
+/// One line from the server, without its line ending, and what was wrong with its framing.
+public struct SMTPLine: Hashable, Sendable {
+    public var bytes: [UInt8]
+    public var problems: [ReplyProblem]
+
+    public init(bytes: [UInt8], problems: [ReplyProblem] = []) {
+        self.bytes = bytes
+        self.problems = problems
+    }
+
+    public init(_ text: String, problems: [ReplyProblem] = []) {
+        self.init(bytes: Array(text.utf8), problems: problems)
+    }
+}
+
+/// Splits the byte stream from the server into lines, with a hard limit on line length.
+///
+/// RFC 5321 ends lines with CRLF. A bare LF also ends a line here (servers that send one are
+/// what ehlo exists to show), but the line is flagged. A line longer than `maximumLineLength`
+/// is delivered cut at that length and flagged, and the rest of it is counted and dropped, so
+/// a hostile server cannot make the console buffer without bound:
+///
+///     bytes:   2 5 0 - a \r \n 2 5 0 ␠ b \n x x x … (70 000 bytes, no LF) … \r \n
+///     lines:   "250-a"         "250 b" (bare LF)  "xxx…" (cut at the limit, rest dropped)
+///
+/// The 512-octet limit of RFC 5321 §4.5.3.1.5 is judged by `ReplyParser`, not here: an overlong
+/// but complete line is still shown whole.
+public struct LineFramer: Sendable {
+    public let maximumLineLength: Int
+    private var buffer: [UInt8] = []
+    /// The start of an overlong line, kept while the rest of it is dropped.
+    private var cut: [UInt8]?
+    private var droppedOctets = 0
+
+    public init(maximumLineLength: Int = 16 * 1024) {
+        self.maximumLineLength = maximumLineLength
+    }
+
+    /// Bytes received but not yet part of a complete line (RFC 3207 §5: must be zero when TLS starts).
+    public var bufferedByteCount: Int { buffer.count + (cut?.count ?? 0) }
+
+    public mutating func append(_ bytes: some Sequence<UInt8>) {
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The next complete line, or nil until more bytes arrive.
+    public mutating func nextLine() -> SMTPLine? {
+        guard let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) else {
+            dropOverlongPrefix()
+            return nil
+        }
+        let hasCR = newline > 0 && buffer[newline - 1] == UInt8(ascii: "\r")
+        let contentEnd = hasCR ? newline - 1 : newline
+        var problems: [ReplyProblem] = hasCR ? [] : [.bareLineFeed]
+        var content: [UInt8]
+        if let start = cut {
+            content = start
+            problems.insert(.truncated(droppedOctets: droppedOctets + contentEnd), at: 0)
+            cut = nil
+            droppedOctets = 0
+        } else if contentEnd > maximumLineLength {
+            content = Array(buffer[..<maximumLineLength])
+            problems.insert(.truncated(droppedOctets: contentEnd - maximumLineLength), at: 0)
+        } else {
+            content = Array(buffer[..<contentEnd])
+        }
+        buffer.removeSubrange(...newline)
+        return SMTPLine(bytes: content, problems: problems)
+    }
+
+    /// The connection ended: whatever is left, as a last line flagged for its missing ending.
+    public mutating func finish() -> SMTPLine? {
+        defer {
+            buffer = []
+            cut = nil
+            droppedOctets = 0
+        }
+        if let start = cut {
+            return SMTPLine(bytes: start, problems: [.truncated(droppedOctets: droppedOctets + buffer.count), .noLineEnding])
+        }
+        guard !buffer.isEmpty else { return nil }
+        if buffer.count > maximumLineLength {
+            return SMTPLine(
+                bytes: Array(buffer[..<maximumLineLength]),
+                problems: [.truncated(droppedOctets: buffer.count - maximumLineLength), .noLineEnding])
+        }
+        return SMTPLine(bytes: buffer, problems: [.noLineEnding])
+    }
+
+    /// With no line end in sight, keep only the start of an overlong line.
+    private mutating func dropOverlongPrefix() {
+        if cut == nil, buffer.count > maximumLineLength {
+            cut = Array(buffer[..<maximumLineLength])
+            buffer.removeFirst(maximumLineLength)
+        }
+        guard cut != nil else { return }
+        // Keep a trailing CR: it may pair with the LF of the next read.
+        let keep = buffer.last == UInt8(ascii: "\r") ? 1 : 0
+        droppedOctets += buffer.count - keep
+        buffer.removeFirst(buffer.count - keep)
+    }
+}

@@ -1,0 +1,78 @@
+/// A command line as the user typed it, split into verb and argument.
+///
+/// The console sends what was typed, unchanged; this value only serves to recognise the command,
+/// validate it against the session and annotate the reply it gets.
+public struct SMTPCommand: Hashable, Sendable {
+    /// The verb if it is one the console knows, else nil (it is still sent).
+    public let verb: SMTPVerb?
+    /// The first word, as typed.
+    public let verbText: String
+    /// Everything after the first space, as typed.
+    public let argument: String
+    /// The line exactly as typed (sent with CRLF appended).
+    public let line: String
+
+    public init(line: String) {
+        self.line = line
+        let trimmed = line.drop { $0 == " " }
+        let word = trimmed.prefix { $0 != " " }
+        verbText = String(word)
+        argument = String(trimmed.dropFirst(word.count).drop { $0 == " " })
+        verb = SMTPVerb(rawValue: word.uppercased())
+    }
+
+    /// For MAIL and RCPT: the path inside `FROM:<…>` / `TO:<…>`, if written that way.
+    public var path: String? {
+        guard let open = argument.firstIndex(of: "<"), let close = argument[open...].firstIndex(of: ">") else {
+            return nil
+        }
+        return String(argument[argument.index(after: open)..<close])
+    }
+
+    /// For MAIL and RCPT: the ESMTP parameters after the path (RFC 5321 §4.1.2 `esmtp-param`).
+    public var parameters: [ESMTPParameter] {
+        guard let close = argument.firstIndex(of: ">") else { return [] }
+        return argument[argument.index(after: close)...].split(separator: " ").map { ESMTPParameter(String($0)) }
+    }
+
+    /// For AUTH: the mechanism name.
+    public var authMechanism: String? {
+        guard verb == .auth else { return nil }
+        return argument.split(separator: " ").first.map { $0.uppercased() }
+    }
+}
+
+/// A `keyword[=value]` parameter of MAIL or RCPT.
+public struct ESMTPParameter: Hashable, Sendable {
+    public let keyword: String
+    public let value: String?
+
+    public init(_ text: String) {
+        if let equals = text.firstIndex(of: "=") {
+            keyword = text[..<equals].uppercased()
+            value = String(text[text.index(after: equals)...])
+        } else {
+            keyword = text.uppercased()
+            value = nil
+        }
+    }
+}
+
+/// The SMTP verbs ehlo knows (RFC 5321 §4.1.1 and the extensions in `ExtensionTable`).
+public enum SMTPVerb: String, Hashable, Sendable, CaseIterable {
+    case ehlo = "EHLO"
+    case helo = "HELO"
+    case mail = "MAIL"
+    case rcpt = "RCPT"
+    case data = "DATA"
+    case bdat = "BDAT"
+    case rset = "RSET"
+    case vrfy = "VRFY"
+    case expn = "EXPN"
+    case help = "HELP"
+    case noop = "NOOP"
+    case quit = "QUIT"
+    case starttls = "STARTTLS"
+    case auth = "AUTH"
+    case etrn = "ETRN"
+}

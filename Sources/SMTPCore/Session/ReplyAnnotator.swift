@@ -1,0 +1,65 @@
+/// How much explanation follows each reply (`--explain full|brief|off`).
+public enum ExplainLevel: String, Sendable, CaseIterable {
+    /// The code's meaning, the enhanced code's meaning, the meaning in context and the next steps.
+    case full
+    /// Only the meaning in context and the next steps.
+    case brief
+    /// Nothing but the server's lines (and warnings).
+    case off
+}
+
+/// Turns a reply and its interpretation into the lines the user sees.
+///
+///     S: 550 5.7.1 Relaying denied
+///     #  550 Requested action not taken: mailbox unavailable or rejected by policy (RFC 5321 §4.2.3)
+///     #  5.7.1 Delivery not authorized, message refused (RFC 3463 §3.8)
+///     #  after MAIL: the transaction did not start; next: MAIL FROM:<…> | RSET | QUIT
+public enum ReplyAnnotator {
+    public static func lines(for outcome: SessionStateMachine.ReplyOutcome, level: ExplainLevel) -> [DisplayLine] {
+        let reply = outcome.reply
+        var lines = reply.lines.map { DisplayLine(.server, $0.visible, replyClass: reply.replyClass) }
+        for problem in reply.problems {
+            lines.append(DisplayLine(.warning, problem.description))
+        }
+        lines += outcome.warnings.map { DisplayLine(.warning, $0) }
+        guard level != .off else { return lines }
+        if level == .full {
+            lines.append(DisplayLine(.annotation, codeLine(reply.code)))
+            if let enhanced = reply.enhancedCode {
+                lines.append(DisplayLine(.annotation, enhancedLine(enhanced)))
+            }
+        }
+        lines.append(DisplayLine(.annotation, contextLine(outcome)))
+        return lines
+    }
+
+    /// `550 Requested action not taken: … (RFC 5321 §4.2.3)`
+    public static func codeLine(_ code: Int) -> String {
+        "\(code) \(ReplyCodeTable.title(code)) (\(ReplyCodeTable.reference(code)))"
+    }
+
+    /// `5.7.1 Delivery not authorized, message refused (RFC 3463 §3.8)`
+    public static func enhancedLine(_ code: EnhancedStatusCode) -> String {
+        if let row = EnhancedStatusTable.row(for: code) {
+            return "\(code) \(row.title) (\(row.reference))"
+        }
+        let classTitle = EnhancedStatusTable.classRow(code.statusClass)?.title ?? "unknown class"
+        let subjectTitle = EnhancedStatusTable.subjectRow(code.subject)?.title ?? "unknown subject"
+        return "\(code) not registered: \(classTitle), \(subjectTitle) (RFC 3463 §2)"
+    }
+
+    /// `after MAIL: the transaction did not start; next: MAIL FROM:<…> | RSET | QUIT`
+    public static func contextLine(_ outcome: SessionStateMachine.ReplyOutcome) -> String {
+        let next = "next: " + outcome.nextSteps.joined(separator: " | ")
+        switch outcome.answered {
+        case .greeting where outcome.reply.code == 220:
+            return next
+        case .greeting:
+            return "greeting: \(outcome.meaning); \(next)"
+        case .some(let source):
+            return "after \(source.name): \(outcome.meaning); \(next)"
+        case nil:
+            return "unsolicited: \(outcome.meaning); \(next)"
+        }
+    }
+}

@@ -1,0 +1,21 @@
+/// Keeps secrets off the screen, out of history and out of transcripts.
+///
+/// RFC 4954: `AUTH PLAIN <initial-response>` carries the password in base64, and every answer
+/// to a 334 challenge may be a secret. Only the mechanism name is kept.
+public enum Redactor {
+    public static let placeholder = "<redacted>"
+
+    /// The command as it may be shown or stored: AUTH keeps its mechanism, drops the rest.
+    public static func redact(command line: String) -> String {
+        let command = SMTPCommand(line: line)
+        guard command.verb == .auth else { return line }
+        let words = command.argument.split(separator: " ", maxSplits: 1)
+        guard words.count > 1 else { return line }
+        return "\(command.verbText) \(words[0]) \(placeholder)"
+    }
+
+    /// Whether the line may go into the history file as typed.
+    public static func isSafeForHistory(_ line: String) -> Bool {
+        redact(command: line) == line
+    }
+}

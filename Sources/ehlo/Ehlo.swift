@@ -1,0 +1,118 @@
+import ArgumentParser
+import Console
+import Foundation
+import SMTPCore
+
+@main
+struct Ehlo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ehlo",
+        abstract: "An interactive SMTP console that explains every reply.",
+        discussion: """
+            Type SMTP commands as you would send them; each reply is annotated with its meaning \
+            (RFC 5321, RFC 3463) and the legal next steps. Lines starting with / are console \
+            commands: /help lists them. When standard input is not a terminal, or with -x FILE, \
+            the same lines run as a script.
+            """,
+        version: "0.1.0",
+        subcommands: [ConsoleCommand.self, Explain.self],
+        defaultSubcommand: ConsoleCommand.self
+    )
+}
+
+extension ExplainLevel: ExpressibleByArgument {}
+extension ConsoleOptions.ColorMode: ExpressibleByArgument {}
+
+/// `ehlo [options] [HOST[:PORT]]`: the console.
+struct ConsoleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "Connect to HOST[:PORT] (default port 25) and open the console."
+    )
+
+    @Argument(help: ArgumentHelp("The server: a name, an IPv4 address or [IPv6]; :PORT defaults to 25.", valueName: "host[:port]"))
+    var server: String?
+
+    @Option(name: [.customShort("x"), .customLong("script")], help: ArgumentHelp("Run the lines of FILE (- for standard input) instead of reading a terminal.", valueName: "file"))
+    var script: String?
+
+    @Option(help: "How much to explain after each reply: full, brief or off.")
+    var explain: ExplainLevel = .full
+
+    @Option(help: "Colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never.")
+    var color: ConsoleOptions.ColorMode = .auto
+
+    @Option(help: ArgumentHelp("Seconds to wait for any reply, instead of RFC 5321's per-command defaults (2 to 10 minutes).", valueName: "seconds"))
+    var timeout: Int?
+
+    @Option(help: ArgumentHelp("History file (default: $XDG_STATE_HOME/ehlo/history, else ~/.ehlo_history).", valueName: "file"))
+    var history: String?
+
+    @Flag(help: "Keep no history file.")
+    var noHistory = false
+
+    @Option(help: ArgumentHelp("The domain that completion offers after EHLO and HELO.", valueName: "name"))
+    var helo: String?
+
+    @Flag(help: "Refuse to send commands that are out of sequence or not advertised, instead of warning.")
+    var strict = false
+
+    func validate() throws {
+        if let timeout, timeout <= 0 {
+            throw ValidationError("--timeout must be a positive number of seconds")
+        }
+        if noHistory, history != nil {
+            throw ValidationError("--history and --no-history exclude each other")
+        }
+    }
+
+    func run() throws {
+        var options = ConsoleOptions()
+        if let server {
+            do {
+                options.server = try ServerAddress(parsing: server, defaultPort: 25)
+            } catch {
+                throw ValidationError("\(server): \(error)")
+            }
+        }
+        options.scriptFile = script
+        options.explain = explain
+        options.color = color
+        options.timeoutOverride = timeout
+        options.historyFile = noHistory ? nil : (history ?? HistoryDefaults.path())
+        options.heloName = helo
+        options.isStrict = strict
+        do {
+            let console = try Console.make(options: options)
+            let status = console.run()
+            if status != .success { throw ExitCode(status.rawValue) }
+        } catch let error as ConsoleError {
+            FileHandle.standardError.write(Data("ehlo: \(error.message)\n".utf8))
+            throw ExitCode(error.status.rawValue)
+        }
+    }
+}
+
+/// `ehlo explain CODE|LINE...`: offline explanations.
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Explain reply codes (550), enhanced codes (5.1.1) or whole reply lines, offline."
+    )
+
+    @Argument(help: ArgumentHelp("Codes or reply lines; quote a line with spaces.", valueName: "code|line"))
+    var items: [String]
+
+    func run() throws {
+        var failed = false
+        for (index, item) in items.enumerated() {
+            if index > 0 { print() }
+            do {
+                for line in try Explainer.explain(item) { print(line) }
+            } catch {
+                FileHandle.standardError.write(Data("ehlo: \(error.description)\n".utf8))
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(ExitStatus.usage.rawValue) }
+    }
+}

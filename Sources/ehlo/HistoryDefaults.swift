@@ -1,0 +1,5 @@
+import LineEditor
+
+enum HistoryDefaults {
+    static func path() -> String? { HistoryFile.defaultPath() }
+}

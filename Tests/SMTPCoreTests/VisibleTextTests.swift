@@ -1,0 +1,30 @@
+import Testing
+
+@testable import SMTPCore
+
+@Suite struct VisibleTextTests {
+    @Test(arguments: [
+        ("plain text", "plain text"),
+        ("\u{1B}]0;pwned\u{07}", "\\e]0;pwned\\x07"),
+        ("\u{1B}[2J", "\\e[2J"),
+        ("a\rb", "a\\rb"),
+        ("tab\there", "tab\\there"),
+        ("back\\slash", "back\\\\slash"),
+        ("Grüße, 日本", "Grüße, 日本"),
+        ("\u{7F}", "\\x7f"),
+        ("\u{202E}evil", "\\xe2\\x80\\xaeevil"),
+    ])
+    func escapes(input: String, expected: String) {
+        #expect(VisibleText.escape(input) == expected)
+    }
+
+    @Test func invalidUTF8IsShownByteByByte() {
+        #expect(VisibleText.escape([0x41, 0xFF, 0xC3, 0x42]) == "A\\xff\\xc3B")
+    }
+
+    @Test func escapedTextContainsNoControlCharacters() {
+        let hostile = (0...255).map(UInt8.init)
+        let shown = VisibleText.escape(hostile)
+        #expect(!shown.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+    }
+}
