@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+@testable import SMTPCore
+
+/// Runs `Fixtures/completion-cases.txt`: one completion case per line (redis-cli hint-suite style).
+@Suite struct CompletionCasesTests {
+    struct Case: CustomStringConvertible, Sendable {
+        let lineNumber: Int
+        let phase: String
+        let capabilities: [String]
+        let addresses: [String]
+        let input: String
+        let expected: [String]
+        var description: String { "line \(lineNumber): \(phase) \"\(input)\"" }
+    }
+
+    static let cases: [Case] = {
+        guard let url = Bundle.module.url(forResource: "completion-cases", withExtension: "txt", subdirectory: "Fixtures"),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { return [] }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
+            parse(String(line), lineNumber: index + 1)
+        }
+    }()
+
+    static func parse(_ line: String, lineNumber: Int) -> Case? {
+        guard !line.hasPrefix("#"), let bar = line.range(of: " | ") else { return nil }
+        var phase = ""
+        var capabilities: [String] = []
+        var addresses: [String] = []
+        let context = String(line[..<bar.lowerBound])
+        // `caps=` values contain spaces ("SIZE 1000"), so split on the keys, not on spaces.
+        var rest = Substring(context)
+        phase = String(rest.prefix { $0 != " " })
+        rest = rest.dropFirst(phase.count).drop { $0 == " " }
+        while !rest.isEmpty {
+            let key = rest.prefix { $0 != "=" }
+            rest = rest.dropFirst(key.count + 1)
+            let nextKey = ["caps=", "addresses="].compactMap { rest.range(of: " " + $0)?.lowerBound }.min() ?? rest.endIndex
+            let value = String(rest[..<nextKey])
+            rest = rest[nextKey...].drop { $0 == " " }
+            let items = value.split(separator: ",").map(String.init)
+            if key == "caps" { capabilities = items } else if key == "addresses" { addresses = items }
+        }
+        let body = line[bar.upperBound...]
+        guard let arrow = body.range(of: " -> ") else { return nil }
+        let input = String(body[..<arrow.lowerBound].dropFirst().dropLast())
+        let output = body[arrow.upperBound...]
+        let expected = output == "nothing" ? [] : quotedStrings(String(output))
+        return Case(lineNumber: lineNumber, phase: phase, capabilities: capabilities, addresses: addresses,
+                    input: input, expected: expected)
+    }
+
+    static func quotedStrings(_ text: String) -> [String] {
+        text.split(separator: "\"", omittingEmptySubsequences: false).enumerated()
+            .filter { $0.offset % 2 == 1 }.map { String($0.element) }
+    }
+
+    static func session(for testCase: Case) -> SessionStateMachine {
+        var session = SessionStateMachine.helloed(capabilities: testCase.capabilities)
+        switch testCase.phase {
+        case "greeted":
+            session = SessionStateMachine()
+            session.connectionOpened()
+            _ = session.replyReceived(SMTPReply(220, "mx.test"))
+        case "helloed":
+            break
+        case "mail", "rcpt":
+            session.commandSent(SMTPCommand(line: "MAIL FROM:<a@b.test>"))
+            _ = session.replyReceived(SMTPReply(250, "ok"))
+            if testCase.phase == "rcpt" {
+                session.commandSent(SMTPCommand(line: "RCPT TO:<c@d.test>"))
+                _ = session.replyReceived(SMTPReply(250, "ok"))
+            }
+        default:
+            Issue.record("unknown phase \(testCase.phase)")
+        }
+        return session
+    }
+
+    @Test func fixtureIsRead() {
+        #expect(Self.cases.count > 30)
+    }
+
+    @Test(arguments: cases)
+    func completes(_ testCase: Case) {
+        let context = CompletionContext(session: Self.session(for: testCase), addresses: testCase.addresses)
+        #expect(Completer.complete(testCase.input, context: context).candidates == testCase.expected)
+    }
+
+    /// Every prefix of long inputs completes without trapping (pgcli's "does not crash" test).
+    @Test func everyPrefixIsSafe() {
+        let inputs = [
+            "MAIL FROM:<alice@example.test> SIZE=1000 BODY=8BITMIME SMTPUTF8",
+            "RCPT TO:<bob@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.test",
+            "/help rcpt", "/send ./some/file", "AUTH PLAIN dGVzdAB0ZXN0AHRlc3Q=", "  leading spaces", "<<<>>>==",
+        ]
+        let context = CompletionContext(session: .helloed(capabilities: ["SIZE 1000", "DSN", "8BITMIME", "AUTH PLAIN"]))
+        for input in inputs {
+            for end in 0...input.count {
+                _ = Completer.complete(String(input.prefix(end)), context: context)
+            }
+        }
+    }
+}
+
+extension CompletionContext {
+    init(session: SessionStateMachine) {
+        self.init(session: session, addresses: [])
+    }
+}

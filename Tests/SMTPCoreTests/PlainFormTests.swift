@@ -1,0 +1,136 @@
+import Testing
+
+@testable import SMTPCore
+
+/// The plain form of DESIGN.md, line for line.
+@Suite struct PlainFormTests {
+    @Test func greetingAsInTheDesign() {
+        var session = SessionStateMachine()
+        session.connectionOpened()
+        let outcome = session.replyReceived(SMTPReply(220, "mx.example.test ESMTP"))
+        #expect(ReplyAnnotator.lines(for: outcome, level: .full).map(\.plain) == [
+            "S: 220 mx.example.test ESMTP",
+            "#  220 Service ready (RFC 5321 §4.2.3)",
+            "#  next: EHLO <domain> | HELO <domain> | QUIT",
+        ])
+    }
+
+    @Test func refusedMailAsInTheDesign() {
+        var session = SessionStateMachine.helloed()
+        session.commandSent(SMTPCommand(line: "MAIL FROM:<alice@example.test>"))
+        let outcome = session.replyReceived(SMTPReply(550, "5.7.1 Relaying denied"))
+        #expect(ReplyAnnotator.lines(for: outcome, level: .full).map(\.plain) == [
+            "S: 550 5.7.1 Relaying denied",
+            "#  550 Requested action not taken: mailbox unavailable or rejected by policy (RFC 5321 §4.2.3)",
+            "#  5.7.1 Delivery not authorized, message refused (RFC 3463 §3.8)",
+            "#  after MAIL: the transaction did not start; next: MAIL FROM:<…> | RSET | QUIT",
+        ])
+    }
+
+    @Test func briefAndOffLevels() {
+        var session = SessionStateMachine.helloed()
+        session.commandSent(SMTPCommand(line: "NOOP"))
+        let outcome = session.replyReceived(SMTPReply(250, "2.0.0 Ok"))
+        #expect(ReplyAnnotator.lines(for: outcome, level: .brief).map(\.plain) == [
+            "S: 250 2.0.0 Ok",
+            "#  after NOOP: the server is alive; nothing changed; next: MAIL FROM:<…> | RSET | QUIT",
+        ])
+        #expect(ReplyAnnotator.lines(for: outcome, level: .off).map(\.plain) == ["S: 250 2.0.0 Ok"])
+    }
+
+    @Test func hostileServerTextIsEscapedAndProblemsAreWarnings() {
+        var session = SessionStateMachine()
+        session.connectionOpened()
+        var reply = SMTPReply(220, "evil\u{1B}]0;pwned\u{07}")
+        reply.problems = [.bareLineFeed]
+        let lines = ReplyAnnotator.lines(for: session.replyReceived(reply), level: .off)
+        #expect(lines.map(\.plain) == [
+            "S: 220 evil\\e]0;pwned\\x07",
+            "!  line ended with a bare LF instead of CRLF (RFC 5321 §2.3.8)",
+        ])
+    }
+
+    @Test func unknownCodeIsExplainedFromItsDigits() {
+        #expect(ReplyAnnotator.codeLine(259) == "259 Unknown code: positive completion: the action succeeded, mail system (RFC 5321 §4.2.1)")
+        #expect(ReplyAnnotator.enhancedLine(EnhancedStatusCode("5.9.9")!) == "5.9.9 not registered: Permanent failure, unknown subject (RFC 3463 §2)")
+    }
+}
+
+@Suite struct ExplainerTests {
+    @Test func explainsABasicCodeWithItsContexts() throws {
+        let lines = try Explainer.explain("550")
+        #expect(lines[0] == "550 Requested action not taken: mailbox unavailable or rejected by policy (RFC 5321 §4.2.3)")
+        #expect(lines.contains("    after RCPT: this recipient is refused; the transaction goes on with the others"))
+        #expect(lines.contains("    after MAIL: the transaction did not start"))
+    }
+
+    @Test func explainsAnEnhancedCode() throws {
+        let lines = try Explainer.explain("5.1.1")
+        #expect(lines[0].hasPrefix("5.1.1 "))
+        #expect(lines.contains { $0.contains("class 5: Permanent failure") })
+        #expect(lines.contains { $0.contains("subject 1: Addressing") })
+    }
+
+    @Test func explainsAWholeLineAndFlagsContradictions() throws {
+        let lines = try Explainer.explain("250 5.1.1 confused server")
+        #expect(lines[0] == "250 5.1.1 confused server")
+        #expect(lines.contains { $0.contains("contradicts reply code 250") })
+    }
+
+    @Test(arguments: ["hello", "", "55", "5.1"])
+    func rejectsWhatIsNotACode(input: String) {
+        #expect(throws: Explainer.Failure.self) { try Explainer.explain(input) }
+    }
+}
+
+@Suite struct ServerAddressTests {
+    @Test(arguments: [
+        ("mx.example.test", "mx.example.test", 25),
+        ("127.0.0.1:2525", "127.0.0.1", 2525),
+        ("[::1]:2525", "::1", 2525),
+        ("[::1]", "::1", 25),
+        ("::1", "::1", 25),
+        ("  host:587 ", "host", 587),
+    ])
+    func parses(text: String, host: String, port: Int) throws {
+        let address = try ServerAddress(parsing: text, defaultPort: 25)
+        #expect(address.host == host)
+        #expect(address.port == port)
+    }
+
+    @Test(arguments: ["", "host:0", "host:70000", "host:smtp", "[::1", ":25", "[::1]x"])
+    func rejects(text: String) {
+        #expect(throws: ServerAddress.ParseError.self) { try ServerAddress(parsing: text, defaultPort: 25) }
+    }
+
+    @Test func describesIPv6InBrackets() {
+        #expect(ServerAddress(host: "::1", port: 25).description == "[::1]:25")
+    }
+}
+
+@Suite struct ReplyExpectationTests {
+    @Test(arguments: [
+        ("250", 250, nil as String?, true), ("250", 251, nil, false), ("2xx", 221, nil, true), ("2xx", 354, nil, false),
+        ("25x", 251, nil, true), ("5.1.1", 550, "5.1.1", true), ("5.1.1", 550, "5.7.1", false),
+        ("250,251", 251, nil, true), ("4xx|5xx", 550, nil, true),
+    ])
+    func matches(pattern: String, code: Int, enhanced: String?, expected: Bool) throws {
+        let reply = SMTPReply(code, (enhanced.map { $0 + " " } ?? "") + "text")
+        #expect(try ReplyExpectation(parsing: pattern).matches(reply) == expected)
+    }
+
+    @Test(arguments: ["", "25", "2x5", "abc", "650", "x50"])
+    func rejects(pattern: String) {
+        #expect(throws: ReplyExpectation.ParseError.self) { try ReplyExpectation(parsing: pattern) }
+    }
+}
+
+@Suite struct RedactorTests {
+    @Test func authInitialResponseIsRedacted() {
+        #expect(Redactor.redact(command: "AUTH PLAIN AGFsaWNlAHNlY3JldA==") == "AUTH PLAIN <redacted>")
+        #expect(Redactor.redact(command: "auth login YWxpY2U=") == "auth login <redacted>")
+        #expect(Redactor.redact(command: "AUTH LOGIN") == "AUTH LOGIN")
+        #expect(Redactor.redact(command: "MAIL FROM:<a@b>") == "MAIL FROM:<a@b>")
+        #expect(!Redactor.isSafeForHistory("AUTH PLAIN AGFsaWNlAHNlY3JldA=="))
+    }
+}
