@@ -10,7 +10,10 @@ extension Console {
         let argument = String(trimmed.dropFirst(name.count)).trimmingCharacters(in: .whitespaces)
         if isScript { emit(.output, "/\(name)\(argument.isEmpty ? "" : " " + argument)") }
         guard ConsoleCommandTable.row(name) != nil else {
-            emit(.warning, "unknown console command /\(VisibleText.escape(name)); /help console lists them (// sends a line starting with /)")
+            emit(
+                .warning,
+                "unknown console command /\(VisibleText.escape(name)); /help console lists them (// sends a line starting with /)"
+            )
             if isScript { fail(.usage) }
             return
         }
@@ -45,7 +48,10 @@ extension Console {
             return
         }
         guard let lines = HelpRenderer.render(topic: topic) else {
-            emit(.warning, "no help on '\(VisibleText.escape(topic))'; topics: \(ConsoleCommandTable.topics.joined(separator: ", ")), a verb, /command or a code")
+            emit(
+                .warning,
+                "no help on '\(VisibleText.escape(topic))'; topics: \(ConsoleCommandTable.topics.joined(separator: ", ")), a verb, /command or a code"
+            )
             return
         }
         output(lines)
@@ -85,10 +91,13 @@ extension Console {
         }
         if session.phase == .mailTransaction || session.phase == .recipientsGiven {
             let accepted = session.acceptedRecipients.map { "<\(VisibleText.escape($0))>" }.joined(separator: " ")
-            lines.append("recipients:  \(session.acceptedRecipients.count) accepted \(accepted), \(session.refusedRecipients) refused")
+            lines.append(
+                "recipients:  \(session.acceptedRecipients.count) accepted \(accepted), \(session.refusedRecipients) refused"
+            )
         }
         if let reply = session.lastReply {
-            lines.append("last reply:  \(reply.lines.last?.visible ?? "") (to \(session.lastAnswered?.name ?? "nothing"))")
+            lines.append(
+                "last reply:  \(reply.lines.last?.visible ?? "") (to \(session.lastAnswered?.name ?? "nothing"))")
         }
         if !session.pending.isEmpty {
             lines.append("waiting for: \(session.pending.map(\.name).joined(separator: ", "))")
@@ -104,9 +113,11 @@ extension Console {
             return
         }
         let width = legal.map(\.syntax.count).max() ?? 0
-        output(["Legal now (\(session.phaseDescription)):"] + legal.map {
-            "  " + $0.syntax.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary
-        })
+        output(
+            ["Legal now (\(session.phaseDescription)):"]
+                + legal.map {
+                    "  " + $0.syntax.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary
+                })
     }
 
     private func showCapabilities() {
@@ -115,8 +126,10 @@ extension Console {
             return
         }
         if capabilities.capabilities.isEmpty {
-            output(["\(capabilities.serverName.isEmpty ? "the server" : capabilities.serverName) advertised no extensions"
-                + (session.helloKind == .helo ? " (HELO advertises none; use EHLO)" : "")])
+            output([
+                "\(capabilities.serverName.isEmpty ? "the server" : capabilities.serverName) advertised no extensions"
+                    + (session.helloKind == .helo ? " (HELO advertises none; use EHLO)" : "")
+            ])
             return
         }
         var rows: [[String]] = [["KEYWORD", "PARAMETERS", "RFC", "ALLOWS"]]
@@ -130,9 +143,13 @@ extension Console {
             ])
         }
         let widths = (0..<3).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        output(["Extensions advertised by \(VisibleText.escape(capabilities.serverName)):"] + rows.map { row in
-            "  " + (0..<3).map { row[$0].padding(toLength: widths[$0] + 2, withPad: " ", startingAt: 0) }.joined() + row[3]
-        })
+        output(
+            ["Extensions advertised by \(VisibleText.escape(capabilities.serverName)):"]
+                + rows.map { row in
+                    "  "
+                        + (0..<3).map { row[$0].padding(toLength: widths[$0] + 2, withPad: " ", startingAt: 0) }
+                        .joined() + row[3]
+                })
     }
 
     private func connectCommand(_ argument: String) {

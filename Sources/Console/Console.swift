@@ -33,7 +33,18 @@ public final class Console {
 
     var isScript: Bool { !input.isInteractive }
 
-    init(options: ConsoleOptions, input: InputSource, colorEnabled: Bool, inbox: EventInbox<TaggedEvent> = EventInbox()) {
+    /// Offered after EHLO/HELO: `--helo`, else this machine's name (from the kernel, not DNS).
+    private lazy var heloName: String? =
+        options.heloName
+        ?? {
+            var buffer = [CChar](repeating: 0, count: 256)
+            guard gethostname(&buffer, buffer.count) == 0 else { return nil }
+            let name = String(cString: buffer)
+            return name.isEmpty ? nil : name
+        }()
+
+    init(options: ConsoleOptions, input: InputSource, colorEnabled: Bool, inbox: EventInbox<TaggedEvent> = EventInbox())
+    {
         self.options = options
         self.input = input
         self.style = Style(isEnabled: colorEnabled)
@@ -60,7 +71,8 @@ public final class Console {
             let inbox = EventInbox<TaggedEvent>()
             let editor = LineEditor(
                 programName: "ehlo", historyFile: options.historyFile, wakeFileDescriptor: inbox.fileDescriptor)
-            let console = Console(options: options, input: EditorInput(editor: editor), colorEnabled: colorEnabled, inbox: inbox)
+            let console = Console(
+                options: options, input: EditorInput(editor: editor), colorEnabled: colorEnabled, inbox: inbox)
             console.attach(to: editor)
             return console
         }
@@ -81,7 +93,6 @@ public final class Console {
 
     /// Runs until QUIT, Ctrl-D, the end of the script, or a failed `/expect` in a script.
     public func run() -> ExitStatus {
-        Terminal.catchInterrupts()
         defer { connector.shutdown() }
         if let server = options.server {
             guard connect(to: server) else {
@@ -178,8 +189,9 @@ public final class Console {
             if isScript || options.server == address { exitStatus = .connectionFailed }
             return false
         }
-        let greeted = waitForReplies()
-        if !greeted || connection == nil {
+        // Ctrl-C while waiting for the greeting keeps the connection: the greeting shows when it comes.
+        waitForReplies()
+        guard connection != nil else {
             if isScript { exitStatus = .connectionFailed }
             return false
         }
@@ -274,7 +286,9 @@ public final class Console {
                     timedOut(waitingFor: source, seconds: seconds)
                     return false
                 }
-                switch Terminal.wait(forReadable: inbox.fileDescriptor, milliseconds: Int32(min(remaining * 1000, 2_000_000_000))) {
+                switch Terminal.wait(
+                    forReadable: inbox.fileDescriptor, milliseconds: Int32(min(remaining * 1000, 2_000_000_000)))
+                {
                 case .readable, .timedOut:
                     continue
                 case .interrupted:
@@ -293,8 +307,11 @@ public final class Console {
     }
 
     private func timedOut(waitingFor source: SessionStateMachine.ReplySource, seconds: Int) {
-        let what = source == .greeting ? "no greeting from \(server?.host ?? "the server")" : "no reply to \(source.name)"
-        emit(.event, "timeout: \(what) after \(seconds) s (RFC 5321 §4.5.3.2); closing the connection, /connect to start again")
+        let what =
+            source == .greeting ? "no greeting from \(server?.host ?? "the server")" : "no reply to \(source.name)"
+        emit(
+            .event,
+            "timeout: \(what) after \(seconds) s (RFC 5321 §4.5.3.2); closing the connection, /connect to start again")
         closeConnection(reason: nil)
         fail(source == .greeting ? .connectionFailed : .sessionFailed)
     }
@@ -323,7 +340,10 @@ public final class Console {
                 case .closeConnection:
                     break  // the server closes; the .closed event follows
                 case .startTLSHandshake:
-                    emit(.warning, "this build of ehlo cannot start TLS yet; the server now waits for a TLS handshake, so the session cannot go on")
+                    emit(
+                        .warning,
+                        "this build of ehlo cannot start TLS yet; the server now waits for a TLS handshake, so the session cannot go on"
+                    )
                     closeConnection(reason: "no TLS handshake possible")
                     fail(.tlsFailed)
                 case .expectSecretResponse:
@@ -377,10 +397,11 @@ public final class Console {
     // MARK: Completion
 
     private func complete(_ text: String) -> LineEditor.Completion {
-        let context = CompletionContext(session: session, addresses: addresses)
+        let context = CompletionContext(session: session, addresses: addresses, heloName: heloName)
         let completion = Completer.complete(text, context: context)
         if completion.needsFilePaths {
-            return LineEditor.Completion(word: completion.word, candidates: FilePathCompletion.candidates(for: completion.word))
+            return LineEditor.Completion(
+                word: completion.word, candidates: FilePathCompletion.candidates(for: completion.word))
         }
         return LineEditor.Completion(word: completion.word, candidates: completion.candidates)
     }

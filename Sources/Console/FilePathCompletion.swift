@@ -16,7 +16,8 @@ enum FilePathCompletion {
         }
         let typedFolder = word.lastIndex(of: "/").map { String(word[...$0]) } ?? ""
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
-        return entries
+        return
+            entries
             .filter { $0.hasPrefix(prefix) && (prefix.hasPrefix(".") || !$0.hasPrefix(".")) }
             .sorted()
             .map { name in

@@ -38,9 +38,4 @@ extension Terminal {
             return .interrupted
         }
     }
-
-    /// Makes Ctrl-C interrupt waits instead of killing the process (also when not editing).
-    public static func catchInterrupts() {
-        _ = ceditline_install_signal_handlers()
-    }
 }

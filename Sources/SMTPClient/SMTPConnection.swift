@@ -82,7 +82,8 @@ public final class SMTPConnection: @unchecked Sendable {
             try channel.writeAndFlush(buffer).wait()
         } catch {
             if timedOut.withLockedValue({ $0 }) {
-                throw ConnectionError("the server accepted no data for \(timeout.nanoseconds / 1_000_000_000) s; connection closed")
+                throw ConnectionError(
+                    "the server accepted no data for \(timeout.nanoseconds / 1_000_000_000) s; connection closed")
             }
             if let error = error as? ChannelError, error == .ioOnClosedChannel || error == .alreadyClosed {
                 throw ConnectionError("the connection is closed")

@@ -30,10 +30,15 @@ struct ConsoleCommand: ParsableCommand {
         abstract: "Connect to HOST[:PORT] (default port 25) and open the console."
     )
 
-    @Argument(help: ArgumentHelp("The server: a name, an IPv4 address or [IPv6]; :PORT defaults to 25.", valueName: "host[:port]"))
+    @Argument(
+        help: ArgumentHelp(
+            "The server: a name, an IPv4 address or [IPv6]; :PORT defaults to 25.", valueName: "host[:port]"))
     var server: String?
 
-    @Option(name: [.customShort("x"), .customLong("script")], help: ArgumentHelp("Run the lines of FILE (- for standard input) instead of reading a terminal.", valueName: "file"))
+    @Option(
+        name: [.customShort("x"), .customLong("script")],
+        help: ArgumentHelp(
+            "Run the lines of FILE (- for standard input) instead of reading a terminal.", valueName: "file"))
     var script: String?
 
     @Option(help: "How much to explain after each reply: full, brief or off.")
@@ -42,10 +47,15 @@ struct ConsoleCommand: ParsableCommand {
     @Option(help: "Colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never.")
     var color: ConsoleOptions.ColorMode = .auto
 
-    @Option(help: ArgumentHelp("Seconds to wait for any reply, instead of RFC 5321's per-command defaults (2 to 10 minutes).", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds to wait for any reply, instead of RFC 5321's per-command defaults (2 to 10 minutes).",
+            valueName: "seconds"))
     var timeout: Int?
 
-    @Option(help: ArgumentHelp("History file (default: $XDG_STATE_HOME/ehlo/history, else ~/.ehlo_history).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "History file (default: $XDG_STATE_HOME/ehlo/history, else ~/.ehlo_history).", valueName: "file"))
     var history: String?
 
     @Flag(help: "Keep no history file.")

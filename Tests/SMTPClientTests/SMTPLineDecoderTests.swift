@@ -12,10 +12,13 @@ final class SMTPLineDecoderTests: XCTestCase {
         let input = "220 mx.test ESMTP\r\n250-mx.test\r\n250-PIPELINING\r\n250 SIZE 100\r\n354 go\n"
         try ByteToMessageDecoderVerifier.verifyDecoder(
             stringInputOutputPairs: [
-                (input, [
-                    SMTPLine("220 mx.test ESMTP"), SMTPLine("250-mx.test"), SMTPLine("250-PIPELINING"),
-                    SMTPLine("250 SIZE 100"), SMTPLine("354 go", problems: [.bareLineFeed]),
-                ])
+                (
+                    input,
+                    [
+                        SMTPLine("220 mx.test ESMTP"), SMTPLine("250-mx.test"), SMTPLine("250-PIPELINING"),
+                        SMTPLine("250 SIZE 100"), SMTPLine("354 go", problems: [.bareLineFeed]),
+                    ]
+                )
             ],
             decoderFactory: { SMTPLineDecoder() })
     }

@@ -10,13 +10,16 @@ import Testing
         let phase: String
         let capabilities: [String]
         let addresses: [String]
+        let heloName: String?
         let input: String
         let expected: [String]
         var description: String { "line \(lineNumber): \(phase) \"\(input)\"" }
     }
 
     static let cases: [Case] = {
-        guard let url = Bundle.module.url(forResource: "completion-cases", withExtension: "txt", subdirectory: "Fixtures"),
+        guard
+            let url = Bundle.module.url(
+                forResource: "completion-cases", withExtension: "txt", subdirectory: "Fixtures"),
             let text = try? String(contentsOf: url, encoding: .utf8)
         else { return [] }
         return text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
@@ -29,6 +32,7 @@ import Testing
         var phase = ""
         var capabilities: [String] = []
         var addresses: [String] = []
+        var heloName: String?
         let context = String(line[..<bar.lowerBound])
         // `caps=` values contain spaces ("SIZE 1000"), so split on the keys, not on spaces.
         var rest = Substring(context)
@@ -37,19 +41,27 @@ import Testing
         while !rest.isEmpty {
             let key = rest.prefix { $0 != "=" }
             rest = rest.dropFirst(key.count + 1)
-            let nextKey = ["caps=", "addresses="].compactMap { rest.range(of: " " + $0)?.lowerBound }.min() ?? rest.endIndex
+            let nextKey =
+                ["caps=", "addresses=", "helo="].compactMap { rest.range(of: " " + $0)?.lowerBound }.min()
+                ?? rest.endIndex
             let value = String(rest[..<nextKey])
             rest = rest[nextKey...].drop { $0 == " " }
             let items = value.split(separator: ",").map(String.init)
-            if key == "caps" { capabilities = items } else if key == "addresses" { addresses = items }
+            switch key {
+            case "caps": capabilities = items
+            case "addresses": addresses = items
+            case "helo": heloName = value
+            default: Issue.record("line \(lineNumber): unknown key \(key)")
+            }
         }
         let body = line[bar.upperBound...]
         guard let arrow = body.range(of: " -> ") else { return nil }
         let input = String(body[..<arrow.lowerBound].dropFirst().dropLast())
         let output = body[arrow.upperBound...]
         let expected = output == "nothing" ? [] : quotedStrings(String(output))
-        return Case(lineNumber: lineNumber, phase: phase, capabilities: capabilities, addresses: addresses,
-                    input: input, expected: expected)
+        return Case(
+            lineNumber: lineNumber, phase: phase, capabilities: capabilities, addresses: addresses,
+            heloName: heloName, input: input, expected: expected)
     }
 
     static func quotedStrings(_ text: String) -> [String] {
@@ -85,7 +97,8 @@ import Testing
 
     @Test(arguments: cases)
     func completes(_ testCase: Case) {
-        let context = CompletionContext(session: Self.session(for: testCase), addresses: testCase.addresses)
+        let context = CompletionContext(
+            session: Self.session(for: testCase), addresses: testCase.addresses, heloName: testCase.heloName)
         #expect(Completer.complete(testCase.input, context: context).candidates == testCase.expected)
     }
 
@@ -96,7 +109,8 @@ import Testing
             "RCPT TO:<bob@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.test",
             "/help rcpt", "/send ./some/file", "AUTH PLAIN dGVzdAB0ZXN0AHRlc3Q=", "  leading spaces", "<<<>>>==",
         ]
-        let context = CompletionContext(session: .helloed(capabilities: ["SIZE 1000", "DSN", "8BITMIME", "AUTH PLAIN"]))
+        let context = CompletionContext(
+            session: .helloed(capabilities: ["SIZE 1000", "DSN", "8BITMIME", "AUTH PLAIN"]))
         for input in inputs {
             for end in 0...input.count {
                 _ = Completer.complete(String(input.prefix(end)), context: context)

@@ -48,6 +48,8 @@ import Testing
             try text.write(to: url, atomically: true, encoding: .utf8)
             return
         }
-        #expect(text == original, "\(document.path) is out of date: run EHLO_UPDATE_DOCS=1 swift test --filter GeneratedDocs")
+        #expect(
+            text == original,
+            "\(document.path) is out of date: run EHLO_UPDATE_DOCS=1 swift test --filter GeneratedDocs")
     }
 }

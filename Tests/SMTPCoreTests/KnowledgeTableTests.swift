@@ -29,7 +29,8 @@ import Testing
     }
 
     @Test func everyCommandReplySequenceNamesKnownCodes() {
-        let exchanges = [CommandTable.greeting, CommandTable.endOfData, CommandTable.authContinuation]
+        let exchanges =
+            [CommandTable.greeting, CommandTable.endOfData, CommandTable.authContinuation]
             + CommandTable.commands.map(\.exchange)
         for exchange in exchanges {
             for code in exchange.allCodes + Array(exchange.specific.keys) {
@@ -93,8 +94,10 @@ import Testing
         let highest = [0: 0, 1: 10, 2: 4, 3: 6, 4: 7, 5: 6, 6: 10, 7: 30]
         for (subject, last) in highest {
             for detail in 0...last {
-                #expect(EnhancedStatusTable.row(for: EnhancedStatusCode(statusClass: 5, subject: subject, detail: detail)) != nil,
-                        "X.\(subject).\(detail) has no row")
+                #expect(
+                    EnhancedStatusTable.row(for: EnhancedStatusCode(statusClass: 5, subject: subject, detail: detail))
+                        != nil,
+                    "X.\(subject).\(detail) has no row")
             }
         }
         #expect(EnhancedStatusTable.classRows.map(\.statusClass) == [2, 4, 5])

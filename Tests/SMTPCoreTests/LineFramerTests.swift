@@ -49,7 +49,8 @@ import Testing
 
     @Test func overlongLineIsCutAndTheRestDropped() {
         let long = Array(repeating: UInt8(ascii: "x"), count: 100)
-        let lines = lines(feeding: [long, long, Array("\r\n250 next\r\n".utf8)], framer: LineFramer(maximumLineLength: 64))
+        let lines = lines(
+            feeding: [long, long, Array("\r\n250 next\r\n".utf8)], framer: LineFramer(maximumLineLength: 64))
         #expect(lines.count == 2)
         #expect(lines[0].bytes.count == 64)
         #expect(lines[0].problems == [.truncated(droppedOctets: 136)])

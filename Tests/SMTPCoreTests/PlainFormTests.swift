@@ -8,33 +8,36 @@ import Testing
         var session = SessionStateMachine()
         session.connectionOpened()
         let outcome = session.replyReceived(SMTPReply(220, "mx.example.test ESMTP"))
-        #expect(ReplyAnnotator.lines(for: outcome, level: .full).map(\.plain) == [
-            "S: 220 mx.example.test ESMTP",
-            "#  220 Service ready (RFC 5321 §4.2.3)",
-            "#  next: EHLO <domain> | HELO <domain> | QUIT",
-        ])
+        #expect(
+            ReplyAnnotator.lines(for: outcome, level: .full).map(\.plain) == [
+                "S: 220 mx.example.test ESMTP",
+                "#  220 Service ready (RFC 5321 §4.2.3)",
+                "#  next: EHLO <domain> | HELO <domain> | QUIT",
+            ])
     }
 
     @Test func refusedMailAsInTheDesign() {
         var session = SessionStateMachine.helloed()
         session.commandSent(SMTPCommand(line: "MAIL FROM:<alice@example.test>"))
         let outcome = session.replyReceived(SMTPReply(550, "5.7.1 Relaying denied"))
-        #expect(ReplyAnnotator.lines(for: outcome, level: .full).map(\.plain) == [
-            "S: 550 5.7.1 Relaying denied",
-            "#  550 Requested action not taken: mailbox unavailable or rejected by policy (RFC 5321 §4.2.3)",
-            "#  5.7.1 Delivery not authorized, message refused (RFC 3463 §3.8)",
-            "#  after MAIL: the transaction did not start; next: MAIL FROM:<…> | RSET | QUIT",
-        ])
+        #expect(
+            ReplyAnnotator.lines(for: outcome, level: .full).map(\.plain) == [
+                "S: 550 5.7.1 Relaying denied",
+                "#  550 Requested action not taken: mailbox unavailable or rejected by policy (RFC 5321 §4.2.3)",
+                "#  5.7.1 Delivery not authorized, message refused (RFC 3463 §3.8)",
+                "#  after MAIL: the transaction did not start; next: MAIL FROM:<…> | RSET | QUIT",
+            ])
     }
 
     @Test func briefAndOffLevels() {
         var session = SessionStateMachine.helloed()
         session.commandSent(SMTPCommand(line: "NOOP"))
         let outcome = session.replyReceived(SMTPReply(250, "2.0.0 Ok"))
-        #expect(ReplyAnnotator.lines(for: outcome, level: .brief).map(\.plain) == [
-            "S: 250 2.0.0 Ok",
-            "#  after NOOP: the server is alive; nothing changed; next: MAIL FROM:<…> | RSET | QUIT",
-        ])
+        #expect(
+            ReplyAnnotator.lines(for: outcome, level: .brief).map(\.plain) == [
+                "S: 250 2.0.0 Ok",
+                "#  after NOOP: the server is alive; nothing changed; next: MAIL FROM:<…> | RSET | QUIT",
+            ])
         #expect(ReplyAnnotator.lines(for: outcome, level: .off).map(\.plain) == ["S: 250 2.0.0 Ok"])
     }
 
@@ -44,22 +47,28 @@ import Testing
         var reply = SMTPReply(220, "evil\u{1B}]0;pwned\u{07}")
         reply.problems = [.bareLineFeed]
         let lines = ReplyAnnotator.lines(for: session.replyReceived(reply), level: .off)
-        #expect(lines.map(\.plain) == [
-            "S: 220 evil\\e]0;pwned\\x07",
-            "!  line ended with a bare LF instead of CRLF (RFC 5321 §2.3.8)",
-        ])
+        #expect(
+            lines.map(\.plain) == [
+                "S: 220 evil\\e]0;pwned\\x07",
+                "!  line ended with a bare LF instead of CRLF (RFC 5321 §2.3.8)",
+            ])
     }
 
     @Test func unknownCodeIsExplainedFromItsDigits() {
-        #expect(ReplyAnnotator.codeLine(259) == "259 Unknown code: positive completion: the action succeeded, mail system (RFC 5321 §4.2.1)")
-        #expect(ReplyAnnotator.enhancedLine(EnhancedStatusCode("5.9.9")!) == "5.9.9 not registered: Permanent failure, unknown subject (RFC 3463 §2)")
+        #expect(
+            ReplyAnnotator.codeLine(259)
+                == "259 Unknown code: positive completion: the action succeeded, mail system (RFC 5321 §4.2.1)")
+        #expect(
+            ReplyAnnotator.enhancedLine(EnhancedStatusCode("5.9.9")!)
+                == "5.9.9 not registered: Permanent failure, unknown subject (RFC 3463 §2)")
     }
 }
 
 @Suite struct ExplainerTests {
     @Test func explainsABasicCodeWithItsContexts() throws {
         let lines = try Explainer.explain("550")
-        #expect(lines[0] == "550 Requested action not taken: mailbox unavailable or rejected by policy (RFC 5321 §4.2.3)")
+        #expect(
+            lines[0] == "550 Requested action not taken: mailbox unavailable or rejected by policy (RFC 5321 §4.2.3)")
         #expect(lines.contains("    after RCPT: this recipient is refused; the transaction goes on with the others"))
         #expect(lines.contains("    after MAIL: the transaction did not start"))
     }

@@ -193,9 +193,12 @@ extension SessionStateMachine {
         _ = session.replyReceived(SMTPReply(220, "mx.test ESMTP"))
         session.commandSent(SMTPCommand(line: "EHLO client.test"))
         let lines = ["mx.test"] + capabilities
-        _ = session.replyReceived(SMTPReply(code: 250, lines: lines.enumerated().map { index, text in
-            ReplyLine("250\(index == lines.count - 1 ? " " : "-")\(text)")
-        }))
+        _ = session.replyReceived(
+            SMTPReply(
+                code: 250,
+                lines: lines.enumerated().map { index, text in
+                    ReplyLine("250\(index == lines.count - 1 ? " " : "-")\(text)")
+                }))
         return session
     }
 }

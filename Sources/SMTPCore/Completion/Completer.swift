@@ -5,15 +5,23 @@ public struct CompletionContext: Sendable {
     public var capabilities: EHLOCapabilities?
     /// Addresses used earlier in this run, most recent first.
     public var addresses: [String]
+    /// The domain to offer after EHLO and HELO (`--helo`, else this host's name).
+    public var heloName: String?
 
-    public init(legalVerbs: [SMTPVerb] = [], capabilities: EHLOCapabilities? = nil, addresses: [String] = []) {
+    public init(
+        legalVerbs: [SMTPVerb] = [], capabilities: EHLOCapabilities? = nil, addresses: [String] = [],
+        heloName: String? = nil
+    ) {
         self.legalVerbs = legalVerbs
         self.capabilities = capabilities
         self.addresses = addresses
+        self.heloName = heloName
     }
 
-    public init(session: SessionStateMachine, addresses: [String]) {
-        self.init(legalVerbs: session.legalCommands.map(\.verb), capabilities: session.capabilities, addresses: addresses)
+    public init(session: SessionStateMachine, addresses: [String], heloName: String? = nil) {
+        self.init(
+            legalVerbs: session.legalCommands.map(\.verb), capabilities: session.capabilities, addresses: addresses,
+            heloName: heloName)
     }
 }
 
@@ -28,6 +36,7 @@ public enum Suggestion: Hashable, Sendable {
     case parameter(SMTPVerb)
     case parameterValue(keyword: String, verb: SMTPVerb)
     case authMechanism
+    case heloDomain
     case filePath
     case helpTopic
     case code
@@ -92,12 +101,16 @@ public enum Completer {
                 return (.pathKeyword(keyword + "<"), word)
             }
             if let equals = word.firstIndex(of: "=") {
-                return (.parameterValue(keyword: word[..<equals].uppercased(), verb: verb),
-                        String(word[word.index(after: equals)...]))
+                return (
+                    .parameterValue(keyword: word[..<equals].uppercased(), verb: verb),
+                    String(word[word.index(after: equals)...])
+                )
             }
             return (.parameter(verb), word)
         case .auth:
             return index == 1 ? (.authMechanism, word) : (nil, word)
+        case .ehlo, .helo:
+            return index == 1 ? (.heloDomain, word) : (nil, word)
         case .vrfy, .expn:
             return index == 1 ? (.address(closing: false), word) : (nil, word)
         case .help:
@@ -154,10 +167,13 @@ public enum Completer {
             let offered = context.capabilities?.authMechanisms ?? []
             let mechanisms = offered.isEmpty ? ["PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2"] : offered
             return Completion(word: word, candidates: matching(mechanisms).map { $0 + " " })
+        case .heloDomain:
+            return Completion(word: word, candidates: matching(context.heloName.map { [$0] } ?? []))
         case .filePath:
             return Completion(word: word, candidates: [], needsFilePaths: true)
         case .helpTopic:
-            let topics = ConsoleCommandTable.topics + SMTPVerb.allCases.map { $0.rawValue.lowercased() }
+            let topics =
+                ConsoleCommandTable.topics + SMTPVerb.allCases.map { $0.rawValue.lowercased() }
                 + ConsoleCommandTable.rows.map { "/" + $0.name }
             return Completion(word: word, candidates: matching(topics))
         case .code:

@@ -168,7 +168,8 @@ public enum CommandTable {
             verb: .mail, syntax: "MAIL FROM:<reverse-path> [parameters]", template: "MAIL FROM:<…>",
             summary: "Start a mail transaction with the sender's address (<> for bounces).",
             reference: "RFC 5321 §4.1.1.2", legalIn: [.helloed], suggestedIn: [.helloed], requiredExtension: nil,
-            sequenceRule: "MAIL needs a session opened with EHLO or HELO and no transaction in progress (RFC 5321 §4.1.4)",
+            sequenceRule:
+                "MAIL needs a session opened with EHLO or HELO and no transaction in progress (RFC 5321 §4.1.4)",
             exchange: ExchangeSpec(
                 success: [250], failure: [552, 451, 452, 550, 553, 503, 455, 555],
                 onSuccess: "the transaction has started with this sender",
@@ -214,7 +215,8 @@ public enum CommandTable {
             summary: "Send the next chunk of the message, of exactly the given size (CHUNKING).",
             reference: "RFC 3030 §2", legalIn: [.recipientsGiven], suggestedIn: [.recipientsGiven],
             requiredExtension: "CHUNKING",
-            sequenceRule: "BDAT needs at least one accepted recipient and a server that advertised CHUNKING (RFC 3030 §2)",
+            sequenceRule:
+                "BDAT needs at least one accepted recipient and a server that advertised CHUNKING (RFC 3030 §2)",
             exchange: ExchangeSpec(
                 success: [250], failure: [552, 554, 451, 452, 450, 550, 503],
                 onSuccess: "the chunk is accepted (after LAST: the message is accepted)",
@@ -224,7 +226,8 @@ public enum CommandTable {
         CommandSpec(
             verb: .rset, syntax: "RSET", template: "RSET",
             summary: "Abort the current transaction; the session stays open.",
-            reference: "RFC 5321 §4.1.1.5", legalIn: anyOpen, suggestedIn: [.helloed, .mailTransaction, .recipientsGiven],
+            reference: "RFC 5321 §4.1.1.5", legalIn: anyOpen,
+            suggestedIn: [.helloed, .mailTransaction, .recipientsGiven],
             requiredExtension: nil, sequenceRule: "RSET is allowed at any time after the greeting",
             exchange: ExchangeSpec(
                 success: [250], failure: [],
@@ -297,7 +300,8 @@ public enum CommandTable {
             sequenceRule: "STARTTLS needs an EHLO whose reply advertised STARTTLS, outside a transaction (RFC 3207 §4)",
             exchange: ExchangeSpec(
                 success: [220], failure: [454, 501],
-                onSuccess: "start the TLS handshake now; afterwards the server forgets this session and EHLO is due again",
+                onSuccess:
+                    "start the TLS handshake now; afterwards the server forgets this session and EHLO is due again",
                 onTransientFailure: "TLS is not available for now; the session goes on in plain text",
                 onPermanentFailure: "TLS was not started",
                 specific: [501: "STARTTLS takes no arguments"])),
@@ -305,7 +309,8 @@ public enum CommandTable {
             verb: .auth, syntax: "AUTH <mechanism> [initial-response]", template: "AUTH <mechanism>",
             summary: "Authenticate with a SASL mechanism the server advertised.",
             reference: "RFC 4954 §4", legalIn: [.helloed], suggestedIn: [.helloed], requiredExtension: "AUTH",
-            sequenceRule: "AUTH needs an EHLO whose reply advertised AUTH, outside a transaction, once per session (RFC 4954 §4)",
+            sequenceRule:
+                "AUTH needs an EHLO whose reply advertised AUTH, outside a transaction, once per session (RFC 4954 §4)",
             exchange: ExchangeSpec(
                 success: [235], intermediate: [334], failure: [432, 454, 500, 501, 503, 504, 530, 534, 535, 538],
                 onSuccess: "you are authenticated",

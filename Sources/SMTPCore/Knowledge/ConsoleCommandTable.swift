@@ -18,8 +18,10 @@ public enum ConsoleCommandTable {
         /// Whether the command may run in script mode too (all may, except those that need a person).
         public let isInteractiveOnly: Bool
 
-        public init(_ name: String, _ arguments: String, _ summary: String, argument: ArgumentKind = .none,
-                    isInteractiveOnly: Bool = false) {
+        public init(
+            _ name: String, _ arguments: String, _ summary: String, argument: ArgumentKind = .none,
+            isInteractiveOnly: Bool = false
+        ) {
             self.name = name
             self.arguments = arguments
             self.summary = summary
@@ -31,18 +33,22 @@ public enum ConsoleCommandTable {
     }
 
     public static let rows: [Row] = [
-        Row("help", "[topic]", "Show help: SMTP commands, console commands, codes, keys, or one command.",
+        Row(
+            "help", "[topic]", "Show help: SMTP commands, console commands, codes, keys, or one command.",
             argument: .helpTopic),
-        Row("explain", "CODE|LINE", "Explain a reply code (550), an enhanced code (5.1.1) or a reply line.",
+        Row(
+            "explain", "CODE|LINE", "Explain a reply code (550), an enhanced code (5.1.1) or a reply line.",
             argument: .code),
         Row("state", "", "Show where the session stands: phase, server, TLS, sender, recipients."),
         Row("next", "", "Show the commands that are legal now."),
         Row("caps", "", "Show the extensions the last EHLO advertised, with what each allows."),
         Row("connect", "HOST[:PORT]", "Connect to a server (closing the current connection).", argument: .host),
         Row("disconnect", "", "Close the connection at once, without QUIT (type QUIT for a polite end)."),
-        Row("send", "FILE", "Send DATA, then FILE as the message (dot-stuffed), then the final dot.",
+        Row(
+            "send", "FILE", "Send DATA, then FILE as the message (dot-stuffed), then the final dot.",
             argument: .filePath),
-        Row("expect", "CODE", "Check the last reply's code: 250, 2xx, 25x or an enhanced code like 5.1.1.",
+        Row(
+            "expect", "CODE", "Check the last reply's code: 250, 2xx, 25x or an enhanced code like 5.1.1.",
             argument: .code),
         Row("quit", "", "Say QUIT to the server if connected, then leave ehlo."),
     ]

@@ -18,7 +18,8 @@ public enum EnhancedStatusTable {
         /// The classes the registry allows for this code, e.g. [4, 5].
         public let classes: Set<Int>
 
-        public init(_ subject: Int, _ detail: Int, classes: Set<Int>, title: String, meaning: String, reference: String) {
+        public init(_ subject: Int, _ detail: Int, classes: Set<Int>, title: String, meaning: String, reference: String)
+        {
             self.subject = subject
             self.detail = detail
             self.classes = classes

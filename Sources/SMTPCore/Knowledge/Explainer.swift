@@ -7,7 +7,8 @@ public enum Explainer {
         public var description: String {
             switch self {
             case .notACode(let text):
-                return "'\(VisibleText.escape(text))' is not a reply code (e.g. 550), an enhanced code (e.g. 5.1.1) or a reply line (e.g. \"550 5.1.1 No such user\")"
+                return
+                    "'\(VisibleText.escape(text))' is not a reply code (e.g. 550), an enhanced code (e.g. 5.1.1) or a reply line (e.g. \"550 5.1.1 No such user\")"
             }
         }
     }
@@ -25,7 +26,9 @@ public enum Explainer {
             var lines = ["\(text)"] + explainCode(code).map { "  " + $0 }
             if let enhanced = EnhancedStatusCode.leading(in: line.text) {
                 lines += explainEnhanced(enhanced).map { "  " + $0 }
-                if let warning = SessionStateMachine.enhancedCodeWarnings(SMTPReply(code: code, lines: [line], enhancedCode: enhanced)).first {
+                if let warning = SessionStateMachine.enhancedCodeWarnings(
+                    SMTPReply(code: code, lines: [line], enhancedCode: enhanced)
+                ).first {
                     lines.append("  ! " + warning)
                 }
             }
@@ -40,7 +43,9 @@ public enum Explainer {
             lines.append("  " + row.meaning)
         }
         lines.append("  class \(code / 100)xx: \(ReplyCodeTable.classMeaning(ReplyClass(code: code)))")
-        lines.append("  category x\((code / 10) % 10)x: \(ReplyCodeTable.category(ofSecondDigit: (code / 10) % 10)) (RFC 5321 §4.2.1)")
+        lines.append(
+            "  category x\((code / 10) % 10)x: \(ReplyCodeTable.category(ofSecondDigit: (code / 10) % 10)) (RFC 5321 §4.2.1)"
+        )
         var contexts: [String] = []
         let exchanges: [(String, ExchangeSpec)] =
             [("greeting", CommandTable.greeting)] + CommandTable.commands.map { ($0.verb.rawValue, $0.exchange) }
@@ -62,7 +67,9 @@ public enum Explainer {
         if let row = EnhancedStatusTable.row(for: code) {
             lines.append("  " + row.meaning)
             if !row.classes.contains(code.statusClass) {
-                lines.append("  ! the registry uses this code with class \(row.classes.sorted().map(String.init).joined(separator: " or ")), not \(code.statusClass)")
+                lines.append(
+                    "  ! the registry uses this code with class \(row.classes.sorted().map(String.init).joined(separator: " or ")), not \(code.statusClass)"
+                )
             }
         }
         if let classRow = EnhancedStatusTable.classRow(code.statusClass) {

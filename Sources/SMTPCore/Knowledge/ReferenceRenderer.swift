@@ -73,9 +73,15 @@ public enum ReferenceRenderer {
 
     private static func codeList(_ exchange: ExchangeSpec) -> String {
         var parts: [String] = []
-        if !exchange.successCodes.isEmpty { parts.append("success " + exchange.successCodes.map(String.init).joined(separator: ", ")) }
-        if !exchange.intermediateCodes.isEmpty { parts.append("intermediate " + exchange.intermediateCodes.map(String.init).joined(separator: ", ")) }
-        if !exchange.failureCodes.isEmpty { parts.append("failure " + exchange.failureCodes.map(String.init).joined(separator: ", ")) }
+        if !exchange.successCodes.isEmpty {
+            parts.append("success " + exchange.successCodes.map(String.init).joined(separator: ", "))
+        }
+        if !exchange.intermediateCodes.isEmpty {
+            parts.append("intermediate " + exchange.intermediateCodes.map(String.init).joined(separator: ", "))
+        }
+        if !exchange.failureCodes.isEmpty {
+            parts.append("failure " + exchange.failureCodes.map(String.init).joined(separator: ", "))
+        }
         return parts.joined(separator: "; ")
     }
 

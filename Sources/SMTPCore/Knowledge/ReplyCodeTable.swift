@@ -14,115 +14,158 @@ public enum ReplyCodeTable {
     }
 
     public static let rows: [Row] = [
-        Row(code: 211, title: "System status or help reply",
+        Row(
+            code: 211, title: "System status or help reply",
             meaning: "Status information about the server, usually in answer to HELP with no argument.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 214, title: "Help message",
+        Row(
+            code: 214, title: "Help message",
             meaning: "Human-readable help about the server or a command; only useful to a person.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 220, title: "Service ready",
-            meaning: "The server is ready: as a greeting, start with EHLO; after STARTTLS, begin the TLS handshake now.",
+        Row(
+            code: 220, title: "Service ready",
+            meaning:
+                "The server is ready: as a greeting, start with EHLO; after STARTTLS, begin the TLS handshake now.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 221, title: "Service closing transmission channel",
+        Row(
+            code: 221, title: "Service closing transmission channel",
             meaning: "The server says goodbye and closes the connection, normally in answer to QUIT.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 235, title: "Authentication succeeded",
+        Row(
+            code: 235, title: "Authentication succeeded",
             meaning: "The AUTH exchange is complete and the server accepts the credentials.",
             reference: "RFC 4954 §6"),
-        Row(code: 250, title: "Requested mail action okay, completed",
+        Row(
+            code: 250, title: "Requested mail action okay, completed",
             meaning: "The command was accepted and carried out.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 251, title: "User not local; will forward",
+        Row(
+            code: 251, title: "User not local; will forward",
             meaning: "The recipient is accepted, but the server will relay the message to another host.",
             reference: "RFC 5321 §4.2.3, §3.4"),
-        Row(code: 252, title: "Cannot verify the user, but will accept the message",
+        Row(
+            code: 252, title: "Cannot verify the user, but will accept the message",
             meaning: "The server will not confirm whether the mailbox exists, yet it would try to deliver to it.",
             reference: "RFC 5321 §4.2.3, §3.5.3"),
-        Row(code: 253, title: "Queue run started for pending messages",
+        Row(
+            code: 253, title: "Queue run started for pending messages",
             meaning: "In answer to ETRN: the server has started delivering the messages it held for that domain.",
             reference: "RFC 1985 §5"),
-        Row(code: 334, title: "Authentication challenge",
+        Row(
+            code: 334, title: "Authentication challenge",
             meaning: "The server waits for the next step of the SASL exchange: a base64 line, or `*` to cancel.",
             reference: "RFC 4954 §4"),
-        Row(code: 354, title: "Start mail input",
+        Row(
+            code: 354, title: "Start mail input",
             meaning: "Send the message now: header lines, an empty line, the body, then a line holding only a period.",
             reference: "RFC 5321 §4.2.3, §4.1.1.4"),
-        Row(code: 421, title: "Service not available, closing transmission channel",
-            meaning: "The server is shutting this connection down (overload, idle timeout, policy); it may answer any command this way. Try again later.",
+        Row(
+            code: 421, title: "Service not available, closing transmission channel",
+            meaning:
+                "The server is shutting this connection down (overload, idle timeout, policy); it may answer any command this way. Try again later.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 432, title: "A password transition is needed",
+        Row(
+            code: 432, title: "A password transition is needed",
             meaning: "The account needs its password changed or upgraded before this mechanism can be used.",
             reference: "RFC 4954 §6"),
-        Row(code: 450, title: "Mailbox unavailable (temporary)",
-            meaning: "The mailbox cannot be used right now (busy, locked, greylisted); the same command may succeed later.",
+        Row(
+            code: 450, title: "Mailbox unavailable (temporary)",
+            meaning:
+                "The mailbox cannot be used right now (busy, locked, greylisted); the same command may succeed later.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 451, title: "Local error in processing",
+        Row(
+            code: 451, title: "Local error in processing",
             meaning: "The server hit a temporary problem of its own and aborted the action; retry later.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 452, title: "Insufficient system storage",
-            meaning: "The server is temporarily out of space, or will take no more recipients in this transaction; retry later.",
+        Row(
+            code: 452, title: "Insufficient system storage",
+            meaning:
+                "The server is temporarily out of space, or will take no more recipients in this transaction; retry later.",
             reference: "RFC 5321 §4.2.3, §4.5.3.1.10"),
-        Row(code: 454, title: "TLS or authentication temporarily unavailable",
+        Row(
+            code: 454, title: "TLS or authentication temporarily unavailable",
             meaning: "STARTTLS or AUTH cannot be done right now because of a temporary problem on the server.",
             reference: "RFC 3207 §4, RFC 4954 §6"),
-        Row(code: 455, title: "Server unable to accommodate parameters",
+        Row(
+            code: 455, title: "Server unable to accommodate parameters",
             meaning: "The server understood the MAIL or RCPT parameters but cannot honour them at present.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 458, title: "Unable to queue messages for the node",
+        Row(
+            code: 458, title: "Unable to queue messages for the node",
             meaning: "In answer to ETRN: the server cannot start a queue run for that domain now.",
             reference: "RFC 1985 §5"),
-        Row(code: 459, title: "Node not allowed",
+        Row(
+            code: 459, title: "Node not allowed",
             meaning: "In answer to ETRN: the server will not run its queue for that domain.",
             reference: "RFC 1985 §5"),
-        Row(code: 500, title: "Syntax error, command unrecognized",
-            meaning: "The server does not know this command, or the line was too long (also: an AUTH line over the limit).",
+        Row(
+            code: 500, title: "Syntax error, command unrecognized",
+            meaning:
+                "The server does not know this command, or the line was too long (also: an AUTH line over the limit).",
             reference: "RFC 5321 §4.2.3, RFC 4954 §6"),
-        Row(code: 501, title: "Syntax error in parameters or arguments",
-            meaning: "The command is known but its arguments are malformed; also the answer to a cancelled AUTH exchange.",
+        Row(
+            code: 501, title: "Syntax error in parameters or arguments",
+            meaning:
+                "The command is known but its arguments are malformed; also the answer to a cancelled AUTH exchange.",
             reference: "RFC 5321 §4.2.3, RFC 4954 §4"),
-        Row(code: 502, title: "Command not implemented",
+        Row(
+            code: 502, title: "Command not implemented",
             meaning: "The server recognises the command but does not offer it.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 503, title: "Bad sequence of commands",
+        Row(
+            code: 503, title: "Bad sequence of commands",
             meaning: "The command is not allowed at this point of the session; see the legal next steps.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 504, title: "Command parameter not implemented",
+        Row(
+            code: 504, title: "Command parameter not implemented",
             meaning: "The command is supported but not with this parameter (or this AUTH mechanism).",
             reference: "RFC 5321 §4.2.3, RFC 4954 §4"),
-        Row(code: 521, title: "Server does not accept mail",
+        Row(
+            code: 521, title: "Server does not accept mail",
             meaning: "This host never accepts mail; it greets only to say so.",
             reference: "RFC 7504 §3"),
-        Row(code: 530, title: "Authentication required",
+        Row(
+            code: 530, title: "Authentication required",
             meaning: "The server refuses this command until the client has authenticated (or started TLS).",
             reference: "RFC 4954 §6"),
-        Row(code: 534, title: "Authentication mechanism is too weak",
+        Row(
+            code: 534, title: "Authentication mechanism is too weak",
             meaning: "The server does not allow this SASL mechanism here; use a stronger one.",
             reference: "RFC 4954 §6"),
-        Row(code: 535, title: "Authentication credentials invalid",
+        Row(
+            code: 535, title: "Authentication credentials invalid",
             meaning: "The user name or password was wrong, or the account may not log in.",
             reference: "RFC 4954 §6"),
-        Row(code: 538, title: "Encryption required for requested authentication mechanism",
+        Row(
+            code: 538, title: "Encryption required for requested authentication mechanism",
             meaning: "This mechanism is only allowed over TLS; run STARTTLS first.",
             reference: "RFC 4954 §6"),
-        Row(code: 550, title: "Requested action not taken: mailbox unavailable or rejected by policy",
+        Row(
+            code: 550, title: "Requested action not taken: mailbox unavailable or rejected by policy",
             meaning: "A permanent refusal: no such mailbox, no access, or a policy (relaying, spam) said no.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 551, title: "User not local",
+        Row(
+            code: 551, title: "User not local",
             meaning: "The server will not deliver to this recipient; the text may name the address to use instead.",
             reference: "RFC 5321 §4.2.3, §3.4"),
-        Row(code: 552, title: "Exceeded storage allocation",
+        Row(
+            code: 552, title: "Exceeded storage allocation",
             meaning: "The message is too big for the mailbox or the server, or (to RCPT) too many recipients.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 553, title: "Mailbox name not allowed",
+        Row(
+            code: 553, title: "Mailbox name not allowed",
             meaning: "The address is syntactically wrong or not acceptable to this server.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 554, title: "Transaction failed",
+        Row(
+            code: 554, title: "Transaction failed",
             meaning: "A permanent failure; as a greeting it means this server will not talk to you at all.",
             reference: "RFC 5321 §4.2.3, §3.1"),
-        Row(code: 555, title: "MAIL FROM/RCPT TO parameters not recognized or not implemented",
+        Row(
+            code: 555, title: "MAIL FROM/RCPT TO parameters not recognized or not implemented",
             meaning: "The server does not know an ESMTP parameter given with MAIL or RCPT.",
             reference: "RFC 5321 §4.2.3"),
-        Row(code: 556, title: "Domain does not accept mail",
+        Row(
+            code: 556, title: "Domain does not accept mail",
             meaning: "The recipient's domain publishes that it receives no mail at all (null MX).",
             reference: "RFC 7504 §3"),
     ]

@@ -76,7 +76,8 @@ public struct LineFramer: Sendable {
             droppedOctets = 0
         }
         if let start = cut {
-            return SMTPLine(bytes: start, problems: [.truncated(droppedOctets: droppedOctets + buffer.count), .noLineEnding])
+            return SMTPLine(
+                bytes: start, problems: [.truncated(droppedOctets: droppedOctets + buffer.count), .noLineEnding])
         }
         guard !buffer.isEmpty else { return nil }
         if buffer.count > maximumLineLength {

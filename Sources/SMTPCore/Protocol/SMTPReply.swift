@@ -110,7 +110,8 @@ public enum ReplyProblem: Hashable, Sendable, CustomStringConvertible {
         case .missingCode:
             return "line does not start with a three-digit reply code (RFC 5321 §4.2)"
         case .mixedCodes(let first, let other):
-            return "multiline reply mixes codes \(first) and \(other); every line must repeat the code (RFC 5321 §4.2.1)"
+            return
+                "multiline reply mixes codes \(first) and \(other); every line must repeat the code (RFC 5321 §4.2.1)"
         case .bareLineFeed:
             return "line ended with a bare LF instead of CRLF (RFC 5321 §2.3.8)"
         case .truncated(let dropped):

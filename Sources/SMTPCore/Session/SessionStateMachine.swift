@@ -143,7 +143,9 @@ public struct SessionStateMachine: Sendable {
         if let exchange = source?.exchange, !exchange.allCodes.contains(code),
             ExchangeSpec.anyCommand[code] == nil, code != 421
         {
-            warnings.append("\(code) is not a reply the RFC lists for \(source!.name) (\(exchange.allCodes.map(String.init).joined(separator: ", ")))")
+            warnings.append(
+                "\(code) is not a reply the RFC lists for \(source!.name) (\(exchange.allCodes.map(String.init).joined(separator: ", ")))"
+            )
         }
 
         if code == 421 {
@@ -297,7 +299,9 @@ public struct SessionStateMachine: Sendable {
     /// Why this command is out of sequence, not advertised, or malformed; empty when it is fine.
     public func warnings(for command: SMTPCommand) -> [String] {
         guard let verb = command.verb else {
-            return ["\(command.verbText.isEmpty ? "an empty line" : "'\(VisibleText.escape(command.verbText))'") is not a command ehlo knows; sending it anyway"]
+            return [
+                "\(command.verbText.isEmpty ? "an empty line" : "'\(VisibleText.escape(command.verbText))'") is not a command ehlo knows; sending it anyway"
+            ]
         }
         let spec = CommandTable.spec(verb)
         var warnings: [String] = []
@@ -308,8 +312,13 @@ public struct SessionStateMachine: Sendable {
             warnings.append("\(verb.rawValue) is out of sequence here (\(phaseDescription)): \(spec.sequenceRule)")
         } else if let keyword = spec.requiredExtension {
             if capabilities?.has(keyword) != true {
-                let why = helloKind == .helo ? "the session was opened with HELO, which advertises nothing" : "the last EHLO did not advertise \(keyword)"
-                warnings.append("\(verb.rawValue) needs the \(keyword) extension, but \(why) (\(ExtensionTable.row(keyword)?.reference ?? spec.reference))")
+                let why =
+                    helloKind == .helo
+                    ? "the session was opened with HELO, which advertises nothing"
+                    : "the last EHLO did not advertise \(keyword)"
+                warnings.append(
+                    "\(verb.rawValue) needs the \(keyword) extension, but \(why) (\(ExtensionTable.row(keyword)?.reference ?? spec.reference))"
+                )
             } else if verb == .starttls, isTLS {
                 warnings.append("the connection already uses TLS; a second STARTTLS is not allowed (RFC 3207 §4.2)")
             } else if verb == .auth, isAuthenticated {
@@ -319,7 +328,8 @@ public struct SessionStateMachine: Sendable {
         if verb == .auth, let mechanism = command.authMechanism, let offered = capabilities?.authMechanisms,
             !offered.isEmpty, !offered.contains(mechanism)
         {
-            warnings.append("the server did not list \(mechanism) among its AUTH mechanisms (\(offered.joined(separator: " ")))")
+            warnings.append(
+                "the server did not list \(mechanism) among its AUTH mechanisms (\(offered.joined(separator: " ")))")
         }
         warnings += syntaxWarnings(for: command, verb: verb)
         return warnings
@@ -332,16 +342,20 @@ public struct SessionStateMachine: Sendable {
         case .mail, .rcpt:
             let keyword = verb == .mail ? "FROM:" : "TO:"
             if !argument.uppercased().hasPrefix(keyword) {
-                warnings.append("\(verb.rawValue) expects \(CommandTable.spec(verb).syntax) (\(CommandTable.spec(verb).reference))")
+                warnings.append(
+                    "\(verb.rawValue) expects \(CommandTable.spec(verb).syntax) (\(CommandTable.spec(verb).reference))")
             } else if command.path == nil {
-                warnings.append("the address should be in angle brackets: \(verb.rawValue) \(keyword)<…> (RFC 5321 §4.1.2)")
+                warnings.append(
+                    "the address should be in angle brackets: \(verb.rawValue) \(keyword)<…> (RFC 5321 §4.1.2)")
             } else if argument.dropFirst(keyword.count).hasPrefix(" ") {
                 warnings.append("RFC 5321 §4.1.1.2 allows no space after \(keyword); many servers refuse it")
             }
             warnings += parameterWarnings(command.parameters, verb: verb)
         case .ehlo, .helo:
             if argument.isEmpty {
-                warnings.append("\(verb.rawValue) needs your domain or address literal, e.g. \(verb.rawValue) client.example ([RFC 5321 §4.1.1.1])")
+                warnings.append(
+                    "\(verb.rawValue) needs your domain or address literal, e.g. \(verb.rawValue) client.example ([RFC 5321 §4.1.1.1])"
+                )
             }
         case .data, .rset, .noop, .quit, .starttls:
             if !argument.isEmpty, verb != .noop {
@@ -371,7 +385,9 @@ public struct SessionStateMachine: Sendable {
                 continue
             }
             if let capabilities, !capabilities.has(keyword) {
-                warnings.append("\(parameter.keyword)\(parameter.value.map { "=\($0)" } ?? "") needs \(keyword), which the last EHLO did not advertise")
+                warnings.append(
+                    "\(parameter.keyword)\(parameter.value.map { "=\($0)" } ?? "") needs \(keyword), which the last EHLO did not advertise"
+                )
             }
             if parameter.keyword == "SIZE", let limit = capabilities?.maximumMessageSize,
                 let size = parameter.value.flatMap({ Int($0) }), size > limit
@@ -387,7 +403,9 @@ public struct SessionStateMachine: Sendable {
         guard let enhanced = reply.enhancedCode else { return [] }
         let basicClass = reply.code / 100
         guard [2, 4, 5].contains(basicClass), enhanced.statusClass != basicClass else { return [] }
-        return ["enhanced code \(enhanced) (class \(enhanced.statusClass)) contradicts reply code \(reply.code) (class \(basicClass)); RFC 3463 §2 wants them to agree"]
+        return [
+            "enhanced code \(enhanced) (class \(enhanced.statusClass)) contradicts reply code \(reply.code) (class \(basicClass)); RFC 3463 §2 wants them to agree"
+        ]
     }
 
     /// A few words for the phase, as shown in warnings and `/state`.
@@ -398,7 +416,9 @@ public struct SessionStateMachine: Sendable {
         case .greeted: return "greeted, no EHLO yet"
         case .helloed: return helloKind == .helo ? "after HELO, no transaction" : "after EHLO, no transaction"
         case .mailTransaction: return "in a transaction, no recipient accepted yet"
-        case .recipientsGiven: return "in a transaction with \(acceptedRecipients.count) accepted recipient\(acceptedRecipients.count == 1 ? "" : "s")"
+        case .recipientsGiven:
+            return
+                "in a transaction with \(acceptedRecipients.count) accepted recipient\(acceptedRecipients.count == 1 ? "" : "s")"
         case .data: return "sending the message"
         case .refused: return "the server refused the session"
         case .closed: return "connection closed"
