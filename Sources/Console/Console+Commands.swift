@@ -43,10 +43,6 @@ extension Console {
     }
 
     private func help(_ topic: String) {
-        if topic.lowercased() == "lab" {
-            output(["/help lab lists the practice server's lab mailboxes; it needs the practice server (ehlo serve)."])
-            return
-        }
         guard let lines = HelpRenderer.render(topic: topic) else {
             emit(
                 .warning,
