@@ -62,10 +62,14 @@ public final class Console {
         case .auto: colorEnabled = Terminal.stdoutIsTerminal && (environment["NO_COLOR"] ?? "").isEmpty
         }
         if let path = options.scriptFile, path != "-" {
-            guard let handle = FileHandle(forReadingAtPath: path) else {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            var status = stat()
+            guard fd >= 0, fstat(fd, &status) == 0, status.st_mode & S_IFMT != S_IFDIR else {
+                if fd >= 0 { close(fd) }
                 throw ConsoleError(status: .inputUnreadable, message: "cannot read the script \(path)")
             }
-            return Console(options: options, input: ScriptInput(handle: handle), colorEnabled: colorEnabled)
+            return Console.scripted(
+                options: options, input: ScriptInput(fileDescriptor: fd), colorEnabled: colorEnabled)
         }
         if options.scriptFile == nil, Terminal.isInteractive {
             let inbox = EventInbox<TaggedEvent>()
@@ -76,7 +80,18 @@ public final class Console {
             console.attach(to: editor)
             return console
         }
-        return Console(options: options, input: ScriptInput(handle: .standardInput), colorEnabled: colorEnabled)
+        return Console.scripted(
+            options: options, input: ScriptInput(fileDescriptor: STDIN_FILENO), colorEnabled: colorEnabled)
+    }
+
+    private static func scripted(options: ConsoleOptions, input: ScriptInput, colorEnabled: Bool) -> Console {
+        let console = Console(options: options, input: input, colorEnabled: colorEnabled)
+        input.wakeFileDescriptor = console.inbox.fileDescriptor
+        input.onWake = { [unowned console] in
+            console.takeEvents()
+            return console.isFinished
+        }
+        return console
     }
 
     private func attach(to editor: LineEditor) {
@@ -119,6 +134,7 @@ public final class Console {
             case .interrupted:
                 continue
             case .line(let line):
+                if isFinished { break }
                 handle(line)
             }
         }
@@ -161,6 +177,11 @@ public final class Console {
 
     /// End of input: leave politely (QUIT, and show the 221).
     func finish() {
+        if session.phase == .data {
+            emit(.warning, "input ended inside a message (no line holding only .): the message was not sent")
+            closeConnection(reason: "closed in the middle of DATA")
+            fail(.sessionFailed)
+        }
         if connection != nil, SessionPhase.connected.union([.refused]).contains(session.phase) {
             sendCommand("QUIT", quiet: true)
         }
@@ -211,9 +232,11 @@ public final class Console {
     // MARK: Sending
 
     func sendCommand(_ line: String, quiet: Bool = false) {
-        guard let connection else {
+        // Show what arrived meanwhile first: the server may have closed the connection.
+        takeEvents()
+        guard connection != nil else {
             emit(.warning, "not connected; /connect HOST[:PORT] first")
-            if isScript { fail(.sessionFailed) }
+            fail(.sessionFailed)
             return
         }
         let command = SMTPCommand(line: line)
@@ -223,7 +246,6 @@ public final class Console {
             emit(.event, "not sent (--strict)")
             return
         }
-        if isScript || quiet { emit(.client, VisibleText.escape(Redactor.redact(command: line))) }
         if let verb = command.verb, [.mail, .rcpt, .vrfy, .expn].contains(verb) {
             let address = command.path ?? command.argument
             if !address.isEmpty {
@@ -231,18 +253,17 @@ public final class Console {
                 addresses.insert(address, at: 0)
             }
         }
-        guard transmit(line, on: connection) else { return }
+        let shown = isScript || quiet ? VisibleText.escape(Redactor.redact(command: line)) : nil
+        guard transmit(line, shownAs: shown) else { return }
         session.commandSent(command)
         waitForReplies()
     }
 
     /// A body line in data mode: dot-stuffed on the wire; a lone "." ends the message.
     func sendBodyLine(_ line: String) {
-        guard let connection else { return }
         let isEnd = line == "."
         let wire = isEnd ? line : DotStuffing.stuff(line)
-        if isScript { emit(.client, VisibleText.escape(wire)) }
-        guard transmit(wire, on: connection) else { return }
+        guard transmit(wire, shownAs: isScript ? VisibleText.escape(wire) : nil) else { return }
         if isEnd {
             session.endOfDataSent()
             waitForReplies()
@@ -250,23 +271,35 @@ public final class Console {
     }
 
     func sendSecret(_ line: String) {
-        guard let connection else { return }
-        if isScript { emit(.client, Redactor.placeholder) }
-        guard transmit(line, on: connection) else { return }
+        guard transmit(line, shownAs: isScript ? Redactor.placeholder : nil) else { return }
         session.authResponseSent()
         waitForReplies()
     }
 
-    /// Sends one line with CRLF; on failure the connection is given up. Returns whether it was sent.
-    private func transmit(_ line: String, on connection: SMTPConnection) -> Bool {
-        do {
-            try connection.send(line: Array(line.utf8))
-            return true
-        } catch {
-            emit(.event, "could not send: \(error)")
-            connectionLost()
+    /// Sends one line with CRLF and, once it is sent, shows it as `C:` when `shownAs` is given.
+    /// A failed write ends the connection. Returns whether the line was sent.
+    private func transmit(_ line: String, shownAs shown: String?) -> Bool {
+        guard let connection else {
+            emit(.warning, "not connected; the line was not sent")
+            fail(.sessionFailed)
             return false
         }
+        do {
+            try connection.send(line: Array(line.utf8))
+        } catch {
+            // The close event usually explains why; show it before anything else.
+            takeEvents()
+            if self.connection != nil {
+                emit(.event, "could not send: \(error)")
+                closeConnection(reason: nil)
+            } else {
+                emit(.event, "the line was not sent")
+            }
+            fail(.sessionFailed)
+            return false
+        }
+        if let shown { emit(.client, shown) }
+        return true
     }
 
     // MARK: Receiving
@@ -365,11 +398,6 @@ public final class Console {
             }
             if !expected { fail(.sessionFailed) }
         }
-    }
-
-    private func connectionLost() {
-        closeConnection(reason: nil)
-        fail(.sessionFailed)
     }
 
     /// In a script, a failure ends the run with `status`; interactively it is only shown.

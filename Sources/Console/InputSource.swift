@@ -12,13 +12,23 @@ protocol InputSource: AnyObject {
 }
 
 /// Reads a script: a file or a pipe, line by line, never blocking past its end.
+///
+/// While it waits for the next line it also watches `wakeFileDescriptor`, so what the server
+/// sends meanwhile (a 421, a closed connection) is shown when it happens, not with the next line.
 final class ScriptInput: InputSource {
-    private let handle: FileHandle
+    private let fileDescriptor: Int32
     private var buffer: [UInt8] = []
     private var isAtEnd = false
+    var wakeFileDescriptor: Int32 = -1
+    /// Shows what arrived; returns true when the script should stop (the session failed).
+    var onWake: (() -> Bool)?
 
-    init(handle: FileHandle) {
-        self.handle = handle
+    init(fileDescriptor: Int32) {
+        self.fileDescriptor = fileDescriptor
+    }
+
+    deinit {
+        if fileDescriptor != STDIN_FILENO { close(fileDescriptor) }
     }
 
     var isInteractive: Bool { false }
@@ -33,12 +43,27 @@ final class ScriptInput: InputSource {
             }
             if isAtEnd {
                 guard !buffer.isEmpty else { return .endOfInput }
-                let line = buffer
-                buffer.removeAll()
-                return .line(String(decoding: line, as: UTF8.self))
+                defer { buffer.removeAll() }
+                return .line(String(decoding: buffer, as: UTF8.self))
             }
-            let chunk = handle.availableData
-            if chunk.isEmpty { isAtEnd = true } else { buffer += chunk }
+            if wakeFileDescriptor >= 0, let onWake {
+                var fds = [
+                    pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: wakeFileDescriptor, events: Int16(POLLIN), revents: 0),
+                ]
+                if poll(&fds, 2, -1) < 0 { continue }
+                if fds[1].revents & Int16(POLLIN) != 0 {
+                    if onWake() { return .endOfInput }
+                    continue
+                }
+            }
+            var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+            let count = read(fileDescriptor, &chunk, chunk.count)
+            if count > 0 {
+                buffer += chunk[..<count]
+            } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
+                isAtEnd = true
+            }
         }
     }
 

@@ -30,6 +30,7 @@ public struct BodyEncoder: Sendable {
     private var atLineStart = true
     private var previousWasCR = false
     private var sawAnyByte = false
+    /// Octets of the message on the wire so far: the body lines with their CRLFs, without the final `.` line.
     public private(set) var bodyOctets = 0
 
     public init() {}
@@ -67,8 +68,9 @@ public struct BodyEncoder: Sendable {
 
     /// The bytes that end the data: a CRLF if the last line lacked one, then `.` CRLF.
     public mutating func finish() -> [UInt8] {
-        let closing = (atLineStart || !sawAnyByte) ? DotStuffing.terminator : [0x0D, 0x0A] + DotStuffing.terminator
+        let lineEnd: [UInt8] = (atLineStart || !sawAnyByte) ? [] : [0x0D, 0x0A]
+        bodyOctets += lineEnd.count
         atLineStart = true
-        return closing
+        return lineEnd + DotStuffing.terminator
     }
 }

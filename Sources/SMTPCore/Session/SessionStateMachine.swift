@@ -127,7 +127,7 @@ public struct SessionStateMachine: Sendable {
     }
 
     public mutating func connectionClosed() {
-        phase = pending.isEmpty && phase == .disconnected ? .disconnected : .closed
+        phase = .closed
         pending = []
     }
 
@@ -140,12 +140,11 @@ public struct SessionStateMachine: Sendable {
         var warnings = Self.enhancedCodeWarnings(reply)
         let code = reply.code
 
-        if let exchange = source?.exchange, !exchange.allCodes.contains(code),
-            ExchangeSpec.anyCommand[code] == nil, code != 421
+        if let source, let exchange = source.exchange, !exchange.allCodes.contains(code),
+            ExchangeSpec.anyCommand[code] == nil
         {
-            warnings.append(
-                "\(code) is not a reply the RFC lists for \(source!.name) (\(exchange.allCodes.map(String.init).joined(separator: ", ")))"
-            )
+            let listed = exchange.allCodes.map(String.init).joined(separator: ", ")
+            warnings.append("\(code) is not a reply the RFC lists for \(source.name) (\(listed))")
         }
 
         if code == 421 {
@@ -273,7 +272,7 @@ public struct SessionStateMachine: Sendable {
         case .data:
             return ["the message lines", "a line holding only . to end it"]
         case .greeted, .helloed, .mailTransaction, .recipientsGiven, .refused:
-            if pending.last == .authContinuation || lastAnswered.map(isAwaitingChallengeAnswer) == true {
+            if isAwaitingChallengeAnswer {
                 return ["a base64 answer", "* to cancel"]
             }
             return CommandTable.commands
