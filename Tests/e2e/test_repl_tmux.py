@@ -301,3 +301,29 @@ def test_hostile_greeting_does_not_reach_the_terminal(term, scripted_server, his
     assert "\x1b[31m" not in styled
     term.send("C-d")
     assert term.wait_exit() == 0
+
+
+def test_ctrl_r_searches_history(term, mta, history_file):
+    port, _ = mta
+    start_connected(term, port, history_file)
+    for line in ("NOOP", "HELP"):
+        term.type(line)
+        term.send("Enter")
+        term.wait_text(f"after {line}")
+        term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
+    term.send("C-r")
+    term.type("NOO")
+    # libedit shows the search pattern under the line it found.
+    term.wait_for(lambda screen: [line.rstrip() for line in screen.splitlines() if line.strip()][-2:]
+                  == ["ehlo 127.0.0.1 [greeted]> NOOP", "bck:NOO"], "Ctrl-R finding NOOP")
+    term.send("Enter")
+    term.wait_for(lambda screen: screen.count("after NOOP") == 2, "NOOP sent again from the search")
+
+
+def test_editrc_is_honoured(term, mta, history_file):
+    port, _ = mta
+    # A key bound in ~/.editrc to a macro that types a whole command.
+    (term.home / ".editrc").write_text('bind -s ^G "NOOP"\n')
+    start_connected(term, port, history_file)
+    term.send("C-g")
+    term.wait_last_line("ehlo 127.0.0.1 [greeted]> NOOP")

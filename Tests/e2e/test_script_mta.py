@@ -1,6 +1,7 @@
 """ehlo in script mode against a real MTA (aiosmtpd, see mta.py), and `ehlo explain` offline."""
 
 import json
+import re
 
 from conftest import wait_for_file
 
@@ -242,3 +243,26 @@ def test_explain_several_items_and_garbage(run_ehlo):
     bad = run_ehlo("explain", "hello")
     assert bad.returncode == 64, bad
     assert bad.stderr.startswith("ehlo: "), bad
+
+
+def test_colour_adds_escape_sequences_but_never_changes_the_text(run_ehlo, mta):
+    port, _ = mta
+    script = "EHLO client.test\nMAIL FROM:<a@client.test>\nRCPT TO:<nobody@mta.test>\n"
+    plain = run_ehlo("--no-history", "--color", "never", f"127.0.0.1:{port}", input=script)
+    coloured = run_ehlo("--no-history", "--color", "always", f"127.0.0.1:{port}", input=script)
+    assert "\x1b[" not in plain.stdout
+    assert "\x1b[31mS: 550 5.1.1" in coloured.stdout          # 5xx in red
+    assert "\x1b[32mS: 250" in coloured.stdout                # 2xx in green
+    assert "\x1b[2m#  " in coloured.stdout                    # annotations dimmed
+    stripped = re.sub(r"\x1b\[[0-9;]*m", "", coloured.stdout)
+    strip_port = lambda text: re.sub(r"127\.0\.0\.1:\d+", "ADDR", text)
+    assert strip_port(stripped) == strip_port(plain.stdout)
+
+
+def test_no_color_and_auto_mode_off_a_terminal(run_ehlo, mta):
+    port, _ = mta
+    auto = run_ehlo("--no-history", f"127.0.0.1:{port}", input="NOOP\n", env={"NO_COLOR": ""})
+    assert "\x1b[" not in auto.stdout  # stdout is a pipe: auto means no colour
+    explicit = run_ehlo("--no-history", "--color", "always", f"127.0.0.1:{port}", input="NOOP\n",
+                        env={"NO_COLOR": "1"})
+    assert "\x1b[" in explicit.stdout  # --color always wins over NO_COLOR
