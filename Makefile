@@ -1,6 +1,6 @@
 # ehlo — build, test and install.
 #
-#   make demo      run the console against a local SMTP server (installs what it needs)
+#   make practice  run the console against the built-in practice server (installs what it needs)
 #   make test      unit tests, then the whole binary against a real MTA and in a real terminal
 #   make install   the binary and the man page under $(PREFIX)
 
@@ -13,10 +13,10 @@ DEBUG_BIN   = .build/debug/ehlo
 RELEASE_BIN = .build/release/ehlo
 
 # Debian package names of what the build and the tests need.
-APT_PACKAGES = libedit-dev pkg-config tmux mandoc
+APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks
 PIP_PACKAGES = aiosmtpd pytest
 
-.PHONY: all build release test unit-test e2e-test demo install uninstall deps lint-man clean
+.PHONY: all build release test unit-test e2e-test practice install uninstall deps deps-build lint-man clean
 
 all: build
 
@@ -37,9 +37,9 @@ unit-test: deps-build
 e2e-test: deps build
 	EHLO_BIN=$(CURDIR)/$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e
 
-# A local test MTA (aiosmtpd) on a free loopback port, and the console connected to it.
-demo: deps build
-	$(PYTHON) Tests/e2e/demo.py $(CURDIR)/$(DEBUG_BIN)
+# The console on the practice server, started in-process on a free loopback port.
+practice: build
+	$(DEBUG_BIN) --practice
 
 install: release
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
@@ -59,7 +59,7 @@ deps-build:
 		$(call apt_install,libedit-dev pkg-config); \
 	fi
 
-# Everything the tests need as well: tmux, mandoc, aiosmtpd, pytest.
+# Everything the tests need as well: tmux, mandoc, swaks, aiosmtpd, pytest.
 deps: deps-build
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing$$missing"; $(call apt_install,$$missing); fi

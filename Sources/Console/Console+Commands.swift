@@ -32,6 +32,7 @@ extension Console {
             }
         case "send": sendFile(argument)
         case "expect": expect(argument)
+        case "record": recordCommand(argument)
         case "quit": finish()
         default:
             preconditionFailure("ConsoleCommandTable row /\(name) has no implementation")
@@ -43,6 +44,16 @@ extension Console {
     }
 
     private func help(_ topic: String) {
+        if topic.lowercased() == "lab" {
+            if let domain = practiceDomain {
+                output(LabMailboxTable.render(domain: domain))
+            } else {
+                output(
+                    ["This server is not ehlo's practice server (ehlo serve, ehlo --practice); its lab would be:", ""]
+                        + LabMailboxTable.render())
+            }
+            return
+        }
         guard let lines = HelpRenderer.render(topic: topic) else {
             emit(
                 .warning,
@@ -189,6 +200,59 @@ extension Console {
         }
     }
 
+    // MARK: /record
+
+    private func recordCommand(_ argument: String) {
+        switch argument {
+        case "":
+            if let transcript {
+                output(["recording to \(transcript.path)"])
+            } else {
+                emit(.warning, "usage: /record FILE | /record off")
+            }
+        case "off":
+            guard let transcript else {
+                output(["not recording"])
+                return
+            }
+            emit(.event, "transcript \(transcript.path) ends here")
+            self.transcript = nil
+            output(["stopped recording to \(transcript.path)"])
+        default:
+            if let transcript {
+                emit(.event, "transcript continues in \(argument)")
+                self.transcript = nil
+                output(["stopped recording to \(transcript.path)"])
+            }
+            startRecording(to: NSString(string: argument).expandingTildeInPath)
+        }
+    }
+
+    /// Opens a transcript and writes its header; failures are reported and the session goes on.
+    func startRecording(to path: String) {
+        let formatter = TranscriptFormatter(
+            format: options.transcriptFormat ?? TranscriptSink.format(forPath: path),
+            timestamps: options.transcriptTimestamps,
+            includesAnnotations: options.transcriptIncludesAnnotations,
+            redactsSecrets: options.redactsSecrets)
+        do {
+            let sink = try TranscriptSink(path: path, formatter: formatter, append: options.appendsToTranscript)
+            let serverName = server?.description ?? "no server yet"
+            if let warning = sink.start(server: serverName, time: Date().timeIntervalSince1970) {
+                emit(.warning, warning)
+                if isScript, exitStatus == .success { exitStatus = .transcriptFailed }
+            }
+            transcript = sink
+            if input.isInteractive { output(["recording to \(path)"]) }
+            if !options.redactsSecrets {
+                emit(.warning, "--no-redact: passwords and AUTH exchanges go into \(path) in clear")
+            }
+        } catch {
+            emit(.warning, "\(error); the session goes on without a transcript")
+            if isScript, exitStatus == .success { exitStatus = .transcriptFailed }
+        }
+    }
+
     // MARK: /send
 
     /// DATA, then the file as the body (CRLF-normalised, dot-stuffed, streamed), then the dot.
@@ -214,27 +278,40 @@ extension Console {
             return
         }
         var encoder = BodyEncoder()
-        var lines = 0
+        // The transcript gets every wire line, as if typed, without holding the body in memory.
+        var unrecorded: [UInt8] = []
+        func recordLines(of wire: [UInt8]) {
+            guard transcript != nil else { return }
+            unrecorded += wire
+            while let lineEnd = unrecorded.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = unrecorded[..<lineEnd].dropLast()  // without its CR
+                let shown = VisibleText.escape(line)
+                record(.client(shown: shown, wire: shown))
+                unrecorded.removeSubrange(...lineEnd)
+            }
+        }
         let blockTimeout = options.timeoutOverride ?? 180
         do {
             while true {
                 let chunk = try handle.read(upToCount: 64 * 1024) ?? Data()
                 if chunk.isEmpty { break }
-                lines += chunk.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
                 let wire = encoder.encode(chunk)
                 try connection.send(raw: wire, timeout: .seconds(Int64(blockTimeout)))
+                recordLines(of: wire)
             }
             let closing = encoder.finish()
             try connection.send(raw: closing, timeout: .seconds(Int64(blockTimeout)))
+            recordLines(of: closing)
         } catch {
             emit(.event, "sending \(argument) failed: \(error)")
             closeConnection(reason: nil)
             fail(.sessionFailed)
             return
         }
+        show([DisplayLine(.client, ".")])
         emit(.event, "sent \(argument): \(encoder.bodyOctets) octets on the wire (CRLF, dot-stuffed), then the final .")
-        emit(.client, ".")
         session.endOfDataSent()
+        exchangeStarted()
         waitForReplies()
     }
 }

@@ -27,7 +27,15 @@ public final class Console {
     /// Addresses typed in MAIL, RCPT, VRFY and EXPN, most recent first, for completion.
     var addresses: [String] = []
     var exitStatus: ExitStatus = .success
+    /// Where the session is recorded (`--transcript`, `/record`), if anywhere.
+    var transcript: TranscriptSink?
+    /// When each exchange awaiting a reply began, oldest first, for reply latencies.
+    private var pendingSince: [Double] = []
     var isFinished = false
+    /// The domain of ehlo's practice server, when its greeting says that is what we talk to.
+    var practiceDomain: String?
+    /// Called with every reply after it is shown (`ehlo replay` compares it with the recording).
+    var onReply: ((SessionStateMachine.ReplyOutcome) -> Void)?
     /// While the line editor owns the screen, output is collected here and shown above the line.
     private var collectedOutput: [String]?
 
@@ -109,6 +117,10 @@ public final class Console {
     /// Runs until QUIT, Ctrl-D, the end of the script, or a failed `/expect` in a script.
     public func run() -> ExitStatus {
         defer { connector.shutdown() }
+        if let path = options.transcriptFile {
+            server = options.server
+            startRecording(to: path)
+        }
         if let server = options.server {
             guard connect(to: server) else {
                 return .connectionFailed
@@ -138,8 +150,22 @@ public final class Console {
                 handle(line)
             }
         }
+        waitForServerClose()
         closeConnection(reason: nil)
         return exitStatus
+    }
+
+    /// After 221 the server closes the connection; give it a moment so the close is shown and recorded.
+    private func waitForServerClose() {
+        let deadline = Date().addingTimeInterval(1)
+        while connection != nil, session.phase == .closed {
+            if takeEvents() { continue }
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { return }
+            if Terminal.wait(forReadable: inbox.fileDescriptor, milliseconds: Int32(remaining * 1000)) == .interrupted {
+                return
+            }
+        }
     }
 
     var promptText: String {
@@ -204,6 +230,7 @@ public final class Console {
             connection = opened
             server = address
             session.connectionOpened()
+            pendingSince = [Date().timeIntervalSince1970]
             emit(.event, "connected to \(address.host) (\(opened.remoteAddressDescription))")
         } catch {
             emit(.warning, "cannot connect to \(address): \(error)")
@@ -226,6 +253,7 @@ public final class Console {
         self.connection = nil
         connectionID += 1
         session.connectionClosed()
+        pendingSince = []
         if let reason { emit(.event, "connection closed: \(reason)") }
     }
 
@@ -253,9 +281,10 @@ public final class Console {
                 addresses.insert(address, at: 0)
             }
         }
-        let shown = isScript || quiet ? VisibleText.escape(Redactor.redact(command: line)) : nil
-        guard transmit(line, shownAs: shown) else { return }
+        let redacted = VisibleText.escape(Redactor.redact(command: line))
+        guard transmit(line, recordedAs: redacted, showing: isScript || quiet) else { return }
         session.commandSent(command)
+        exchangeStarted()
         waitForReplies()
     }
 
@@ -263,22 +292,25 @@ public final class Console {
     func sendBodyLine(_ line: String) {
         let isEnd = line == "."
         let wire = isEnd ? line : DotStuffing.stuff(line)
-        guard transmit(wire, shownAs: isScript ? VisibleText.escape(wire) : nil) else { return }
+        guard transmit(wire, recordedAs: VisibleText.escape(wire), showing: isScript) else { return }
         if isEnd {
             session.endOfDataSent()
+            exchangeStarted()
             waitForReplies()
         }
     }
 
     func sendSecret(_ line: String) {
-        guard transmit(line, shownAs: isScript ? Redactor.placeholder : nil) else { return }
+        guard transmit(line, recordedAs: Redactor.placeholder, showing: isScript) else { return }
         session.authResponseSent()
+        exchangeStarted()
         waitForReplies()
     }
 
-    /// Sends one line with CRLF and, once it is sent, shows it as `C:` when `shownAs` is given.
-    /// A failed write ends the connection. Returns whether the line was sent.
-    private func transmit(_ line: String, shownAs shown: String?) -> Bool {
+    /// Sends one line with CRLF and, once it is sent, records it as `C: <recorded>` (shown too
+    /// when `showing`: a script's lines, or lines the user did not type). A failed write ends
+    /// the connection. Returns whether the line was sent.
+    private func transmit(_ line: String, recordedAs shown: String, showing: Bool) -> Bool {
         guard let connection else {
             emit(.warning, "not connected; the line was not sent")
             fail(.sessionFailed)
@@ -298,8 +330,14 @@ public final class Console {
             fail(.sessionFailed)
             return false
         }
-        if let shown { emit(.client, shown) }
+        record(.client(shown: shown, wire: VisibleText.escape(line)))
+        if showing { show([DisplayLine(.client, shown)]) }
         return true
+    }
+
+    /// Notes when an exchange began, for the latency of its reply.
+    func exchangeStarted() {
+        pendingSince.append(Date().timeIntervalSince1970)
     }
 
     // MARK: Receiving
@@ -363,7 +401,15 @@ public final class Console {
         switch event {
         case .reply(let reply):
             let outcome = session.replyReceived(reply)
-            emit(ReplyAnnotator.lines(for: outcome, level: options.explain))
+            let began = outcome.answered == nil || pendingSince.isEmpty ? nil : pendingSince.removeFirst()
+            show(ReplyAnnotator.lines(for: outcome, level: options.explain))
+            let recorded = ReplyAnnotator.lines(for: outcome, level: .full)
+            let latency = began.map { Date().timeIntervalSince1970 - $0 }
+            record(.reply(SMTPSessionReply(outcome: outcome, lines: recorded, latency: latency)))
+            if outcome.answered == .greeting {
+                practiceDomain = LabMailboxTable.practiceDomain(greeting: reply)
+            }
+            onReply?(outcome)
             for action in outcome.actions {
                 switch action {
                 case .enterDataMode:
@@ -391,6 +437,7 @@ public final class Console {
             connection = nil
             connectionID += 1
             session.connectionClosed()
+            pendingSince = []
             if let reason {
                 emit(.event, "connection lost: \(reason)")
             } else {
@@ -414,11 +461,28 @@ public final class Console {
     }
 
     func emit(_ lines: [DisplayLine]) {
+        for line in lines where line.kind != .output {
+            record(.line(line))
+        }
+        show(lines)
+    }
+
+    /// Writes to the screen only (or above the line being edited).
+    func show(_ lines: [DisplayLine]) {
         let rendered = lines.map(style.render)
         if collectedOutput != nil {
             collectedOutput! += rendered
         } else {
             Terminal.write(rendered.map { $0 + "\n" }.joined())
+        }
+    }
+
+    /// Writes to the transcript, if one is open; a write failure is shown once.
+    func record(_ content: TranscriptEntry.Content) {
+        guard let transcript else { return }
+        if let warning = transcript.record(TranscriptEntry(time: Date().timeIntervalSince1970, content: content)) {
+            show([DisplayLine(.warning, warning)])
+            if isScript, exitStatus == .success { exitStatus = .transcriptFailed }
         }
     }
 

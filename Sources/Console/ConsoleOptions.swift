@@ -19,5 +19,16 @@ public struct ConsoleOptions: Sendable {
     /// Refuse out-of-sequence commands instead of sending them with a warning.
     public var isStrict = false
 
+    /// Record the session to this file (`--transcript`).
+    public var transcriptFile: String?
+    /// The transcript's format; nil: JSON Lines for `.jsonl`, else text.
+    public var transcriptFormat: TranscriptFormatter.Format?
+    public var transcriptTimestamps: TranscriptFormatter.Timestamps = .none
+    public var transcriptIncludesAnnotations = true
+    /// Add to an existing transcript instead of refusing it.
+    public var appendsToTranscript = false
+    /// Record secrets in clear (`--no-redact`).
+    public var redactsSecrets = true
+
     public init() {}
 }

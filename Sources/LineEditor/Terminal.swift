@@ -4,7 +4,11 @@ import Foundation
 /// Direct, unbuffered terminal output and questions about the standard streams.
 public enum Terminal {
     public static func write(_ text: String, to fd: Int32 = STDOUT_FILENO) {
-        let bytes = Array(text.utf8)
+        _ = writeAll(Array(text.utf8), to: fd)
+    }
+
+    /// Writes every byte, retrying interrupted and partial writes. Returns the errno of a failure.
+    public static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32? {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { raw in
@@ -12,10 +16,11 @@ public enum Terminal {
             }
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
-                return
+                return errno
             }
             offset += n
         }
+        return nil
     }
 
     public static var isInteractive: Bool {

@@ -2,9 +2,14 @@ import ArgumentParser
 import Console
 import Foundation
 import SMTPCore
+import SMTPServer
 
 @main
 struct Ehlo: ParsableCommand {
+    static func main() {
+        main(Replay.normalise(Array(CommandLine.arguments.dropFirst())))
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "ehlo",
         abstract: "An interactive SMTP console that explains every reply.",
@@ -14,8 +19,8 @@ struct Ehlo: ParsableCommand {
             commands: /help lists them. When standard input is not a terminal, or with -x FILE, \
             the same lines run as a script.
             """,
-        version: "0.1.0",
-        subcommands: [ConsoleCommand.self, Explain.self],
+        version: EhloVersion.current,
+        subcommands: [ConsoleCommand.self, Explain.self, Serve.self, Replay.self],
         defaultSubcommand: ConsoleCommand.self
     )
 }
@@ -67,6 +72,12 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(help: "Refuse to send commands that are out of sequence or not advertised, instead of warning.")
     var strict = false
 
+    @OptionGroup(title: "Transcripts")
+    var transcript: TranscriptOptions
+
+    @Flag(help: "Start the practice server (ehlo serve) in-process on a free loopback port and connect to it.")
+    var practice = false
+
     func validate() throws {
         if let timeout, timeout <= 0 {
             throw ValidationError("--timeout must be a positive number of seconds")
@@ -74,17 +85,14 @@ struct ConsoleCommand: ParsableCommand {
         if noHistory, history != nil {
             throw ValidationError("--history and --no-history exclude each other")
         }
+        if practice, server != nil {
+            throw ValidationError("--practice connects to its own server; give no HOST")
+        }
     }
 
     func run() throws {
         var options = ConsoleOptions()
-        if let server {
-            do {
-                options.server = try ServerAddress(parsing: server, defaultPort: 25)
-            } catch {
-                throw ValidationError("\(server): \(error)")
-            }
-        }
+        options.server = try server.map(ServerAddress.parseArgument)
         options.scriptFile = script
         options.explain = explain
         options.color = color
@@ -92,6 +100,10 @@ struct ConsoleCommand: ParsableCommand {
         options.historyFile = noHistory ? nil : (history ?? HistoryDefaults.path())
         options.heloName = helo
         options.isStrict = strict
+        transcript.apply(to: &options)
+        let practiceServer = practice ? try PracticeMode.start() : nil
+        defer { practiceServer?.stop() }
+        if let practiceServer { options.server = ServerAddress(host: "127.0.0.1", port: practiceServer.port) }
         do {
             let console = try Console.make(options: options)
             let status = console.run()
@@ -124,5 +136,16 @@ struct Explain: ParsableCommand {
             }
         }
         if failed { throw ExitCode(ExitStatus.usage.rawValue) }
+    }
+}
+
+extension ServerAddress {
+    /// HOST[:PORT] from the command line, port 25 by default; a bad one is a usage error.
+    static func parseArgument(_ text: String) throws -> ServerAddress {
+        do {
+            return try ServerAddress(parsing: text, defaultPort: 25)
+        } catch {
+            throw ValidationError("\(text): \(error)")
+        }
     }
 }

@@ -58,5 +58,5 @@ public enum ConsoleCommandTable {
     }
 
     /// Help topics besides the SMTP verbs and the console commands.
-    public static let topics = ["commands", "console", "codes", "enhanced", "extensions", "keys", "script"]
+    public static let topics = ["commands", "console", "codes", "enhanced", "extensions", "keys", "script", "lab"]
 }

@@ -6,6 +6,8 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case sessionFailed = 3
     case tlsFailed = 4
     case authenticationFailed = 5
+    case replayDiffered = 6
+    case transcriptFailed = 73
     case usage = 64
     case inputUnreadable = 66
 
@@ -17,6 +19,8 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .sessionFailed: return "the connection dropped or a reply timed out in the middle of a script"
         case .tlsFailed: return "the TLS handshake failed"
         case .authenticationFailed: return "authentication failed"
+        case .replayDiffered: return "replay --check: a reply differed from the recording"
+        case .transcriptFailed: return "the transcript could not be created or written completely"
         case .usage: return "bad command-line usage"
         case .inputUnreadable: return "the script file cannot be read"
         }

@@ -10,6 +10,7 @@ public enum HelpRenderer {
         case "extensions", "caps": return extensions
         case "keys": return keys
         case "script", "exit": return script
+        case "lab": return LabMailboxTable.render()
         default: break
         }
         if topic.hasPrefix("/"), let row = ConsoleCommandTable.row(String(topic.dropFirst())) {

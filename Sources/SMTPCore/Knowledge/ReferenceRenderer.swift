@@ -3,7 +3,7 @@
 /// `man/ehlo.1` and `README.md` hold these between `BEGIN GENERATED name` and `END GENERATED`
 /// markers; a test fails when they fall out of date (run it with `EHLO_UPDATE_DOCS=1` to rewrite).
 public enum ReferenceRenderer {
-    public static let sections = ["console-commands", "smtp-commands", "reply-codes", "exit-status", "keys"]
+    public static let sections = ["console-commands", "smtp-commands", "reply-codes", "exit-status", "keys", "lab"]
 
     /// mdoc source for one section.
     public static func manPage(_ section: String) -> String {
@@ -44,6 +44,13 @@ public enum ReferenceRenderer {
             for (key, meaning) in HelpRenderer.keyBindings {
                 lines.append(".It \(escape(key))")
                 lines.append(escape(meaning.prefix(1).uppercased() + meaning.dropFirst() + "."))
+            }
+            lines.append(".El")
+        case "lab":
+            lines.append(".Bl -tag -width Ds")
+            for row in LabMailboxTable.rows {
+                lines.append(".It Li \(row.localPart)@\(LabMailboxTable.defaultDomain)")
+                lines.append(escape(row.summary.prefix(1).uppercased() + row.summary.dropFirst() + "."))
             }
             lines.append(".El")
         default:

@@ -48,6 +48,42 @@ public enum VisibleText {
         escape(Array(string.utf8))
     }
 
+    /// The bytes `escape` was given: `\\`, `\t`, `\n`, `\r`, `\e`, `\0` and `\xHH` are decoded,
+    /// everything else is taken as UTF-8. An unknown escape is kept as written.
+    public static func unescape(_ text: String) -> [UInt8] {
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == UInt8(ascii: "\\"), index + 1 < bytes.count else {
+                output.append(byte)
+                index += 1
+                continue
+            }
+            switch bytes[index + 1] {
+            case UInt8(ascii: "\\"): output.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "t"): output.append(0x09)
+            case UInt8(ascii: "n"): output.append(0x0A)
+            case UInt8(ascii: "r"): output.append(0x0D)
+            case UInt8(ascii: "e"): output.append(0x1B)
+            case UInt8(ascii: "0"): output.append(0x00)
+            case UInt8(ascii: "x") where index + 3 < bytes.count:
+                if let value = UInt8(String(decoding: bytes[(index + 2)...(index + 3)], as: UTF8.self), radix: 16) {
+                    output.append(value)
+                    index += 4
+                    continue
+                }
+                output += [byte, bytes[index + 1]]
+            default:
+                output += [byte, bytes[index + 1]]
+            }
+            index += 2
+        }
+        return output
+    }
+
     private static func escapeASCII(_ byte: UInt8) -> String {
         switch byte {
         case UInt8(ascii: "\\"): return "\\\\"

@@ -1,0 +1,139 @@
+import Foundation
+
+/// Writes a session as text (the plain form of the screen) or as JSON Lines.
+///
+/// Text is exactly what the console shows without colour: `C:`/`S:` in RFC 5321 Appendix D
+/// notation, `#` annotations, `*` events, `!` warnings, one line per event, optionally prefixed
+/// with a timestamp. Wire lines are in ehlo's visible form (C-style escapes, backslash doubled),
+/// which `VisibleText.unescape` reverses, so a transcript can be replayed byte for byte.
+///
+/// JSON Lines has one object per event; a reply is one object with its lines, code, enhanced
+/// code, meaning and the command it answers. Keys are sorted so that files compare cleanly.
+public struct TranscriptFormatter: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
+        case text
+        case jsonl
+    }
+
+    public enum Timestamps: String, Sendable, CaseIterable {
+        case none
+        /// RFC 3339 UTC time with milliseconds before each line.
+        case absolute
+        /// Seconds since the start before each line; replies add their latency.
+        case relative
+    }
+
+    public var format: Format
+    public var timestamps: Timestamps
+    /// False keeps only the header and the `C:`/`S:` lines.
+    public var includesAnnotations: Bool
+    /// False records secrets as they were sent (`--no-redact`); the header says so.
+    public var redactsSecrets: Bool
+    private var start: Double?
+
+    public init(
+        format: Format = .text, timestamps: Timestamps = .none, includesAnnotations: Bool = true,
+        redactsSecrets: Bool = true
+    ) {
+        self.format = format
+        self.timestamps = timestamps
+        self.includesAnnotations = includesAnnotations
+        self.redactsSecrets = redactsSecrets
+    }
+
+    /// The first line of a transcript.
+    public mutating func header(server: String, time: Double) -> String {
+        start = time
+        let secrets = redactsSecrets ? "secrets redacted" : "SECRETS NOT REDACTED (--no-redact)"
+        switch format {
+        case .text:
+            let text =
+                "ehlo \(EhloVersion.current) transcript of \(server), started \(RFC3339.format(time)), \(secrets)"
+            return prefix(time: time, latency: nil) + DisplayLine(.event, text).plain + "\n"
+        case .jsonl:
+            return json([
+                "time": RFC3339.format(time), "type": "header", "ehlo": EhloVersion.current, "server": server,
+                "redacted": redactsSecrets,
+            ])
+        }
+    }
+
+    /// The lines for one entry (possibly none, e.g. an annotation with `--no-annotations`).
+    public mutating func format(_ entry: TranscriptEntry) -> String {
+        if start == nil { start = entry.time }
+        switch (format, entry.content) {
+        case (.text, .client(let shown, let wire)):
+            return prefix(time: entry.time, latency: nil) + DisplayLine(.client, redactsSecrets ? shown : wire).plain
+                + "\n"
+        case (.text, .reply(let reply)):
+            var output = ""
+            for (index, line) in reply.lines.enumerated() where includesAnnotations || line.kind == .server {
+                output += prefix(time: entry.time, latency: index == 0 ? reply.latency : nil) + line.plain + "\n"
+            }
+            return output
+        case (.text, .line(let line)):
+            guard includesAnnotations || line.kind == .client || line.kind == .server else { return "" }
+            return prefix(time: entry.time, latency: nil) + line.plain + "\n"
+        case (.jsonl, .client(let shown, let wire)):
+            return json(["time": RFC3339.format(entry.time), "type": "client", "line": redactsSecrets ? shown : wire])
+        case (.jsonl, .reply(let reply)):
+            let outcome = reply.outcome
+            var object: [String: Any] = [
+                "time": RFC3339.format(entry.time), "type": "reply",
+                "lines": outcome.reply.lines.map(\.visible),
+                "code": outcome.reply.code,
+                "meaning": ReplyCodeTable.title(outcome.reply.code),
+                "context": outcome.meaning,
+                "next": outcome.nextSteps,
+            ]
+            if let enhanced = outcome.reply.enhancedCode {
+                object["enhanced"] = enhanced.description
+                object["enhancedMeaning"] = EnhancedStatusTable.row(for: enhanced)?.title
+            }
+            if let answered = outcome.answered { object["answers"] = answered.name }
+            if let latency = reply.latency { object["latencyMs"] = Int((latency * 1000).rounded()) }
+            let warnings = reply.lines.filter { $0.kind == .warning }.map(\.text)
+            if !warnings.isEmpty { object["warnings"] = warnings }
+            return json(object)
+        case (.jsonl, .line(let line)):
+            guard includesAnnotations || line.kind == .client || line.kind == .server else { return "" }
+            return json(["time": RFC3339.format(entry.time), "type": line.kind.rawValue, "line": line.text])
+        }
+    }
+
+    private func prefix(time: Double, latency: Double?) -> String {
+        switch timestamps {
+        case .none:
+            return ""
+        case .absolute:
+            return RFC3339.format(time) + " "
+        case .relative:
+            let elapsed = String(format: "+%.3fs", time - (start ?? time))
+            guard let latency else { return elapsed + " " }
+            return elapsed + String(format: " (%.3fs)", latency) + " "
+        }
+    }
+
+    private func json(_ object: [String: Any]) -> String {
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { preconditionFailure("transcript objects hold only strings, numbers, booleans and arrays") }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
+
+/// RFC 3339 timestamps in UTC with milliseconds, e.g. `2026-11-29T10:47:03.120Z`.
+public enum RFC3339 {
+    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+
+    public static func format(_ secondsSince1970: Double) -> String {
+        // The style truncates to milliseconds: round first, then aim inside the millisecond.
+        let milliseconds = (secondsSince1970 * 1000).rounded()
+        return Date(timeIntervalSince1970: (milliseconds + 0.5) / 1000).formatted(style)
+    }
+
+    public static func parse(_ text: String) -> Double? {
+        (try? style.parse(text))?.timeIntervalSince1970
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Where accepted messages go.
+public enum MessageDestination: Hashable, Sendable {
+    /// A Maildir (tmp/, new/, cur/): each message is written to tmp/, synced, then renamed into new/.
+    case maildir(String)
+    /// Standard output, between marker lines, through the event log.
+    case standardOutput
+    /// Nowhere: accepted and dropped (the console's `--practice`).
+    case discard
+}
+
+/// Stores accepted messages with their trace headers (RFC 5321 §4.4). Runs on a thread pool.
+final class MessageStore: Sendable {
+    struct StoreError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let destination: MessageDestination
+    let domain: String
+    private let log: EventLog
+    private let sequence = NIOLockedValueBox(0)
+    private let hostName: String
+    private let startSecond = Int(Date().timeIntervalSince1970)
+
+    init(destination: MessageDestination, domain: String, log: EventLog) throws {
+        self.destination = destination
+        self.domain = domain
+        self.log = log
+        hostName = ProcessInfo.processInfo.hostName.replacingOccurrences(of: "/", with: "\\057")
+            .replacingOccurrences(of: ":", with: "\\072")
+        if case .maildir(let directory) = destination {
+            for folder in ["", "/tmp", "/new", "/cur"] {
+                try FileManager.default.createDirectory(
+                    atPath: directory + folder, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
+            }
+        }
+    }
+
+    /// Stores the message; returns its queue id. Nothing is visible in new/ unless all of it is written.
+    func store(_ message: ReceivedMessage) throws -> String {
+        let number = sequence.withLockedValue { value -> Int in
+            value += 1
+            return value
+        }
+        let id = String(startSecond, radix: 36).uppercased() + "." + String(number)
+        let now = Date()
+        let text = Self.traceHeaders(message, id: id, domain: domain, date: now) + Self.unixLineEndings(message.content)
+        switch destination {
+        case .discard:
+            break
+        case .standardOutput:
+            let recipients = message.recipients.map { "<\($0)>" }.joined(separator: ", ")
+            log.write(
+                "----- message \(id) from <\(message.sender)> to \(recipients), \(message.content.count) octets\n"
+                    + String(decoding: text, as: UTF8.self) + (text.last == 0x0A ? "" : "\n")
+                    + "----- end of message \(id)")
+        case .maildir(let directory):
+            let seconds = Int(now.timeIntervalSince1970)
+            let micros = Int(now.timeIntervalSince1970 * 1_000_000) % 1_000_000
+            let unique = "\(seconds).M\(micros)P\(getpid())Q\(number).\(hostName)"
+            try Self.writeAtomically(text, temporary: "\(directory)/tmp/\(unique)", final: "\(directory)/new/\(unique)")
+        }
+        return id
+    }
+
+    /// Maildir (and Unix mail in general) stores lines ending in LF.
+    static func unixLineEndings(_ content: [UInt8]) -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(content.count)
+        var index = 0
+        while index < content.count {
+            let byte = content[index]
+            if byte == 0x0D, index + 1 < content.count, content[index + 1] == 0x0A {
+                index += 1
+                continue
+            }
+            result.append(byte)
+            index += 1
+        }
+        return result
+    }
+
+    /// RFC 5321 §4.4: Return-Path, and a Received line naming both ends, the protocol (RFC 3848),
+    /// the id and, for a single recipient, the recipient.
+    static func traceHeaders(_ message: ReceivedMessage, id: String, domain: String, date: Date) -> [UInt8] {
+        var lines = ["Return-Path: <\(message.sender)>"]
+        lines += message.recipients.map { "Delivered-To: \($0)" }
+        let authenticated = message.authenticatedUser.map { " (authenticated as \($0))" } ?? ""
+        let recipient = message.recipients.count == 1 ? "\n\tfor <\(message.recipients[0])>" : ""
+        lines.append(
+            "Received: from \(message.heloName) ([\(message.clientAddress)])\(authenticated)\n"
+                + "\tby \(domain) (ehlo practice server) with \(message.protocolName) id \(id)\(recipient);\n"
+                + "\t\(rfc5322Date(date))")
+        return Array((lines.joined(separator: "\n") + "\n").utf8)
+    }
+
+    /// RFC 5322 §3.3 date-time, in UTC.
+    static func rfc5322Date(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        return formatter.string(from: date)
+    }
+
+    /// Writes tmp/, fsyncs, renames into new/ (the Maildir delivery protocol): a crash leaves at
+    /// most a file in tmp/, never half a message in new/.
+    static func writeAtomically(_ bytes: [UInt8], temporary: String, final: String) throws {
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw StoreError(description: "cannot create \(temporary): \(errorText())") }
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { buffer in
+                write(descriptor, buffer.baseAddress! + written, bytes.count - written)
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                let reason = errorText()
+                close(descriptor)
+                unlink(temporary)
+                throw StoreError(description: "cannot write \(temporary): \(reason)")
+            }
+            written += result
+        }
+        guard fsync(descriptor) == 0 else {
+            let reason = errorText()
+            close(descriptor)
+            unlink(temporary)
+            throw StoreError(description: "cannot sync \(temporary): \(reason)")
+        }
+        close(descriptor)
+        guard rename(temporary, final) == 0 else {
+            let reason = errorText()
+            unlink(temporary)
+            throw StoreError(description: "cannot move the message into new/: \(reason)")
+        }
+    }
+
+    private static func errorText() -> String {
+        String(cString: strerror(errno))
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// Everything `ehlo serve` (or `ehlo --practice`) decides about a practice server.
+public struct PracticeServerConfiguration: Sendable {
+    /// The address to listen on; port 0 picks a free port (see `RunningPracticeServer.port`).
+    public var host = "127.0.0.1"
+    public var port = 2525
+    public var session = SessionConfiguration()
+    public var destination: MessageDestination = .standardOutput
+    /// PEM files for STARTTLS; both nil: a self-signed certificate is made at start.
+    public var certificateFile: String?
+    public var keyFile: String?
+    /// Offer STARTTLS at all.
+    public var offersTLS = true
+    /// Seconds without input before a session gets 421 (RFC 5321 §4.5.3.2.7: at least 300).
+    public var idleTimeout = 300
+    public var log: EventLog = .standardOutput
+    public var threads = System.coreCount
+
+    public init() {}
+}
+
+/// Starts practice servers.
+public enum PracticeServer {
+    /// Binds, and serves until `stop()`; the returned server knows the port it got.
+    public static func start(_ configuration: PracticeServerConfiguration) throws -> RunningPracticeServer {
+        var configuration = configuration
+        let tlsContext: NIOSSLContext?
+        if configuration.offersTLS {
+            tlsContext = try PracticeCertificate.makeContext(
+                domain: configuration.session.domain, certificateFile: configuration.certificateFile,
+                keyFile: configuration.keyFile)
+        } else {
+            tlsContext = nil
+        }
+        configuration.session.offersTLS = tlsContext != nil
+        let store = try MessageStore(
+            destination: configuration.destination, domain: configuration.session.domain, log: configuration.log)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+        let threadPool = NIOThreadPool(numberOfThreads: 2)
+        threadPool.start()
+        let services = SessionServices(
+            configuration: configuration.session, tlsContext: tlsContext, store: store, log: configuration.log,
+            greylist: LockedGreylist(), idleTimeout: .seconds(Int64(configuration.idleTimeout)),
+            runBlocking: { eventLoop, body in threadPool.runIfActive(eventLoop: eventLoop, body) })
+        let sessions = SessionRegistry()
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.allowRemoteHalfClosure, value: false)
+            .childChannelInitializer { channel in
+                let number = sessions.add(channel)
+                let peer = Self.describe(channel.remoteAddress)
+                let nonce = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ServerSessionHandler(services: services, sessionNumber: number, peer: peer, nonce: nonce))
+                }
+            }
+        let channel: Channel
+        do {
+            channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
+        } catch {
+            try? threadPool.syncShutdownGracefully()
+            try? group.syncShutdownGracefully()
+            throw error
+        }
+        return RunningPracticeServer(
+            channel: channel, group: group, threadPool: threadPool, sessions: sessions, log: configuration.log)
+    }
+
+    /// `127.0.0.1:2525` or `[::1]:2525`.
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address, let ip = address.ipAddress, let port = address.port else { return "unknown" }
+        if case .v6 = address { return "[\(ip)]:\(port)" }
+        return "\(ip):\(port)"
+    }
+}
+
+/// A practice server that is listening.
+public final class RunningPracticeServer: Sendable {
+    public let host: String
+    public let port: Int
+    private let channel: Channel
+    private let group: MultiThreadedEventLoopGroup
+    private let threadPool: NIOThreadPool
+    private let sessions: SessionRegistry
+    private let log: EventLog
+    private let isStopped = NIOLockedValueBox(false)
+
+    init(
+        channel: Channel, group: MultiThreadedEventLoopGroup, threadPool: NIOThreadPool, sessions: SessionRegistry,
+        log: EventLog
+    ) {
+        self.channel = channel
+        self.group = group
+        self.threadPool = threadPool
+        self.sessions = sessions
+        self.log = log
+        self.host = channel.localAddress?.ipAddress ?? "127.0.0.1"
+        self.port = channel.localAddress?.port ?? 0
+    }
+
+    /// `127.0.0.1:2525` or `[::1]:2525`.
+    public var address: String { PracticeServer.describe(channel.localAddress) }
+
+    /// Stops listening, sends 421 to every session (after a message being stored), waits for them
+    /// to close (at most `gracePeriod`), then stops the threads. Safe to call more than once.
+    public func stop(gracePeriod: TimeAmount = .seconds(5)) {
+        let wasStopped = isStopped.withLockedValue { stopped -> Bool in
+            defer { stopped = true }
+            return stopped
+        }
+        guard !wasStopped else { return }
+        try? channel.close().wait()
+        let open = sessions.all
+        for session in open {
+            session.pipeline.fireUserInboundEventTriggered(PracticeServerShutdownEvent())
+        }
+        let deadline = NIODeadline.now() + gracePeriod
+        for session in open {
+            let remaining = deadline - .now()
+            let timeout = session.eventLoop.scheduleTask(in: max(remaining, .zero)) { session.close(promise: nil) }
+            try? session.closeFuture.wait()
+            timeout.cancel()
+        }
+        try? threadPool.syncShutdownGracefully()
+        try? group.syncShutdownGracefully()
+    }
+}
+
+/// The open sessions, so that stopping can reach each one.
+final class SessionRegistry: Sendable {
+    private let state = NIOLockedValueBox((count: 0, channels: [ObjectIdentifier: Channel]()))
+
+    /// Records the channel until it closes; returns the session's number.
+    func add(_ channel: Channel) -> Int {
+        let number = state.withLockedValue { state -> Int in
+            state.count += 1
+            state.channels[ObjectIdentifier(channel)] = channel
+            return state.count
+        }
+        channel.closeFuture.whenComplete { [state] _ in
+            state.withLockedValue { _ = $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
+        }
+        return number
+    }
+
+    var all: [Channel] {
+        state.withLockedValue { Array($0.channels.values) }
+    }
+}

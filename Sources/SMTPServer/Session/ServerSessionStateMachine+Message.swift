@@ -1,0 +1,232 @@
+import SMTPCore
+
+/// The message itself: DATA lines, BDAT chunks, the end of the message, and AUTH's exchange.
+extension ServerSessionStateMachine {
+    // MARK: DATA
+
+    /// Reads one message line (RFC 5321 §4.1.1.4): only CRLF ends a line and only CRLF . CRLF ends
+    /// the message, so a bare LF can never smuggle a second message in (CVE-2023-51766 class).
+    ///
+    /// ### Why are overlong lines taken in pieces?
+    /// A client may send a megabyte without a line end; keeping it whole would let it fill memory.
+    /// The piece is kept as message content (up to SIZE), the line is flagged, and the message is
+    /// refused at the end with 500 (RFC 5321 §4.5.3.1.10: "500 Line too long").
+    mutating func readDataLine(_ transaction: inout Transaction, _ reader: inout DataReader) -> DataStep {
+        var searchFrom = readIndex
+        var lineEnd: Int?
+        while let lineFeed = input[searchFrom...].firstIndex(of: 0x0A) {
+            if lineFeed > readIndex, input[lineFeed - 1] == 0x0D {
+                lineEnd = lineFeed - 1
+                break
+            }
+            searchFrom = lineFeed + 1
+        }
+        guard let lineEnd else {
+            let pending = input.count - readIndex
+            guard pending > configuration.maximumTextLineLength else { return .needsMoreInput }
+            // Keep a trailing CR: it may pair with the LF of the next read.
+            let end = input[input.count - 1] == 0x0D ? input.count - 1 : input.count
+            let start = reader.isInsideLongLine ? readIndex : unstuffedStart(readIndex, end: end)
+            transaction.hasOverlongLine = true
+            take(input[start..<end], into: &transaction)
+            readIndex = end
+            reader.isInsideLongLine = true
+            return .needsMoreInput
+        }
+        let start = readIndex
+        readIndex = lineEnd + 2
+        if reader.isInsideLongLine {
+            take(input[start..<(lineEnd + 2)], into: &transaction)
+            reader.isInsideLongLine = false
+            return .lineTaken
+        }
+        if lineEnd - start == 1, input[start] == UInt8(ascii: ".") {
+            return .endOfMessage
+        }
+        if lineEnd - start + 2 > configuration.maximumTextLineLength { transaction.hasOverlongLine = true }
+        take(input[unstuffedStart(start, end: lineEnd)..<(lineEnd + 2)], into: &transaction)
+        return .lineTaken
+    }
+
+    enum DataStep {
+        case needsMoreInput
+        case lineTaken
+        case endOfMessage
+    }
+
+    /// RFC 5321 §4.5.2: the receiver drops the first period of a line that starts with one.
+    private func unstuffedStart(_ start: Int, end: Int) -> Int {
+        start < end && input[start] == UInt8(ascii: ".") ? start + 1 : start
+    }
+
+    /// Adds message octets, up to the SIZE limit; beyond it they are counted and dropped (RFC 1870 §6).
+    private func take(_ bytes: some Collection<UInt8>, into transaction: inout Transaction) {
+        transaction.receivedOctets += bytes.count
+        guard !transaction.isOversized else { return }
+        if transaction.content.count + bytes.count > configuration.maximumMessageSize {
+            transaction.isOversized = true
+            transaction.content = []
+        } else {
+            transaction.content.append(contentsOf: bytes)
+        }
+    }
+
+    // MARK: BDAT
+
+    /// Reads what is there of a chunk; at its end, answers it.
+    mutating func readChunk(_ reader: inout ChunkReader, resume: State) -> [Action] {
+        let count = min(reader.remaining, input.count - readIndex)
+        if var transaction = reader.transaction, count > 0 {
+            reader.transaction = nil
+            take(input[readIndex..<(readIndex + count)], into: &transaction)
+            reader.transaction = transaction
+        }
+        readIndex += count
+        reader.remaining -= count
+        guard reader.remaining == 0 else {
+            state = .receivingChunk(reader, resume: resume)
+            return []
+        }
+        if let rejection = reader.rejection {
+            state = resume
+            return [.send(rejection)]
+        }
+        guard let transaction = reader.transaction else { preconditionFailure("an accepted chunk has a transaction") }
+        reader.transaction = nil
+        if transaction.isOversized {
+            state = helloedState
+            let reply = ServerReply.titled(
+                552, esc(5, 3, 4), detail: "the message is over the limit of \(configuration.maximumMessageSize) octets"
+            )
+            return [.send(reply), .log(.messageRefused(reply))]
+        }
+        if reader.isLast { return endOfMessage(transaction) }
+        state = .transaction(transaction)
+        return [.send(ServerReply(250, esc(2, 0, 0), "\(reader.size) octets received"))]
+    }
+
+    // MARK: The end of the message
+
+    /// The final dot or BDAT LAST: refuse the message, or hand it to the store.
+    ///
+    /// In SMTP one reply answers for every recipient, so a single refusing lab mailbox (reject@,
+    /// an over-quota quota@) refuses the whole message. In LMTP each recipient gets its own reply
+    /// (RFC 2033 §4.2) and the others are delivered.
+    mutating func endOfMessage(_ transaction: Transaction) -> [Action] {
+        var wholeRefusal: ServerReply?
+        if transaction.isOversized {
+            wholeRefusal = .titled(
+                552, esc(5, 3, 4), detail: "the message is over the limit of \(configuration.maximumMessageSize) octets"
+            )
+        } else if transaction.hasOverlongLine {
+            wholeRefusal = .titled(
+                500, esc(5, 5, 2), detail: "line too long: a message line is at most 1000 octets with its CRLF")
+        }
+        let refusals: [ServerReply?] = transaction.recipients.map { recipient in
+            if let wholeRefusal { return wholeRefusal }
+            switch recipient.behaviour {
+            case .rejectAfterData:
+                return ServerReply(554, esc(5, 7, 1), "<\(recipient.address)>: Message content rejected")
+            case .quota(let octets) where transaction.content.count > octets:
+                return ServerReply(
+                    552, esc(5, 2, 2), "<\(recipient.address)>: Mailbox full: its quota is \(octets) octets")
+            default:
+                return nil
+            }
+        }
+        state = helloedState
+        let firstRefusal = refusals.compactMap { $0 }.first
+        if configuration.isLMTP {
+            guard refusals.contains(where: { $0 == nil }) else {
+                return refusals.compactMap { $0 }.map(Action.send) + [.log(.messageRefused(firstRefusal!))]
+            }
+        } else if let firstRefusal {
+            return [.send(firstRefusal), .log(.messageRefused(firstRefusal))]
+        }
+        let delivered = zip(transaction.recipients, refusals).filter { $0.1 == nil }.map(\.0.address)
+        let message = ReceivedMessage(
+            sender: transaction.sender, recipients: delivered, content: transaction.content,
+            heloName: heloName ?? "", clientAddress: clientAddress,
+            protocolName: configuration.protocolName(
+                isExtended: isExtended, isTLS: isTLS, isAuthenticated: authenticatedUser != nil),
+            authenticatedUser: authenticatedUser)
+        state = .delivering(
+            recipients: transaction.recipients.map(\.address), refusals: refusals,
+            octets: transaction.content.count, sender: transaction.sender)
+        return [.deliver(message)]
+    }
+
+    // MARK: AUTH
+
+    /// RFC 4954 §4: `AUTH mechanism [initial-response]`, once per session, outside a transaction.
+    mutating func auth(_ argument: String) -> [Action] {
+        let words = argument.split(separator: " ").map(String.init)
+        guard (1...2).contains(words.count) else {
+            return [.send(.titled(501, esc(5, 5, 4), detail: "write AUTH <mechanism> [initial-response]"))]
+        }
+        switch state {
+        case .ready: break
+        case .awaitingHello: return [Self.sequenceError("send EHLO first")]
+        default: return [Self.sequenceError("AUTH is not allowed during a mail transaction")]
+        }
+        guard authenticatedUser == nil else { return [Self.sequenceError("already authenticated")] }
+        guard !configuration.users.isEmpty else {
+            return [.send(.titled(502, esc(5, 5, 1), detail: "no users are configured for AUTH"))]
+        }
+        guard isTLS || configuration.allowsPlainAuth else {
+            return [.send(.titled(538, esc(5, 7, 11), detail: "run STARTTLS first"))]
+        }
+        guard let mechanism = SASLExchange.Mechanism(rawValue: words[0].uppercased()) else {
+            return [
+                .send(.titled(504, esc(5, 5, 4), detail: "\(words[0]) is not offered; try PLAIN, LOGIN or CRAM-MD5"))
+            ]
+        }
+        authCount += 1
+        let challenge = "<\(nonce).\(authCount)@\(configuration.domain)>"
+        let (exchange, step) = SASLExchange.start(
+            mechanism, initialResponse: words.count == 2 ? words[1] : nil, challenge: challenge,
+            users: configuration.users)
+        return authStep(step, exchange: exchange)
+    }
+
+    mutating func authResponseReceived(_ line: InputLine, exchange: SASLExchange) -> [Action] {
+        var exchange = exchange
+        switch line {
+        case .tooLong:
+            state = .ready
+            return [.send(.titled(500, esc(5, 5, 6), detail: "the AUTH line is too long"))]
+        case .bareLineFeed(let bytes), .line(let bytes):
+            return authStep(exchange.responseReceived(String(decoding: bytes, as: UTF8.self)), exchange: exchange)
+        }
+    }
+
+    private mutating func authStep(_ step: SASLExchange.Step, exchange: SASLExchange) -> [Action] {
+        let mechanism = exchange.mechanism.rawValue
+        switch step {
+        case .challenge(let text):
+            state = .authenticating(exchange)
+            // RFC 4954 §4: the challenge is base64 alone; no enhanced code in a 334.
+            return [.send(ServerReply(334, nil, text))]
+        case .succeeded(let user):
+            state = .ready
+            authenticatedUser = user
+            return [
+                .log(.authenticated(user: user, mechanism: mechanism)),
+                .send(ServerReply(235, esc(2, 7, 0), "Authentication successful")),
+            ]
+        case .failed(let user):
+            state = .ready
+            errorCount += 1
+            return [
+                .log(.authenticationFailed(user: user, mechanism: mechanism)),
+                .send(.titled(535, esc(5, 7, 8), detail: "the user name or password is wrong")),
+            ]
+        case .malformed:
+            state = .ready
+            return [.send(.titled(501, esc(5, 5, 2), detail: "the response is not valid base64"))]
+        case .cancelled:
+            state = .ready
+            return [.send(.titled(501, esc(5, 7, 0), detail: "authentication cancelled"))]
+        }
+    }
+}

@@ -1,0 +1,367 @@
+import SMTPCore
+
+/// One practice-server session, from the greeting to the close: bytes in, replies and other actions out.
+///
+/// It owns the input framing too, because what a byte means depends on the state: a command line
+/// (RFC 5321 §4.5.3.1.4: 512 octets), a message line (§4.5.3.1.6: 1000 octets, only CRLF ends it,
+/// §4.1.1.4), a BDAT chunk of exact length (RFC 3030 §2) or a SASL response (RFC 4954 §4). The
+/// sequences are RFC 5321 §4.3.2's; the replies carry RFC 3463 codes (RFC 2034). It touches no
+/// socket, file or clock: the NIO handler feeds it events and runs the actions, in order.
+///
+///     connected       --connectionAccepted, 220-------------->  awaitingHello
+///     connected       --connectionAccepted, 554 (--greeting-fail)->  refused         (only QUIT, §3.1)
+///     awaitingHello   --EHLO/HELO/LHLO 250------------------->  ready
+///     ready           --MAIL 250----------------------------->  transaction
+///     transaction     --RCPT 250/251 (or refused)------------>  transaction
+///     transaction     --DATA 354----------------------------->  receivingData
+///     receivingData   --CRLF . CRLF------------------------->  delivering      (.deliver; or refused -> ready)
+///     transaction     --BDAT n [LAST]------------------------>  receivingChunk  (exactly n octets)
+///     receivingChunk  --n octets, not LAST, 250-------------->  transaction
+///     receivingChunk  --n octets, LAST----------------------->  delivering      (.deliver; or refused -> ready)
+///     delivering      --deliveryCompleted, 250 / 451--------->  ready
+///     ready           --AUTH, 334-------------------------->  authenticating  --235/535/501-->  ready
+///     ready           --STARTTLS 220------------------------->  awaitingTLS     (.startTLS; input discarded)
+///     awaitingTLS     --tlsEstablished----------------------->  awaitingHello   (all state forgotten, RFC 3207 §4.2)
+///     ready, transaction --RSET 250, EHLO 250---------------->  ready
+///     any             --QUIT 221, timedOut 421, shutdownRequested 421, 20 errors 421-->  closed (.close)
+///
+/// While `delivering` or `awaitingTLS`, input is kept (or, for TLS, dropped) but not read: with
+/// PIPELINING the commands after the final dot wait for the message's reply (RFC 2920 §3.1).
+public struct ServerSessionStateMachine: Sendable {
+    /// What the NIO handler must do.
+    public enum Action: Hashable, Sendable {
+        case send(ServerReply)
+        /// The 220 to STARTTLS has been sent (queued before this action): start the TLS handshake.
+        case startTLS
+        /// Store the message, then report `deliveryCompleted(_:)`.
+        case deliver(ReceivedMessage)
+        case log(SessionEvent)
+        /// Flush what was sent, then close the connection.
+        case close
+    }
+
+    /// A recipient accepted by RCPT, with the lab behaviour that decides its fate at the end of data.
+    struct Recipient: Hashable, Sendable {
+        let address: String
+        let behaviour: LabMailboxTable.Behaviour
+    }
+
+    /// A mail transaction: MAIL through the end of data (RFC 5321 §3.3).
+    struct Transaction: Hashable, Sendable {
+        var sender: String
+        var declaresInternational = false
+        var recipients: [Recipient] = []
+        /// RCPT commands tried, accepted or not: DATA after only refusals gets 554 (RFC 2920 §3.1).
+        var attemptedRecipients = 0
+        var content: [UInt8] = []
+        /// Octets received for the message, kept or not.
+        var receivedOctets = 0
+        /// More than `maximumMessageSize` arrived; the rest was counted and dropped.
+        var isOversized = false
+        /// A message line was longer than 1000 octets (RFC 5321 §4.5.3.1.6).
+        var hasOverlongLine = false
+        /// BDAT was used: DATA may not follow (RFC 3030 §3).
+        var usesChunking = false
+    }
+
+    /// Where the reading of DATA lines stands.
+    struct DataReader: Hashable, Sendable {
+        /// The current line is overlong and was partly taken already: its end is not a dot line.
+        var isInsideLongLine = false
+    }
+
+    /// A BDAT chunk being read.
+    struct ChunkReader: Hashable, Sendable {
+        var transaction: Transaction?
+        var remaining: Int
+        let size: Int
+        let isLast: Bool
+        /// The reply to give once the chunk is read, when the chunk is refused whatever it holds.
+        let rejection: ServerReply?
+    }
+
+    indirect enum State: Sendable {
+        case connected
+        case refused
+        case awaitingHello
+        case ready
+        case transaction(Transaction)
+        case receivingData(Transaction, DataReader)
+        case receivingChunk(ChunkReader, resume: State)
+        case authenticating(SASLExchange)
+        case awaitingTLS
+        case delivering(recipients: [String], refusals: [ServerReply?], octets: Int, sender: String)
+        case closed
+    }
+
+    let configuration: SessionConfiguration
+    let clientAddress: String
+    let greylist: any GreylistMemory
+    /// Unique to this session, for CRAM-MD5 challenges (RFC 2195 §2).
+    let nonce: String
+
+    var state: State = .connected
+    var heloName: String?
+    /// EHLO or LHLO (extensions allowed) rather than HELO.
+    var isExtended = false
+    public private(set) var isTLS = false
+    var authenticatedUser: String?
+    var commandCount = 0
+    var errorCount = 0
+    var authCount = 0
+    var messagesAccepted = 0
+    var isShutdownPending = false
+    /// The client left while its message was being stored.
+    var isClientGone = false
+
+    var input: [UInt8] = []
+    var readIndex = 0
+    /// A command line went over the limit without a line end: drop bytes until the next LF.
+    var isDiscardingOverlongLine = false
+
+    public init(
+        configuration: SessionConfiguration, clientAddress: String, nonce: String, greylist: any GreylistMemory
+    ) {
+        self.configuration = configuration
+        self.clientAddress = clientAddress
+        self.nonce = nonce
+        self.greylist = greylist
+    }
+
+    // MARK: Events
+
+    /// The TCP connection is open: greet (RFC 5321 §3.1, §4.3.1).
+    public mutating func connectionAccepted() -> [Action] {
+        guard case .connected = state else { preconditionFailure("connectionAccepted twice") }
+        let domain = configuration.domain
+        if configuration.failsGreeting {
+            state = .refused
+            return [.send(ServerReply(554, nil, "\(domain) No SMTP service here for you (--greeting-fail); QUIT ends"))]
+        }
+        state = .awaitingHello
+        let name = configuration.isLMTP ? "LMTP" : "ESMTP"
+        return [.send(ServerReply(220, nil, "\(domain) \(name) \(LabMailboxTable.greetingMarker) ready"))]
+    }
+
+    /// Bytes arrived from the client.
+    public mutating func bytesReceived(_ bytes: some Collection<UInt8>) -> [Action] {
+        if case .closed = state { return [] }
+        if case .awaitingTLS = state { return [] }
+        input.append(contentsOf: bytes)
+        return processInput()
+    }
+
+    /// The TLS handshake after STARTTLS finished: forget everything but the connection (RFC 3207 §4.2).
+    public mutating func tlsEstablished() -> [Action] {
+        guard case .awaitingTLS = state else { preconditionFailure("tlsEstablished without STARTTLS") }
+        isTLS = true
+        heloName = nil
+        isExtended = false
+        authenticatedUser = nil
+        input = []
+        readIndex = 0
+        state = .awaitingHello
+        return [.log(.tlsEstablished)]
+    }
+
+    /// The message handed over by `.deliver` was stored, or not.
+    public mutating func deliveryCompleted(_ result: DeliveryResult) -> [Action] {
+        let recipients: [String]
+        let refusals: [ServerReply?]
+        let octets: Int
+        let sender: String
+        switch state {
+        case .delivering(let r, let f, let o, let s):
+            (recipients, refusals, octets, sender) = (r, f, o, s)
+        case .closed:
+            // The client left after the final dot; the message is complete and stays stored.
+            switch result {
+            case .stored(let id): return [.log(.messageStored(id: id, sender: "", recipients: 0, octets: 0))]
+            case .failed(let reason): return [.log(.deliveryFailed(reason: reason))]
+            }
+        default:
+            preconditionFailure("deliveryCompleted without a delivery")
+        }
+        var actions: [Action] = []
+        let deliveredCount = refusals.filter { $0 == nil }.count
+        switch result {
+        case .stored(let id):
+            messagesAccepted += 1
+            actions.append(.log(.messageStored(id: id, sender: sender, recipients: deliveredCount, octets: octets)))
+        case .failed(let reason):
+            actions.append(.log(.deliveryFailed(reason: reason)))
+        }
+        if isClientGone {
+            state = .closed
+            return actions
+        }
+        let storedReply: ServerReply
+        switch result {
+        case .stored(let id):
+            storedReply = ServerReply(250, esc(2, 0, 0), "Ok: queued as \(id)")
+        case .failed:
+            storedReply = ServerReply.titled(
+                451, esc(4, 3, 0), detail: "the message could not be stored; try again later")
+        }
+        if configuration.isLMTP {
+            // RFC 2033 §4.2: one reply per accepted recipient, in RCPT order.
+            for (address, refusal) in zip(recipients, refusals) {
+                if let refusal {
+                    actions.append(.send(refusal))
+                } else if case .stored(let id) = result {
+                    actions.append(.send(ServerReply(250, esc(2, 1, 5), "<\(address)> delivered as \(id)")))
+                } else {
+                    actions.append(.send(storedReply))
+                }
+            }
+        } else {
+            actions.append(.send(storedReply))
+        }
+        state = .ready
+        if isShutdownPending { return actions + shutDown(reason: "the server is shutting down") }
+        return actions + processInput()
+    }
+
+    /// No input for longer than the server's timeout (RFC 5321 §4.5.3.2.7: at least 5 minutes).
+    public mutating func timedOut() -> [Action] {
+        if case .closed = state { return [] }
+        let reply = ServerReply(421, esc(4, 4, 2), "\(configuration.domain) Timeout exceeded, closing connection")
+        return abandonedData() + close(with: reply, reason: "idle timeout")
+    }
+
+    /// The server is stopping: tell the client with 421 (RFC 5321 §3.8), after a delivery in progress.
+    public mutating func shutdownRequested() -> [Action] {
+        switch state {
+        case .closed: return []
+        case .delivering:
+            isShutdownPending = true
+            return []
+        default:
+            return shutDown(reason: "the server is shutting down")
+        }
+    }
+
+    /// The client closed the connection (or it broke).
+    public mutating func connectionClosed() -> [Action] {
+        let actions = abandonedData()
+        if case .delivering = state {
+            // The message is complete; let the store finish it.
+            isClientGone = true
+            return actions
+        }
+        state = .closed
+        return actions
+    }
+
+    // MARK: Input
+
+    /// Reads as much of the input as the state allows.
+    mutating func processInput() -> [Action] {
+        var actions: [Action] = []
+        reading: while readIndex < input.count || isZeroLengthChunkPending {
+            switch state {
+            case .connected, .awaitingTLS, .delivering, .closed:
+                break reading
+            case .receivingData(var transaction, var reader):
+                // Out of the enum first, so that the message content is appended to in place.
+                state = .connected
+                switch readDataLine(&transaction, &reader) {
+                case .needsMoreInput:
+                    state = .receivingData(transaction, reader)
+                    break reading
+                case .lineTaken:
+                    state = .receivingData(transaction, reader)
+                case .endOfMessage:
+                    actions += endOfMessage(transaction)
+                }
+            case .receivingChunk(var reader, let resume):
+                state = .connected
+                actions += readChunk(&reader, resume: resume)
+            case .authenticating(let exchange):
+                guard let line = nextLine(limit: configuration.maximumAuthLineLength) else { break reading }
+                actions += authResponseReceived(line, exchange: exchange)
+            case .refused, .awaitingHello, .ready, .transaction:
+                guard let line = nextLine(limit: configuration.maximumCommandLineLength) else { break reading }
+                actions += commandLineReceived(line)
+            }
+        }
+        compactInput()
+        return actions
+    }
+
+    private var isZeroLengthChunkPending: Bool {
+        if case .receivingChunk(let reader, _) = state { return reader.remaining == 0 }
+        return false
+    }
+
+    enum InputLine: Hashable {
+        case line([UInt8])
+        case bareLineFeed([UInt8])
+        case tooLong
+    }
+
+    /// The next line ended by LF, or nil until one arrives; over `limit` octets it is dropped whole.
+    mutating func nextLine(limit: Int) -> InputLine? {
+        guard let lineFeed = input[readIndex...].firstIndex(of: 0x0A) else {
+            if input.count - readIndex > limit {
+                isDiscardingOverlongLine = true
+                readIndex = input.count
+            }
+            return nil
+        }
+        let start = readIndex
+        readIndex = lineFeed + 1
+        if isDiscardingOverlongLine {
+            isDiscardingOverlongLine = false
+            return .tooLong
+        }
+        if lineFeed + 1 - start > limit { return .tooLong }
+        guard lineFeed > start, input[lineFeed - 1] == 0x0D else {
+            return .bareLineFeed(Array(input[start..<lineFeed]))
+        }
+        return .line(Array(input[start..<(lineFeed - 1)]))
+    }
+
+    private mutating func compactInput() {
+        if readIndex == input.count {
+            input.removeAll(keepingCapacity: input.count <= 64 * 1024)
+            readIndex = 0
+        } else if readIndex > 64 * 1024 {
+            input.removeFirst(readIndex)
+            readIndex = 0
+        }
+    }
+
+    // MARK: Closing
+
+    /// 421 and close (RFC 5321 §3.8).
+    mutating func shutDown(reason: String) -> [Action] {
+        let reply = ServerReply(421, esc(4, 3, 2), "\(configuration.domain) Service shutting down, closing connection")
+        return abandonedData() + close(with: reply, reason: reason)
+    }
+
+    mutating func close(with reply: ServerReply, reason: String?) -> [Action] {
+        state = .closed
+        input = []
+        readIndex = 0
+        return [.send(reply)] + (reason.map { [.log(.shuttingDown(reason: $0))] } ?? []) + [.close]
+    }
+
+    /// A message in progress is dropped: nothing of it is stored.
+    private func abandonedData() -> [Action] {
+        switch state {
+        case .receivingData(let transaction, _):
+            return [.log(.dataAbandoned(octets: transaction.receivedOctets))]
+        case .receivingChunk(let reader, _):
+            guard let transaction = reader.transaction else { return [] }
+            return [.log(.dataAbandoned(octets: transaction.receivedOctets + reader.size - reader.remaining))]
+        case .transaction(let transaction) where transaction.usesChunking:
+            return [.log(.dataAbandoned(octets: transaction.receivedOctets))]
+        default:
+            return []
+        }
+    }
+
+    /// The state after a transaction ends: ready for the next one.
+    var helloedState: State { heloName == nil ? .awaitingHello : .ready }
+}

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import SMTPCore
+import SMTPServer
+
+/// `ehlo serve [options]`: the practice SMTP server.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the practice SMTP server, whose lab mailboxes produce every reply code on purpose.",
+        discussion: """
+            Listens on 127.0.0.1:2525 unless --listen says otherwise (port 0: any free port); the \
+            first line printed is `listening on ADDRESS:PORT`, then one line per session event. \
+            Messages go to --maildir DIR, or to standard output. Ctrl-C or SIGTERM stops it: \
+            sessions in progress get 421. --list-lab shows the lab mailboxes and how to reach \
+            each reply code of RFC 5321 §4.2.3.
+            """
+    )
+
+    @Option(
+        help: ArgumentHelp("Address to listen on: ADDR:PORT or [IPv6]:PORT; port 0 picks one.", valueName: "addr:port"))
+    var listen = "127.0.0.1:2525"
+
+    @Option(help: ArgumentHelp("The domain whose lab mailboxes the server holds.", valueName: "name"))
+    var domain = LabMailboxTable.defaultDomain
+
+    @Option(
+        help: ArgumentHelp(
+            "Store messages in this Maildir (tmp/ then new/) instead of printing them.", valueName: "dir"))
+    var maildir: String?
+
+    @Option(
+        name: .customLong("user"),
+        help: ArgumentHelp(
+            "A user for AUTH, NAME:PASSWORD; repeat for more (default: "
+                + "\(LabMailboxTable.demoUser.name):\(LabMailboxTable.demoUser.password)).",
+            valueName: "name:password"))
+    var users: [String] = []
+
+    @Flag(help: "Offer AUTH before STARTTLS too (passwords in clear text).")
+    var allowPlainAuth = false
+
+    @Flag(help: "Speak LMTP (RFC 2033): LHLO, and one reply per recipient after the message.")
+    var lmtp = false
+
+    @Flag(help: "Greet with 554 and serve nothing but QUIT (RFC 5321 §3.1).")
+    var greetingFail = false
+
+    @Option(
+        help: ArgumentHelp("Answer the command after the N-th of each session with 421 and close.", valueName: "n"))
+    var shutdownAfter: Int?
+
+    @Option(help: ArgumentHelp("PEM certificate (chain) for STARTTLS, instead of a generated one.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("PEM private key for --tls-cert.", valueName: "file"))
+    var tlsKey: String?
+
+    @Flag(help: "Do not offer STARTTLS.")
+    var noTLS = false
+
+    @Option(help: ArgumentHelp("Seconds of silence before a session gets 421 (RFC 5321: 300).", valueName: "seconds"))
+    var timeout = 300
+
+    @Option(help: ArgumentHelp("The largest message accepted, in octets (advertised as SIZE).", valueName: "octets"))
+    var maxSize = 10 * 1024 * 1024
+
+    @Flag(name: [.customShort("v"), .long], help: "Log every command and reply too.")
+    var verbose = false
+
+    @Flag(help: "Print the lab mailboxes and how to reach each reply code, then exit.")
+    var listLab = false
+
+    func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
+        if maxSize <= 0 { throw ValidationError("--max-size must be positive") }
+        if let shutdownAfter, shutdownAfter < 0 { throw ValidationError("--shutdown-after must be 0 or more") }
+        for user in users where !user.contains(":") {
+            throw ValidationError("--user \(user): write NAME:PASSWORD")
+        }
+        _ = try Self.parseListen(listen)
+    }
+
+    func run() throws {
+        if listLab {
+            for line in LabMailboxTable.render(domain: domain) { print(line) }
+            return
+        }
+        let (host, port) = try Self.parseListen(listen)
+        var configuration = PracticeServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.session.domain = domain
+        configuration.session.maximumMessageSize = maxSize
+        if !users.isEmpty {
+            configuration.session.users = Dictionary(
+                users.map { user in
+                    let colon = user.firstIndex(of: ":")!
+                    return (String(user[..<colon]), String(user[user.index(after: colon)...]))
+                }, uniquingKeysWith: { _, last in last })
+        }
+        configuration.session.allowsPlainAuth = allowPlainAuth
+        configuration.session.isLMTP = lmtp
+        configuration.session.failsGreeting = greetingFail
+        configuration.session.shutdownAfterCommands = shutdownAfter
+        configuration.session.isVerbose = verbose
+        configuration.offersTLS = !noTLS
+        configuration.certificateFile = tlsCert
+        configuration.keyFile = tlsKey
+        configuration.idleTimeout = timeout
+        configuration.destination = maildir.map { .maildir($0) } ?? .standardOutput
+
+        // Block SIGINT and SIGTERM before any thread exists, so that every thread inherits the mask
+        // and the signal waits for `sigwait` below: no window in which Ctrl-C kills the server.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
+        let server: RunningPracticeServer
+        do {
+            server = try PracticeServer.start(configuration)
+        } catch {
+            FileHandle.standardError.write(Data("ehlo serve: cannot listen on \(listen): \(error)\n".utf8))
+            throw ExitCode(ExitStatus.connectionFailed.rawValue)
+        }
+        let log = configuration.log
+        log.write("listening on \(server.address)")
+        log.write(
+            "domain \(domain), \(lmtp ? "LMTP" : "SMTP"), messages to \(maildir ?? "standard output")"
+                + (noTLS ? "" : ", STARTTLS with \(tlsCert ?? "a self-signed certificate")")
+                + "; ehlo serve --list-lab shows the lab mailboxes")
+
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        log.write("stopping on \(received == SIGINT ? "SIGINT" : "SIGTERM"): open sessions get 421")
+        server.stop()
+        log.write("stopped")
+    }
+
+    /// `ADDR:PORT` or `[IPv6]:PORT`, port 0 allowed (a free port).
+    static func parseListen(_ text: String) throws -> (host: String, port: Int) {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                throw ValidationError("--listen \(text): write [IPv6]:PORT")
+            }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else {
+                throw ValidationError("--listen \(text): write ADDR:PORT, e.g. 127.0.0.1:2525")
+            }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else {
+            throw ValidationError("--listen \(text): the port must be 0 to 65535")
+        }
+        return (String(host), port)
+    }
+}
+
+/// `ehlo --practice`: the same server in-process, quiet, on a free loopback port.
+enum PracticeMode {
+    static func start() throws -> RunningPracticeServer {
+        var configuration = PracticeServerConfiguration()
+        configuration.port = 0
+        configuration.destination = .discard
+        configuration.log = .silent
+        configuration.threads = 1
+        return try PracticeServer.start(configuration)
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+
+@testable import SMTPCore
+
+/// The RFC 5321 Appendix D.1 session, recorded with a fixed clock, against golden files.
+/// `EHLO_UPDATE_GOLDEN=1 swift test --filter TranscriptTests` rewrites them.
+@Suite struct TranscriptTests {
+    static let start = 1_795_000_000.0  // 2026-11-18T11:06:40Z
+
+    /// What the console records for Appendix D.1: events, client lines, replies, 10 ms apart.
+    static func appendixDEntries() -> [TranscriptEntry] {
+        var session = SessionStateMachine()
+        var entries: [TranscriptEntry] = []
+        var clock = start
+        func tick() -> Double {
+            clock += 0.010
+            return clock
+        }
+        func client(_ line: String, command: Bool = true) {
+            if command { session.commandSent(SMTPCommand(line: line)) }
+            let shown = VisibleText.escape(Redactor.redact(command: line))
+            entries.append(
+                TranscriptEntry(time: tick(), content: .client(shown: shown, wire: VisibleText.escape(line))))
+        }
+        func server(_ reply: SMTPReply) {
+            let outcome = session.replyReceived(reply)
+            let lines = ReplyAnnotator.lines(for: outcome, level: .full)
+            entries.append(
+                TranscriptEntry(
+                    time: tick(), content: .reply(SMTPSessionReply(outcome: outcome, lines: lines, latency: 0.010))))
+        }
+        session.connectionOpened()
+        entries.append(
+            TranscriptEntry(time: tick(), content: .line(DisplayLine(.event, "connected to foo.com (192.0.2.1:25)"))))
+        server(SMTPReply(220, "foo.com Simple Mail Transfer Service Ready"))
+        client("EHLO bar.com")
+        server(SMTPReply(250, "foo.com greets bar.com", "8BITMIME", "SIZE", "DSN", "HELP"))
+        client("MAIL FROM:<Smith@bar.com>")
+        server(SMTPReply(250, "OK"))
+        client("RCPT TO:<Jones@foo.com>")
+        server(SMTPReply(250, "OK"))
+        client("RCPT TO:<Green@foo.com>")
+        server(SMTPReply(550, "No such user here"))
+        client("RCPT TO:<Brown@foo.com>")
+        server(SMTPReply(250, "OK"))
+        client("DATA")
+        server(SMTPReply(354, "Start mail input; end with <CRLF>.<CRLF>"))
+        client("Blah blah blah...", command: false)
+        client(DotStuffing.stuff("...etc. etc. etc."), command: false)
+        client(".", command: false)
+        session.endOfDataSent()
+        server(SMTPReply(250, "OK"))
+        client("QUIT")
+        server(SMTPReply(221, "foo.com Service closing transmission channel"))
+        entries.append(TranscriptEntry(time: tick(), content: .line(DisplayLine(.event, "connection closed"))))
+        return entries
+    }
+
+    static func render(_ formatter: TranscriptFormatter) -> String {
+        var formatter = formatter
+        var text = formatter.header(server: "foo.com:25", time: start)
+        for entry in appendixDEntries() { text += formatter.format(entry) }
+        return text
+    }
+
+    static func golden(_ name: String) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/transcripts/\(name)")
+    }
+
+    @Test(arguments: [
+        ("appendix-d.txt", TranscriptFormatter(format: .text)),
+        ("appendix-d-relative.txt", TranscriptFormatter(format: .text, timestamps: .relative)),
+        (
+            "appendix-d-protocol-only.txt",
+            TranscriptFormatter(format: .text, timestamps: .absolute, includesAnnotations: false)
+        ),
+        ("appendix-d.jsonl", TranscriptFormatter(format: .jsonl)),
+    ])
+    func matchesGoldenFile(name: String, formatter: TranscriptFormatter) throws {
+        let rendered = Self.render(formatter)
+        let url = Self.golden(name)
+        if ProcessInfo.processInfo.environment["EHLO_UPDATE_GOLDEN"] == "1" {
+            try rendered.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        #expect(rendered == expected, "\(name) differs; EHLO_UPDATE_GOLDEN=1 rewrites it")
+    }
+
+    @Test func everyJSONLineParses() throws {
+        for line in Self.render(TranscriptFormatter(format: .jsonl)).split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["time"] is String)
+            #expect(object?["type"] is String)
+        }
+    }
+
+    @Test(arguments: ["appendix-d.txt", "appendix-d-relative.txt", "appendix-d-protocol-only.txt", "appendix-d.jsonl"])
+    func readsBackWhatWasRecorded(name: String) throws {
+        let text = try String(contentsOf: Self.golden(name), encoding: .utf8)
+        let recording = try TranscriptReader.read(text)
+        #expect(recording.server == "foo.com:25")
+        let clientLines = recording.steps.compactMap { step -> String? in
+            if case .client(let line, _, _) = step { return String(decoding: line, as: UTF8.self) }
+            return nil
+        }
+        #expect(
+            clientLines == [
+                "EHLO bar.com", "MAIL FROM:<Smith@bar.com>", "RCPT TO:<Jones@foo.com>", "RCPT TO:<Green@foo.com>",
+                "RCPT TO:<Brown@foo.com>", "DATA", "Blah blah blah...", "....etc. etc. etc.", ".", "QUIT",
+            ])
+        let codes = recording.steps.compactMap { step -> Int? in
+            if case .reply(let reply, _) = step { return reply.code }
+            return nil
+        }
+        #expect(codes == [220, 250, 250, 250, 550, 250, 354, 250, 221])
+    }
+
+    @Test func secretsAreRedactedUnlessAskedNotTo() {
+        let entry = TranscriptEntry(
+            time: Self.start, content: .client(shown: "AUTH PLAIN <redacted>", wire: "AUTH PLAIN AHVzZXIAcGFzcw=="))
+        var redacting = TranscriptFormatter()
+        #expect(redacting.header(server: "s", time: Self.start).contains("secrets redacted"))
+        #expect(redacting.format(entry) == "C: AUTH PLAIN <redacted>\n")
+        var clear = TranscriptFormatter(redactsSecrets: false)
+        #expect(clear.header(server: "s", time: Self.start).contains("SECRETS NOT REDACTED"))
+        #expect(clear.format(entry) == "C: AUTH PLAIN AHVzZXIAcGFzcw==\n")
+    }
+
+    @Test func redactedLinesAreRecognisedWhenRead() throws {
+        let recording = try TranscriptReader.read(
+            "C: AUTH PLAIN <redacted>\nS: 334 \nC: <redacted>\nC: NOOP <redacted>\n")
+        let flags = recording.steps.compactMap { step -> Bool? in
+            if case .client(_, let isRedacted, _) = step { return isRedacted }
+            return nil
+        }
+        #expect(flags == [true, true, false])
+    }
+
+    @Test func unescapeReversesEscapeForEveryByte() {
+        let all = (0...255).map(UInt8.init) + Array("Grüße \\x41 \\\\".utf8)
+        #expect(VisibleText.unescape(VisibleText.escape(all)) == all)
+    }
+
+    @Test func rfc3339HasMillisecondsInUTC() {
+        #expect(RFC3339.format(0) == "1970-01-01T00:00:00.000Z")
+        #expect(RFC3339.format(Self.start + 0.123) == "2026-11-18T11:06:40.123Z")
+        #expect(RFC3339.format(Self.start + 0.010) == "2026-11-18T11:06:40.010Z")
+        #expect(
+            RFC3339.parse("2026-11-18T11:06:40.123Z").map { ($0 * 1000).rounded() }
+                == ((Self.start + 0.123) * 1000).rounded())
+    }
+}

@@ -1,0 +1,62 @@
+import NIOConcurrencyHelpers
+import SMTPCore
+
+@testable import SMTPServer
+
+/// A greylist for one test.
+final class TestGreylist: GreylistMemory {
+    private let seen = NIOLockedValueBox(Set<String>())
+    func isFirstAttempt(_ key: String) -> Bool { seen.withLockedValue { $0.insert(key).inserted } }
+}
+
+extension ServerSessionStateMachine {
+    /// A session as a test wants it: greeted already, the demo user, TLS offered.
+    static func test(
+        _ configure: (inout SessionConfiguration) -> Void = { _ in }, greylist: TestGreylist = TestGreylist()
+    ) -> ServerSessionStateMachine {
+        var configuration = SessionConfiguration()
+        configure(&configuration)
+        return ServerSessionStateMachine(
+            configuration: configuration, clientAddress: "192.0.2.1", nonce: "n0nce", greylist: greylist)
+    }
+
+    /// Sends one line with CRLF; returns every action.
+    mutating func line(_ text: String) -> [Action] {
+        bytesReceived(Array((text + "\r\n").utf8))
+    }
+
+    /// Sends one line with CRLF; returns the codes of the replies.
+    mutating func codes(_ text: String) -> [Int] {
+        line(text).replies.map(\.code)
+    }
+
+    /// Sends one line and returns the single reply it got.
+    mutating func reply(_ text: String) -> ServerReply? {
+        let replies = line(text).replies
+        return replies.count == 1 ? replies[0] : nil
+    }
+
+    /// Greets and says EHLO.
+    mutating func open(_ hello: String = "EHLO client.test") {
+        _ = connectionAccepted()
+        _ = line(hello)
+    }
+}
+
+extension Array where Element == ServerSessionStateMachine.Action {
+    var replies: [ServerReply] {
+        compactMap {
+            if case .send(let reply) = $0 { return reply }
+            return nil
+        }
+    }
+
+    var codes: [Int] { replies.map(\.code) }
+
+    var deliveredMessage: ReceivedMessage? {
+        for case .deliver(let message) in self { return message }
+        return nil
+    }
+
+    var closes: Bool { contains(.close) }
+}
