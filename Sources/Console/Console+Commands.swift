@@ -33,6 +33,10 @@ extension Console {
         case "send": sendFile(argument)
         case "expect": expect(argument)
         case "record": recordCommand(argument)
+        case "starttls": startTLSCommand()
+        case "cert": showCertificates(argument)
+        case "auth": authCommand(argument)
+        case "b64": base64Command(argument)
         case "quit": finish()
         default:
             preconditionFailure("ConsoleCommandTable row /\(name) has no implementation")

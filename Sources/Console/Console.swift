@@ -27,6 +27,12 @@ public final class Console {
     /// Addresses typed in MAIL, RCPT, VRFY and EXPN, most recent first, for completion.
     var addresses: [String] = []
     var exitStatus: ExitStatus = .success
+    /// The server said 220 to STARTTLS: the handshake starts as soon as that reply is shown.
+    var isTLSStartDue = false
+    /// How the last TLS handshake ended: nil while one is under way (or none was started).
+    var tlsOutcome: Result<TLSReport, TLSFailure>?
+    /// The last TLS session's report, for `/cert`.
+    var tlsReport: TLSReport?
     /// Where the session is recorded (`--transcript`, `/record`), if anywhere.
     var transcript: TranscriptSink?
     /// When each exchange awaiting a reply began, oldest first, for reply latencies.
@@ -42,7 +48,7 @@ public final class Console {
     var isScript: Bool { !input.isInteractive }
 
     /// Offered after EHLO/HELO: `--helo`, else this machine's name (from the kernel, not DNS).
-    private lazy var heloName: String? =
+    lazy var heloName: String? =
         options.heloName
         ?? {
             var buffer = [CChar](repeating: 0, count: 256)
@@ -123,8 +129,10 @@ public final class Console {
         }
         if let server = options.server {
             guard connect(to: server) else {
-                return .connectionFailed
+                if case .failure = tlsOutcome { return .tlsFailed }
+                return exitStatus == .success ? .connectionFailed : exitStatus
             }
+            openSessionAsAsked()
         } else if input.isInteractive {
             emit(.output, "Not connected. /connect HOST[:PORT] to start, /help for help.")
         }
@@ -187,17 +195,18 @@ public final class Console {
         if line.allSatisfy({ $0 == " " || $0 == "\t" }) { return }
         if line.hasPrefix("#") { return }
         if line.hasPrefix("//") {
-            input.remember(line)
+            input.remember(line, persist: Redactor.isSafeForHistory(String(line.dropFirst())))
             sendCommand(String(line.dropFirst()))
             return
         }
         if line.hasPrefix("/") {
-            input.remember(line)
+            // /b64 may hold a password being encoded: memory only.
+            input.remember(line, persist: !line.lowercased().hasPrefix("/b64"))
             runConsoleCommand(line)
             return
         }
-        let redacted = Redactor.redact(command: line)
-        if redacted == line { input.remember(line) }
+        // A line with a secret stays in memory for the up arrow, never in the history file.
+        input.remember(line, persist: Redactor.isSafeForHistory(line))
         sendCommand(line)
     }
 
@@ -224,7 +233,9 @@ public final class Console {
         let inbox = self.inbox
         do {
             let connectTimeout = options.timeoutOverride ?? 30
-            let opened = try connector.connect(to: address, timeoutSeconds: connectTimeout) { event in
+            let implicitTLS = options.tlsMode == .implicit ? options.tls : nil
+            let opened = try connector.connect(to: address, timeoutSeconds: connectTimeout, implicitTLS: implicitTLS) {
+                event in
                 inbox.post(TaggedEvent(connectionID: id, event: event))
             }
             connection = opened
@@ -281,11 +292,18 @@ public final class Console {
                 addresses.insert(address, at: 0)
             }
         }
+        if command.verb == .starttls {
+            try? connection?.expectSTARTTLSReply()
+        }
         let redacted = VisibleText.escape(Redactor.redact(command: line))
         guard transmit(line, recordedAs: redacted, showing: isScript || quiet) else { return }
         session.commandSent(command)
         exchangeStarted()
         waitForReplies()
+        if isTLSStartDue {
+            isTLSStartDue = false
+            performTLSHandshake()
+        }
     }
 
     /// A body line in data mode: dot-stuffed on the wire; a lone "." ends the message.
@@ -300,8 +318,8 @@ public final class Console {
         }
     }
 
-    func sendSecret(_ line: String) {
-        guard transmit(line, recordedAs: Redactor.placeholder, showing: isScript) else { return }
+    func sendSecret(_ line: String, quiet: Bool = false) {
+        guard transmit(line, recordedAs: Redactor.placeholder, showing: isScript || quiet) else { return }
         session.authResponseSent()
         exchangeStarted()
         waitForReplies()
@@ -419,16 +437,16 @@ public final class Console {
                 case .closeConnection:
                     break  // the server closes; the .closed event follows
                 case .startTLSHandshake:
-                    emit(
-                        .warning,
-                        "this build of ehlo cannot start TLS yet; the server now waits for a TLS handshake, so the session cannot go on"
-                    )
-                    closeConnection(reason: "no TLS handshake possible")
-                    fail(.tlsFailed)
+                    // Started once this reply has been waited for (sendCommand), never mid-event.
+                    isTLSStartDue = true
                 case .expectSecretResponse:
                     break
                 }
             }
+        case .tlsEstablished(let report):
+            tlsEstablished(report)
+        case .tlsFailed(let reason):
+            tlsFailed(reason)
         case .malformedLine(let line, let problems):
             emit(.server, line.visible)
             for problem in problems { emit(.warning, problem.description) }

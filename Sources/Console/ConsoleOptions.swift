@@ -1,3 +1,4 @@
+import SMTPClient
 import SMTPCore
 
 /// Everything the command line decides about a console run.
@@ -29,6 +30,25 @@ public struct ConsoleOptions: Sendable {
     public var appendsToTranscript = false
     /// Record secrets in clear (`--no-redact`).
     public var redactsSecrets = true
+
+    public enum TLSMode: String, Sendable, CaseIterable {
+        /// Plain TCP; STARTTLS only when typed.
+        case none
+        /// EHLO, STARTTLS and EHLO again right after the greeting (`--starttls`).
+        case starttls
+        /// TLS from the first byte (`--tls`, port 465).
+        case implicit
+    }
+
+    public var tlsMode = TLSMode.none
+    /// What to trust and which name to check, for every handshake.
+    public var tls = TLSSettings()
+    /// `--user`: authenticate right after EHLO (and STARTTLS).
+    public var authUser: String?
+    /// `--auth`: the mechanism; nil picks one the server advertised.
+    public var authMechanism: SASL.Mechanism?
+    /// `--password-file`: where the secret comes from when there is no terminal (else EHLO_PASSWORD).
+    public var passwordFile: String?
 
     public init() {}
 }

@@ -8,7 +8,8 @@ protocol InputSource: AnyObject {
     func readLine(prompt: @escaping () -> String) -> LineEditor.ReadResult
     /// A line that must not be echoed or stored (an answer to a 334 challenge).
     func readSecret(prompt: String) -> String?
-    func remember(_ line: String)
+    /// Adds a line to the history; `persist` false keeps it out of the history file.
+    func remember(_ line: String, persist: Bool)
 }
 
 /// Reads a script: a file or a pipe, line by line, never blocking past its end.
@@ -72,7 +73,7 @@ final class ScriptInput: InputSource {
         return nil
     }
 
-    func remember(_ line: String) {}
+    func remember(_ line: String, persist: Bool) {}
 }
 
 /// A person at a terminal, through libedit.
@@ -94,7 +95,7 @@ final class EditorInput: InputSource {
         editor.readSecret(prompt: prompt)
     }
 
-    func remember(_ line: String) {
-        editor.addToHistory(line)
+    func remember(_ line: String, persist: Bool) {
+        editor.addToHistory(line, persist: persist)
     }
 }

@@ -139,7 +139,7 @@ final class ReplayInput: InputSource {
 
     func readSecret(prompt: String) -> String? { nil }
 
-    func remember(_ line: String) {}
+    func remember(_ line: String, persist: Bool) {}
 
     /// Compares the replies shown since the last line with the recorded ones.
     func compareObserved() {

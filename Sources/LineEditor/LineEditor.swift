@@ -37,7 +37,10 @@ public final class LineEditor {
     public var onWake: (() -> [String])?
 
     private let editLine: OpaquePointer
+    /// Everything entered this run: what the up arrow and Ctrl-R walk through.
     private let history: OpaquePointer
+    /// Only the lines that may be written to the history file (no secrets).
+    private let persistentHistory: OpaquePointer
     private let historyFile: String?
     private var promptStorage: UnsafeMutablePointer<CChar>?
     private var currentPromptWidth = 0
@@ -47,11 +50,14 @@ public final class LineEditor {
     ///   - wakeFileDescriptor: a descriptor that becomes readable when `onWake` should run.
     public init(programName: String, historyFile: String?, historySize: Int32 = 1000, wakeFileDescriptor: Int32 = -1) {
         setlocale(LC_CTYPE, "")
-        guard let editLine = ceditline_init(programName), let history = ceditline_history_init(historySize) else {
+        guard let editLine = ceditline_init(programName), let history = ceditline_history_init(historySize),
+            let persistentHistory = ceditline_history_init(historySize)
+        else {
             preconditionFailure("libedit could not be initialised")
         }
         self.editLine = editLine
         self.history = history
+        self.persistentHistory = persistentHistory
         self.historyFile = historyFile
 
         _ = ceditline_set_client_data(editLine, Unmanaged.passUnretained(self).toOpaque())
@@ -76,12 +82,14 @@ public final class LineEditor {
         if let historyFile {
             HistoryFile.prepare(historyFile)
             _ = ceditline_history_load(history, historyFile)
+            _ = ceditline_history_load(persistentHistory, historyFile)
         }
     }
 
     deinit {
         el_end(editLine)
         ceditline_history_end(history)
+        ceditline_history_end(persistentHistory)
         promptStorage?.deallocate()
     }
 
@@ -123,14 +131,15 @@ public final class LineEditor {
         }
     }
 
-    /// Remembers a line for the up arrow and Ctrl-R, and in the history file.
-    public func addToHistory(_ line: String) {
+    /// Remembers a line for the up arrow and Ctrl-R, and (when `persist`) in the history file,
+    /// which is rewritten at once so that a crash loses nothing.
+    public func addToHistory(_ line: String, persist: Bool = true) {
         guard !line.isEmpty else { return }
         _ = ceditline_history_enter(history, line)
-        if let historyFile {
-            _ = ceditline_history_save(history, historyFile)
-            HistoryFile.restrictPermissions(historyFile)
-        }
+        guard persist, let historyFile else { return }
+        _ = ceditline_history_enter(persistentHistory, line)
+        _ = ceditline_history_save(persistentHistory, historyFile)
+        HistoryFile.restrictPermissions(historyFile)
     }
 
     /// Reads a line without echo (a password); nil on end of input or Ctrl-C.

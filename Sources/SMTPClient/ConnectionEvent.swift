@@ -6,6 +6,10 @@ public enum ConnectionEvent: Hashable, Sendable {
     case reply(SMTPReply)
     /// A line that belongs to no reply (no code); shown and flagged.
     case malformedLine(ReplyLine, [ReplyProblem])
+    /// The TLS handshake finished.
+    case tlsEstablished(TLSReport)
+    /// The TLS handshake failed; the connection is being closed.
+    case tlsFailed(reason: String)
     /// The connection is gone; `reason` is nil for an orderly close by the server.
     case closed(reason: String?)
 }

@@ -1,27 +1,65 @@
 import NIOCore
+import NIOSSL
 import SMTPCore
 
 /// Assembles the server's lines into replies and reports them, and the connection's end.
 ///
-/// It decides nothing about the session; the console's `SessionStateMachine` does.
-final class SMTPClientHandler: ChannelInboundHandler {
+/// It decides nothing about the session; the console's `SessionStateMachine` does. Its one piece
+/// of protocol knowledge is the STARTTLS rule of RFC 3207 §5: once the server has said 220 to
+/// STARTTLS, nothing more may be read in plaintext. Lines that arrive after that 220 (an attacker
+/// in the middle can append a forged reply to it) are counted and dropped, never reported.
+final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = SMTPLine
+
+    enum Mode: Equatable {
+        case normal
+        /// STARTTLS was sent; its reply decides.
+        case awaitingSTARTTLSReply
+        /// 220 to STARTTLS arrived: everything until the TLS handshake is discarded.
+        case holdingForTLS(discardedOctets: Int)
+    }
 
     private var parser = ReplyParser()
     private let report: @Sendable (ConnectionEvent) -> Void
     private var closeReason: String?
     private var hasReportedClose = false
+    private(set) var mode = Mode.normal
 
     init(report: @escaping @Sendable (ConnectionEvent) -> Void) {
         self.report = report
     }
 
+    /// Where TLS handlers report: the same place as this handler.
+    var reportForTLS: @Sendable (ConnectionEvent) -> Void { report }
+
+    func expectSTARTTLSReply() {
+        mode = .awaitingSTARTTLSReply
+    }
+
+    /// Leaves the hold when TLS starts; returns how many plaintext octets were dropped meanwhile.
+    func endHoldForTLS() -> Int {
+        defer {
+            mode = .normal
+            parser = ReplyParser()
+        }
+        if case .holdingForTLS(let discarded) = mode { return discarded }
+        return 0
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let line = unwrapInboundIn(data)
+        if case .holdingForTLS(let discarded) = mode {
+            let terminator = line.problems.contains(.noLineEnding) ? 0 : (line.problems.contains(.bareLineFeed) ? 1 : 2)
+            mode = .holdingForTLS(discardedOctets: discarded + line.bytes.count + terminator)
+            return
+        }
         switch parser.parse(line: line.bytes, lineProblems: line.problems) {
         case .needMoreLines:
             break
         case .reply(let reply):
+            if mode == .awaitingSTARTTLSReply {
+                mode = reply.code == 220 ? .holdingForTLS(discardedOctets: 0) : .normal
+            }
             report(.reply(reply))
         case .malformedLine(let line, let problems):
             report(.malformedLine(line, problems))
@@ -29,12 +67,17 @@ final class SMTPClientHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // Many servers close TCP after 221 without TLS's close_notify: that is an end, not an error.
+        if let error = error as? NIOSSLError, case .uncleanShutdown = error {
+            context.close(promise: nil)
+            return
+        }
         closeReason = ConnectionError.describe(error)
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let partial = parser.connectionEnded() {
+        if let partial = parser.connectionEnded(), mode == .normal || mode == .awaitingSTARTTLSReply {
             var partial = partial
             partial.problems.append(.noLineEnding)
             report(.reply(partial))

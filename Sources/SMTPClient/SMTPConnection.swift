@@ -21,8 +21,9 @@ public final class SMTPConnection: @unchecked Sendable {
     /// Opens the connection; blocks until connected or failed.
     ///
     /// - Throws: `ConnectionError` with a sentence such as "connection refused".
+    /// - Parameter implicitTLS: TLS from the first byte (port 465, RFC 8314 §3.3), or nil for plain TCP.
     static func connect(
-        host: String, port: Int, connectTimeout: TimeAmount, group: EventLoopGroup,
+        host: String, port: Int, connectTimeout: TimeAmount, implicitTLS: TLSSettings?, group: EventLoopGroup,
         report: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws -> SMTPConnection {
         let bootstrap = ClientBootstrap(group: group)
@@ -31,7 +32,12 @@ public final class SMTPConnection: @unchecked Sendable {
             .channelOption(.allowRemoteHalfClosure, value: false)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPLineDecoder()))
+                    if let implicitTLS {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            TLSHandshakeHandler.makeHandlers(
+                                host: host, settings: implicitTLS, discardedPlaintextOctets: 0, report: report))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(SMTPLineHandler())
                     try channel.pipeline.syncOperations.addHandler(SMTPClientHandler(report: report))
                 }
             }
@@ -90,6 +96,37 @@ public final class SMTPConnection: @unchecked Sendable {
             }
             throw ConnectionError(ConnectionError.describe(error))
         }
+    }
+
+    /// Call before sending STARTTLS: if the reply is 220, nothing read after it is trusted.
+    public func expectSTARTTLSReply() throws {
+        try channel.eventLoop.submit { [channel] in
+            try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self).expectSTARTTLSReply()
+        }.wait()
+    }
+
+    /// Starts the TLS handshake after the server's 220 to STARTTLS. Returns at once; the outcome
+    /// arrives as `.tlsEstablished` or `.tlsFailed`.
+    ///
+    /// Plaintext that arrived after the 220 (whole lines, and a partial line still in the
+    /// decoder) is discarded and counted in the report (RFC 3207 §5; CVE-2011-0411 class).
+    public func startTLS(settings: TLSSettings) throws {
+        let host = self.host
+        try channel.eventLoop.submit { [channel] in
+            try Self.installTLS(on: channel.pipeline.syncOperations, host: host, settings: settings)
+        }.wait()
+    }
+
+    /// Puts TLS in front of the SMTP handlers, throwing away the plaintext that is still unread.
+    static func installTLS(on pipeline: ChannelPipeline.SynchronousOperations, host: String, settings: TLSSettings)
+        throws
+    {
+        let client = try pipeline.handler(type: SMTPClientHandler.self)
+        let lines = try pipeline.handler(type: SMTPLineHandler.self)
+        let discarded = client.endHoldForTLS() + lines.discardBufferedBytes()
+        let handlers = try TLSHandshakeHandler.makeHandlers(
+            host: host, settings: settings, discardedPlaintextOctets: discarded, report: client.reportForTLS)
+        try pipeline.addHandlers(handlers, position: .first)
     }
 
     /// Closes the connection without a word to the server.

@@ -13,11 +13,12 @@ public final class SMTPConnector: @unchecked Sendable {
     /// - Parameter report: called on the network thread for every reply, malformed line and the close.
     /// - Throws: `ConnectionError` with one sentence, e.g. "connection refused".
     public func connect(
-        to address: ServerAddress, timeoutSeconds: Int, report: @escaping @Sendable (ConnectionEvent) -> Void
+        to address: ServerAddress, timeoutSeconds: Int, implicitTLS: TLSSettings? = nil,
+        report: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws -> SMTPConnection {
         try SMTPConnection.connect(
-            host: address.host, port: address.port, connectTimeout: .seconds(Int64(timeoutSeconds)), group: group,
-            report: report)
+            host: address.host, port: address.port, connectTimeout: .seconds(Int64(timeoutSeconds)),
+            implicitTLS: implicitTLS, group: group, report: report)
     }
 
     public func shutdown() {

@@ -72,6 +72,9 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(help: "Refuse to send commands that are out of sequence or not advertised, instead of warning.")
     var strict = false
 
+    @OptionGroup(title: "TLS and authentication")
+    var security: SecurityOptions
+
     @OptionGroup(title: "Transcripts")
     var transcript: TranscriptOptions
 
@@ -92,7 +95,7 @@ struct ConsoleCommand: ParsableCommand {
 
     func run() throws {
         var options = ConsoleOptions()
-        options.server = try server.map(ServerAddress.parseArgument)
+        options.server = try server.map { try ServerAddress.parseArgument($0, defaultPort: security.defaultPort) }
         options.scriptFile = script
         options.explain = explain
         options.color = color
@@ -101,9 +104,17 @@ struct ConsoleCommand: ParsableCommand {
         options.heloName = helo
         options.isStrict = strict
         transcript.apply(to: &options)
+        security.apply(to: &options)
         let practiceServer = practice ? try PracticeMode.start() : nil
         defer { practiceServer?.stop() }
-        if let practiceServer { options.server = ServerAddress(host: "127.0.0.1", port: practiceServer.port) }
+        if let practiceServer {
+            options.server = ServerAddress(host: "127.0.0.1", port: practiceServer.port)
+            // Trust exactly the certificate it generated, under the name it carries.
+            if options.tls.caFile == nil {
+                options.tls.trustedPEM = practiceServer.certificatePEM
+                options.tls.serverName = options.tls.serverName ?? practiceServer.domain
+            }
+        }
         do {
             let console = try Console.make(options: options)
             let status = console.run()
@@ -141,9 +152,9 @@ struct Explain: ParsableCommand {
 
 extension ServerAddress {
     /// HOST[:PORT] from the command line, port 25 by default; a bad one is a usage error.
-    static func parseArgument(_ text: String) throws -> ServerAddress {
+    static func parseArgument(_ text: String, defaultPort: Int = 25) throws -> ServerAddress {
         do {
-            return try ServerAddress(parsing: text, defaultPort: 25)
+            return try ServerAddress(parsing: text, defaultPort: defaultPort)
         } catch {
             throw ValidationError("\(text): \(error)")
         }

@@ -60,7 +60,7 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         var options = ReplayOptions(file: file)
-        options.server = try server.map(ServerAddress.parseArgument)
+        options.server = try server.map { try ServerAddress.parseArgument($0) }
         options.check = check
         options.isStepping = step
         options.secretsFromEnvironment = authFromEnv

@@ -114,6 +114,7 @@ import Testing
         #expect(command("STARTTLS", in: &session).isEmpty)
         let outcome = session.replyReceived(SMTPReply(220, "2.0.0 Ready to start TLS"))
         #expect(outcome.actions == [.startTLSHandshake])
+        #expect(outcome.nextSteps == ["the TLS handshake"])
         session.tlsEstablished()
         #expect(session.phase == .greeted)
         #expect(session.capabilities == nil)

@@ -83,7 +83,7 @@ struct ServerSessionHandlerTests {
 @Suite("STARTTLS, with a real TLS handshake in memory")
 struct ServerTLSTests {
     @Test func startTLSThenEHLOOverTLSOffersAuth() throws {
-        let serverContext = try PracticeCertificate.makeContext(
+        let (serverContext, _) = try PracticeCertificate.makeContext(
             domain: "practice.test", certificateFile: nil, keyFile: nil)
         let log = CollectedLog()
         let server = EmbeddedChannel(

@@ -37,6 +37,7 @@ public enum Suggestion: Hashable, Sendable {
     case parameterValue(keyword: String, verb: SMTPVerb)
     case authMechanism
     case heloDomain
+    case choice([String])
     case filePath
     case helpTopic
     case code
@@ -83,6 +84,7 @@ public enum Completer {
             guard index == 1, let row = ConsoleCommandTable.row(String(first.dropFirst())) else { return (nil, word) }
             switch row.argument {
             case .filePath: return (.filePath, word)
+            case .choice(let options): return (.choice(options), word)
             case .helpTopic: return (.helpTopic, word)
             case .code: return (.code, word)
             default: return (nil, word)
@@ -167,6 +169,8 @@ public enum Completer {
             let offered = context.capabilities?.authMechanisms ?? []
             let mechanisms = offered.isEmpty ? ["PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2"] : offered
             return Completion(word: word, candidates: matching(mechanisms).map { $0 + " " })
+        case .choice(let options):
+            return Completion(word: word, candidates: matching(options).map { $0 + " " })
         case .heloDomain:
             return Completion(word: word, candidates: matching(context.heloName.map { [$0] } ?? []))
         case .filePath:

@@ -165,6 +165,37 @@ public enum CommandTable {
                 onTransientFailure: "HELO was not accepted for now",
                 onPermanentFailure: "HELO was not accepted")),
         CommandSpec(
+            verb: .starttls, syntax: "STARTTLS", template: "STARTTLS",
+            summary: "Switch the connection to TLS; after the handshake, EHLO again.",
+            reference: "RFC 3207 §4", legalIn: [.helloed], suggestedIn: [.helloed], requiredExtension: "STARTTLS",
+            sequenceRule: "STARTTLS needs an EHLO whose reply advertised STARTTLS, outside a transaction (RFC 3207 §4)",
+            exchange: ExchangeSpec(
+                success: [220], failure: [454, 501],
+                onSuccess:
+                    "start the TLS handshake now; afterwards the server forgets this session and EHLO is due again",
+                onTransientFailure: "TLS is not available for now; the session goes on in plain text",
+                onPermanentFailure: "TLS was not started",
+                specific: [501: "STARTTLS takes no arguments"])),
+        CommandSpec(
+            verb: .auth, syntax: "AUTH <mechanism> [initial-response]", template: "AUTH <mechanism>",
+            summary: "Authenticate with a SASL mechanism the server advertised.",
+            reference: "RFC 4954 §4", legalIn: [.helloed], suggestedIn: [.helloed], requiredExtension: "AUTH",
+            sequenceRule:
+                "AUTH needs an EHLO whose reply advertised AUTH, outside a transaction, once per session (RFC 4954 §4)",
+            exchange: ExchangeSpec(
+                success: [235], intermediate: [334], failure: [432, 454, 500, 501, 503, 504, 530, 534, 535, 538],
+                onSuccess: "you are authenticated",
+                onIntermediate: "the server sends a challenge; answer with a base64 line, or * to cancel",
+                onTransientFailure: "authentication failed for now",
+                onPermanentFailure: "authentication failed",
+                specific: [
+                    504: "the server does not offer this mechanism",
+                    503: "already authenticated, or AUTH is out of sequence",
+                    535: "the credentials were rejected",
+                    538: "this mechanism needs TLS first (STARTTLS)",
+                    534: "the server will not accept this mechanism here",
+                ])),
+        CommandSpec(
             verb: .mail, syntax: "MAIL FROM:<reverse-path> [parameters]", template: "MAIL FROM:<…>",
             summary: "Start a mail transaction with the sender's address (<> for bounces).",
             reference: "RFC 5321 §4.1.1.2", legalIn: [.helloed], suggestedIn: [.helloed], requiredExtension: nil,
@@ -293,37 +324,7 @@ public enum CommandTable {
                 onSuccess: "the server closes the connection; the session is over",
                 onTransientFailure: "QUIT was not accepted",
                 onPermanentFailure: "QUIT was not accepted")),
-        CommandSpec(
-            verb: .starttls, syntax: "STARTTLS", template: "STARTTLS",
-            summary: "Switch the connection to TLS; after the handshake, EHLO again.",
-            reference: "RFC 3207 §4", legalIn: [.helloed], suggestedIn: [.helloed], requiredExtension: "STARTTLS",
-            sequenceRule: "STARTTLS needs an EHLO whose reply advertised STARTTLS, outside a transaction (RFC 3207 §4)",
-            exchange: ExchangeSpec(
-                success: [220], failure: [454, 501],
-                onSuccess:
-                    "start the TLS handshake now; afterwards the server forgets this session and EHLO is due again",
-                onTransientFailure: "TLS is not available for now; the session goes on in plain text",
-                onPermanentFailure: "TLS was not started",
-                specific: [501: "STARTTLS takes no arguments"])),
-        CommandSpec(
-            verb: .auth, syntax: "AUTH <mechanism> [initial-response]", template: "AUTH <mechanism>",
-            summary: "Authenticate with a SASL mechanism the server advertised.",
-            reference: "RFC 4954 §4", legalIn: [.helloed], suggestedIn: [.helloed], requiredExtension: "AUTH",
-            sequenceRule:
-                "AUTH needs an EHLO whose reply advertised AUTH, outside a transaction, once per session (RFC 4954 §4)",
-            exchange: ExchangeSpec(
-                success: [235], intermediate: [334], failure: [432, 454, 500, 501, 503, 504, 530, 534, 535, 538],
-                onSuccess: "you are authenticated",
-                onIntermediate: "the server sends a challenge; answer with a base64 line, or * to cancel",
-                onTransientFailure: "authentication failed for now",
-                onPermanentFailure: "authentication failed",
-                specific: [
-                    504: "the server does not offer this mechanism",
-                    503: "already authenticated, or AUTH is out of sequence",
-                    535: "the credentials were rejected",
-                    538: "this mechanism needs TLS first (STARTTLS)",
-                    534: "the server will not accept this mechanism here",
-                ])),
+
         CommandSpec(
             verb: .etrn, syntax: "ETRN <domain>", template: "ETRN <domain>",
             summary: "Ask the server to start delivering mail queued for a domain.",

@@ -44,8 +44,20 @@ public enum ConsoleCommandTable {
         Row("caps", "", "Show the extensions the last EHLO advertised, with what each allows."),
         Row("connect", "HOST[:PORT]", "Connect to a server (closing the current connection).", argument: .host),
         Row("disconnect", "", "Close the connection at once, without QUIT (type QUIT for a polite end)."),
+        Row("starttls", "", "Send STARTTLS and, on 220, start the TLS handshake; EHLO is due again after it."),
+        Row("cert", "[pem]", "Show the server's certificate chain (pem: in PEM form).", argument: .choice(["pem"])),
+        Row(
+            "auth", "MECH [USER]",
+            "Authenticate: plain, login, cram-md5 or xoauth2; the password is read without echo.",
+            argument: .choice(["plain", "login", "cram-md5", "xoauth2"])),
+        Row(
+            "b64", "encode|decode TEXT", "Base64-encode or decode TEXT, for typing AUTH exchanges by hand.",
+            argument: .choice(["encode", "decode"])),
         Row(
             "send", "FILE", "Send DATA, then FILE as the message (dot-stuffed), then the final dot.",
+            argument: .filePath),
+        Row(
+            "record", "FILE|off", "Record the session to FILE (JSON Lines if it ends in .jsonl, else text); off stops.",
             argument: .filePath),
         Row(
             "expect", "CODE", "Check the last reply's code: 250, 2xx, 25x or an enhanced code like 5.1.1.",

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How much explanation follows each reply (`--explain full|brief|off`).
 public enum ExplainLevel: String, Sendable, CaseIterable {
     /// The code's meaning, the enhanced code's meaning, the meaning in context and the next steps.
@@ -29,8 +31,18 @@ public enum ReplyAnnotator {
                 lines.append(DisplayLine(.annotation, enhancedLine(enhanced)))
             }
         }
+        if reply.code == 334, let decoded = decodedChallenge(reply) {
+            lines.append(DisplayLine(.annotation, "334 challenge, base64-decoded: \"\(decoded)\""))
+        }
         lines.append(DisplayLine(.annotation, contextLine(outcome)))
         return lines
+    }
+
+    /// RFC 4954 §4: the text of a 334 is base64; shown decoded (and escaped) when it decodes.
+    public static func decodedChallenge(_ reply: SMTPReply) -> String? {
+        let text = reply.texts.first?.trimmingSpaces ?? ""
+        guard !text.isEmpty, let data = Data(base64Encoded: text) else { return nil }
+        return VisibleText.escape(Array(data))
     }
 
     /// `550 Requested action not taken: … (RFC 5321 §4.2.3)`

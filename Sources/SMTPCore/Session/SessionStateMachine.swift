@@ -75,6 +75,8 @@ public struct SessionStateMachine: Sendable {
     /// The extensions of the last successful EHLO; empty after HELO, nil before any.
     public private(set) var capabilities: EHLOCapabilities?
     public private(set) var isTLS = false
+    /// The server said 220 to STARTTLS: nothing but the TLS handshake may follow.
+    public private(set) var isAwaitingTLSHandshake = false
     public private(set) var isAuthenticated = false
     public private(set) var sender: String?
     public private(set) var acceptedRecipients: [String] = []
@@ -119,15 +121,18 @@ public struct SessionStateMachine: Sendable {
         // RFC 3207 §4.2: the server discards all knowledge obtained from the client, and the
         // client must discard what it learnt from the server, then EHLO again.
         isTLS = true
+        isAwaitingTLSHandshake = false
         isAuthenticated = false
         capabilities = nil
         helloKind = nil
         clearTransaction()
-        if phase != .closed { phase = .greeted }
+        // With implicit TLS the handshake comes before the greeting, which is still awaited.
+        if phase != .closed, phase != .awaitingGreeting { phase = .greeted }
     }
 
     public mutating func connectionClosed() {
         phase = .closed
+        isAwaitingTLSHandshake = false
         pending = []
     }
 
@@ -230,7 +235,10 @@ public struct SessionStateMachine: Sendable {
                     actions.append(.closeConnection)
                 }
             case .starttls:
-                if code == 220 { actions.append(.startTLSHandshake) }
+                if code == 220 {
+                    isAwaitingTLSHandshake = true
+                    actions.append(.startTLSHandshake)
+                }
             case .auth:
                 if code == 235 { isAuthenticated = true }
                 if code == 334 { actions.append(.expectSecretResponse) }
@@ -274,6 +282,9 @@ public struct SessionStateMachine: Sendable {
         case .greeted, .helloed, .mailTransaction, .recipientsGiven, .refused:
             if isAwaitingChallengeAnswer {
                 return ["a base64 answer", "* to cancel"]
+            }
+            if isAwaitingTLSHandshake {
+                return ["the TLS handshake"]
             }
             return CommandTable.commands
                 .filter { $0.suggestedIn.contains(phase) && extensionSatisfied($0) }
@@ -323,6 +334,10 @@ public struct SessionStateMachine: Sendable {
             } else if verb == .auth, isAuthenticated {
                 warnings.append("already authenticated; a second AUTH is not allowed (RFC 4954 §4)")
             }
+        }
+        if verb == .auth, !isTLS {
+            warnings.append(
+                "AUTH on a connection without TLS: the credentials cross the network readable (RFC 4954 §4, RFC 8314)")
         }
         if verb == .auth, let mechanism = command.authMechanism, let offered = capabilities?.authMechanisms,
             !offered.isEmpty, !offered.contains(mechanism)

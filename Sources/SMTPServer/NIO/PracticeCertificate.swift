@@ -41,8 +41,11 @@ enum PracticeCertificate {
         )
     }
 
-    /// The TLS context for STARTTLS: from PEM files when given, else generated.
-    static func makeContext(domain: String, certificateFile: String?, keyFile: String?) throws -> NIOSSLContext {
+    /// The TLS context for STARTTLS: from PEM files when given, else generated; and the
+    /// certificate in PEM, so that `ehlo --practice` can trust exactly this one.
+    static func makeContext(
+        domain: String, certificateFile: String?, keyFile: String?
+    ) throws -> (context: NIOSSLContext, certificatePEM: String?) {
         let certificates: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
         if let certificateFile, let keyFile {
@@ -55,6 +58,7 @@ enum PracticeCertificate {
         }
         let configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
-        return try NIOSSLContext(configuration: configuration)
+        let pem = try certificates.first.map { try Certificate(derEncoded: $0.toDERBytes()).serializeAsPEM().pemString }
+        return (try NIOSSLContext(configuration: configuration), pem)
     }
 }

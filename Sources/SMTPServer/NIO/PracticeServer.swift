@@ -29,13 +29,12 @@ public enum PracticeServer {
     /// Binds, and serves until `stop()`; the returned server knows the port it got.
     public static func start(_ configuration: PracticeServerConfiguration) throws -> RunningPracticeServer {
         var configuration = configuration
-        let tlsContext: NIOSSLContext?
+        var tlsContext: NIOSSLContext?
+        var certificatePEM: String?
         if configuration.offersTLS {
-            tlsContext = try PracticeCertificate.makeContext(
+            (tlsContext, certificatePEM) = try PracticeCertificate.makeContext(
                 domain: configuration.session.domain, certificateFile: configuration.certificateFile,
                 keyFile: configuration.keyFile)
-        } else {
-            tlsContext = nil
         }
         configuration.session.offersTLS = tlsContext != nil
         let store = try MessageStore(
@@ -72,7 +71,8 @@ public enum PracticeServer {
             throw error
         }
         return RunningPracticeServer(
-            channel: channel, group: group, threadPool: threadPool, sessions: sessions, log: configuration.log)
+            channel: channel, group: group, threadPool: threadPool, sessions: sessions, log: configuration.log,
+            domain: configuration.session.domain, certificatePEM: certificatePEM)
     }
 
     /// `127.0.0.1:2525` or `[::1]:2525`.
@@ -87,6 +87,10 @@ public enum PracticeServer {
 public final class RunningPracticeServer: Sendable {
     public let host: String
     public let port: Int
+    /// The domain it serves (its certificate's name).
+    public let domain: String
+    /// Its STARTTLS certificate in PEM, if it offers STARTTLS.
+    public let certificatePEM: String?
     private let channel: Channel
     private let group: MultiThreadedEventLoopGroup
     private let threadPool: NIOThreadPool
@@ -96,8 +100,10 @@ public final class RunningPracticeServer: Sendable {
 
     init(
         channel: Channel, group: MultiThreadedEventLoopGroup, threadPool: NIOThreadPool, sessions: SessionRegistry,
-        log: EventLog
+        log: EventLog, domain: String, certificatePEM: String?
     ) {
+        self.domain = domain
+        self.certificatePEM = certificatePEM
         self.channel = channel
         self.group = group
         self.threadPool = threadPool

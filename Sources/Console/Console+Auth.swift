@@ -1,0 +1,170 @@
+import Foundation
+import LineEditor
+import SMTPClient
+import SMTPCore
+
+/// `--starttls`, `--user`, `/auth` and `/b64`.
+extension Console {
+    /// What the command line asked for right after the greeting: EHLO, STARTTLS and EHLO
+    /// again (`--starttls`), then AUTH (`--user`).
+    func openSessionAsAsked() {
+        guard options.tlsMode == .starttls || options.authUser != nil, session.phase == .greeted else { return }
+        let hello = "EHLO \(heloName ?? "localhost")"
+        sendCommand(hello, quiet: true)
+        guard session.phase == .helloed else { return }
+        if options.tlsMode == .starttls {
+            guard session.capabilities?.has("STARTTLS") == true else {
+                emit(
+                    .warning,
+                    "--starttls: the server did not advertise STARTTLS; closing rather than going on in plaintext")
+                closeConnection(reason: "no STARTTLS")
+                exitStatus = .tlsFailed
+                isFinished = true
+                return
+            }
+            emit(.event, "--starttls: STARTTLS, then EHLO again")
+            sendCommand("STARTTLS", quiet: true)
+            guard session.isTLS, connection != nil else {
+                if exitStatus == .success { exitStatus = .tlsFailed }
+                isFinished = true
+                return
+            }
+            sendCommand(hello, quiet: true)
+        }
+        if let user = options.authUser {
+            guard authenticate(mechanism: options.authMechanism, user: user) else {
+                if exitStatus == .success { exitStatus = .authenticationFailed }
+                isFinished = true
+                return
+            }
+        }
+    }
+
+    /// `/auth MECH [USER]`.
+    func authCommand(_ argument: String) {
+        let words = argument.split(separator: " ").map(String.init)
+        guard let first = words.first else {
+            emit(.warning, "usage: /auth plain|login|cram-md5|xoauth2 [USER]")
+            return
+        }
+        guard let mechanism = SASL.Mechanism(rawValue: first.uppercased()) else {
+            emit(
+                .warning,
+                "ehlo speaks AUTH \(SASL.Mechanism.allCases.map(\.rawValue).joined(separator: ", ")); type AUTH \(VisibleText.escape(first)) by hand for others"
+            )
+            return
+        }
+        var user = words.count > 1 ? words[1] : options.authUser
+        if user == nil, input.isInteractive {
+            user = input.readLine(prompt: { "user: " }).lineValue
+        }
+        guard let user, !user.isEmpty else {
+            emit(.warning, "usage: /auth \(first) USER")
+            return
+        }
+        if !authenticate(mechanism: mechanism, user: user), isScript {
+            fail(.authenticationFailed)
+        }
+    }
+
+    /// Runs one SASL exchange, each step sent and annotated like a typed line. Returns whether
+    /// the server answered 235.
+    @discardableResult
+    func authenticate(mechanism: SASL.Mechanism?, user: String) -> Bool {
+        guard let mechanism = mechanism ?? preferredMechanism() else {
+            emit(
+                .warning,
+                "the server advertised no AUTH mechanism ehlo speaks (\(SASL.Mechanism.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
+            return false
+        }
+        guard let secret = readSecret(for: mechanism, user: user) else { return false }
+        switch mechanism {
+        case .plain:
+            sendCommand("AUTH PLAIN \(SASL.plain(user: user, password: secret))", quiet: true)
+            if session.isAwaitingChallengeAnswer {  // a server that wants the response after an empty 334
+                sendSecret(SASL.plain(user: user, password: secret), quiet: true)
+            }
+        case .login:
+            sendCommand("AUTH LOGIN", quiet: true)
+            if session.isAwaitingChallengeAnswer { sendSecret(SASL.login(user), quiet: true) }
+            if session.isAwaitingChallengeAnswer { sendSecret(SASL.login(secret), quiet: true) }
+        case .cramMD5:
+            sendCommand("AUTH CRAM-MD5", quiet: true)
+            if session.isAwaitingChallengeAnswer {
+                let challenge = session.lastReply?.texts.first ?? ""
+                guard let response = SASL.cramMD5(user: user, password: secret, challenge: challenge) else {
+                    emit(.warning, "the CRAM-MD5 challenge is not base64; cancelling")
+                    sendSecret("*", quiet: true)
+                    return false
+                }
+                sendSecret(response)
+            }
+        case .xoauth2:
+            sendCommand("AUTH XOAUTH2 \(SASL.xoauth2(user: user, token: secret))", quiet: true)
+            // RFC 7628 §3.2.3 style: a 334 carries an error report; an empty line ends the exchange.
+            if session.isAwaitingChallengeAnswer { sendSecret("", quiet: true) }
+        }
+        let succeeded = session.isAuthenticated
+        emit(
+            .event,
+            succeeded
+                ? "authenticated as \(VisibleText.escape(user)) with \(mechanism.rawValue)"
+                : "authentication as \(VisibleText.escape(user)) failed")
+        return succeeded
+    }
+
+    /// PLAIN when the server offers it, else LOGIN, else CRAM-MD5.
+    private func preferredMechanism() -> SASL.Mechanism? {
+        let offered = session.capabilities?.authMechanisms ?? []
+        return [SASL.Mechanism.plain, .login, .cramMD5].first { offered.contains($0.rawValue) }
+    }
+
+    /// The password (or token): asked with echo off at a terminal, else from --password-file or EHLO_PASSWORD.
+    private func readSecret(for mechanism: SASL.Mechanism, user: String) -> String? {
+        let what = mechanism == .xoauth2 ? "token" : "password"
+        if input.isInteractive {
+            return input.readSecret(prompt: "\(what) for \(VisibleText.escape(user)) (not echoed): ")
+        }
+        if let path = options.passwordFile {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                emit(.warning, "cannot read --password-file \(path)")
+                return nil
+            }
+            return String(text.prefix { $0 != "\n" && $0 != "\r" })
+        }
+        if let secret = ProcessInfo.processInfo.environment["EHLO_PASSWORD"] {
+            return secret
+        }
+        emit(
+            .warning,
+            "no terminal to ask for the \(what): give --password-file FILE or set EHLO_PASSWORD (never on the command line)"
+        )
+        return nil
+    }
+
+    /// `/b64 encode|decode TEXT`.
+    func base64Command(_ argument: String) {
+        let words = argument.split(separator: " ", maxSplits: 1).map(String.init)
+        guard words.count == 2, ["encode", "decode"].contains(words[0].lowercased()) else {
+            emit(.warning, "usage: /b64 encode TEXT | /b64 decode BASE64 (\\0 stands for a NUL byte when encoding)")
+            return
+        }
+        if words[0].lowercased() == "encode" {
+            // \0 lets a user type AUTH PLAIN's NUL separators: /b64 encode \0alice\0secret
+            let bytes = VisibleText.unescape(words[1])
+            emit(.output, Data(bytes).base64EncodedString())
+        } else if let data = Data(base64Encoded: words[1].trimmingCharacters(in: .whitespaces)) {
+            emit(.output, VisibleText.escape(Array(data)))
+        } else {
+            emit(.warning, "not base64: \(VisibleText.escape(words[1]))")
+        }
+    }
+}
+
+extension LineEditor.ReadResult {
+    var lineValue: String? {
+        if case .line(let line) = self { return line }
+        return nil
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import LineEditor
+import SMTPClient
+import SMTPCore
+
+struct TLSFailure: Error {
+    let reason: String
+}
+
+/// STARTTLS, implicit TLS and `/cert`.
+extension Console {
+    /// After the server's 220 to STARTTLS: the handshake, then the report (or the failure).
+    func performTLSHandshake() {
+        guard let connection else { return }
+        tlsOutcome = nil
+        do {
+            try connection.startTLS(settings: options.tls)
+        } catch {
+            tlsFailed("cannot start TLS: \(error)")
+            return
+        }
+        waitForTLSOutcome()
+    }
+
+    /// Waits for the handshake to end (with implicit TLS it runs before the greeting).
+    func waitForTLSOutcome() {
+        let seconds = options.timeoutOverride ?? 60
+        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+        while tlsOutcome == nil, connection != nil {
+            if takeEvents() { continue }
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else {
+                tlsFailed("no TLS handshake within \(seconds) s")
+                return
+            }
+            if Terminal.wait(forReadable: inbox.fileDescriptor, milliseconds: Int32(min(remaining * 1000, 1e9)))
+                == .interrupted
+            {
+                tlsFailed("TLS handshake interrupted")
+                return
+            }
+        }
+    }
+
+    func tlsEstablished(_ report: TLSReport) {
+        let isSTARTTLS = session.phase != .awaitingGreeting
+        session.tlsEstablished()
+        tlsReport = report
+        tlsOutcome = .success(report)
+        var summary = "TLS established: \(report.protocolVersion)"
+        if let cipher = report.cipherSuite { summary += ", \(cipher)" }
+        if let leaf = report.chain.first {
+            summary +=
+                "; certificate \(leaf.subject), issued by \(leaf.issuer), valid \(leaf.notValidBefore) to \(leaf.notValidAfter)"
+            if !leaf.subjectAlternativeNames.isEmpty {
+                summary += ", names \(leaf.subjectAlternativeNames.joined(separator: " "))"
+            }
+        }
+        switch report.verification {
+        case .verified(let how):
+            summary += "; verified: \(how)"
+        case .notVerified(let reason):
+            summary += "; NOT verified: \(reason)"
+        }
+        emit(.event, summary)
+        if case .notVerified = report.verification {
+            emit(.warning, "--insecure: this connection may be intercepted; the certificate was not trusted")
+        }
+        if report.discardedPlaintextOctets > 0 {
+            emit(
+                .warning,
+                "\(report.discardedPlaintextOctets) octets arrived in plaintext after the 220 to STARTTLS and were discarded, unread: a man in the middle may be injecting commands or replies (RFC 3207 §5, CVE-2011-0411)"
+            )
+        }
+        if isSTARTTLS {
+            emit(
+                .annotation,
+                "RFC 3207 §4.2: the server has forgotten this session; capabilities are unknown until EHLO, which is due again"
+            )
+        }
+    }
+
+    func tlsFailed(_ reason: String) {
+        tlsOutcome = .failure(TLSFailure(reason: reason))
+        let isCertificate = reason.contains("certificate")
+        emit(.warning, "TLS failed: \(reason)")
+        if isCertificate {
+            emit(
+                .annotation,
+                "--cafile FILE trusts the CA that issued it; --insecure goes on without trust (and says so)")
+        }
+        closeConnection(reason: "the TLS handshake failed")
+        fail(.tlsFailed)
+    }
+
+    /// `/starttls`: the command, then the handshake.
+    func startTLSCommand() {
+        sendCommand("STARTTLS", quiet: true)
+    }
+
+    /// `/cert [pem]`: the chain the server presented.
+    func showCertificates(_ argument: String) {
+        guard let report = tlsReport, !report.chain.isEmpty else {
+            emit(.warning, "no TLS session yet: STARTTLS (or connect with --tls) first")
+            return
+        }
+        var lines: [String] = []
+        for (index, certificate) in report.chain.enumerated() {
+            if argument.lowercased() == "pem" {
+                lines += certificate.pem.split(separator: "\n").map(String.init)
+                continue
+            }
+            lines.append("certificate \(index)\(index == 0 ? " (the server's)" : ""):")
+            lines.append("  subject:     \(certificate.subject)")
+            lines.append("  issuer:      \(certificate.issuer)")
+            lines.append("  serial:      \(certificate.serialNumber)")
+            lines.append("  valid:       \(certificate.notValidBefore) to \(certificate.notValidAfter)")
+            if !certificate.subjectAlternativeNames.isEmpty {
+                lines.append("  names:       \(certificate.subjectAlternativeNames.joined(separator: ", "))")
+            }
+            lines.append("  SHA-256:     \(certificate.sha256Fingerprint)")
+        }
+        if argument.lowercased() != "pem" {
+            switch report.verification {
+            case .verified(let how): lines.append("verified: \(how)")
+            case .notVerified(let reason): lines.append("NOT verified: \(reason)")
+            }
+        }
+        emit(lines.map { DisplayLine(.output, $0) })
+    }
+}

@@ -1,0 +1,163 @@
+import Crypto
+import Foundation
+import NIOSSL
+import SMTPCore
+import SwiftASN1
+import X509
+
+/// Checks the server's certificate chain with swift-certificates and says, in words, why it fails.
+///
+/// ### Why not let BoringSSL verify?
+/// BoringSSL answers "certificate verify failed" and little more. A mail administrator needs to
+/// know *which* of the usual causes it is — expired, self-signed, issued for another name, or by
+/// a CA this machine does not trust — and what to do about it (`--cafile`, `--insecure`).
+struct CertificateCheck: Sendable {
+    /// The name the certificate must carry (the `--sni` name, else the host connected to).
+    let expectedName: String
+    let caFile: String?
+    var trustedPEM: String? = nil
+
+    struct Outcome: Sendable {
+        var chain: [CertificateSummary]
+        /// nil when verified; otherwise why not.
+        var failure: String?
+        var root: String?
+    }
+
+    func check(_ presented: [NIOSSLCertificate]) async -> Outcome {
+        let certificates = presented.compactMap { certificate -> Certificate? in
+            guard let der = try? certificate.toDERBytes() else { return nil }
+            return try? Certificate(derEncoded: der)
+        }
+        let summaries = zip(presented, certificates).map { Self.summary(of: $1, nio: $0) }
+        guard let leaf = certificates.first, certificates.count == presented.count else {
+            return Outcome(chain: summaries, failure: "the server's certificate could not be parsed", root: nil)
+        }
+        let roots: CertificateStore
+        let explicitlyTrusted: [Certificate]
+        do {
+            explicitlyTrusted = try explicitTrust()
+            roots =
+                explicitlyTrusted.isEmpty && caFile == nil
+                ? CertificateStore.systemTrustRoots : CertificateStore(explicitlyTrusted)
+        } catch {
+            return Outcome(chain: summaries, failure: "cannot load --cafile \(caFile ?? ""): \(error)", root: nil)
+        }
+        // A server certificate trusted as itself (a self-signed one given to --cafile) needs no
+        // chain; RFC 5280 path validation would refuse it for not being a CA.
+        if explicitlyTrusted.contains(leaf) {
+            let problems = [datesProblem(of: leaf), nameProblem(of: leaf)].compactMap { $0 }
+            return Outcome(
+                chain: summaries, failure: problems.isEmpty ? nil : problems.joined(separator: "; "),
+                root:
+                    "it is the very certificate given to trust (\(caFile.map { "--cafile \($0)" } ?? "the practice server's"))"
+            )
+        }
+        let identity = Self.identityPolicy(for: expectedName)
+        var verifier = Verifier(rootCertificates: roots) {
+            RFC5280Policy(validationTime: Date())
+            identity
+        }
+        let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(certificates.dropFirst()))
+        if case .validCertificate(let chain) = result {
+            return Outcome(chain: summaries, failure: nil, root: chain.last.map { "its chain leads to \($0.subject)" })
+        }
+        return Outcome(chain: summaries, failure: await diagnose(leaf: leaf), root: nil)
+    }
+
+    /// The usual causes, in the words an administrator searches for.
+    private func diagnose(leaf: Certificate) async -> String {
+        var reasons: [String] = []
+        if let problem = datesProblem(of: leaf) { reasons.append(problem) }
+        if let problem = nameProblem(of: leaf) { reasons.append(problem) }
+        if leaf.issuer == leaf.subject {
+            reasons.append("it is self-signed")
+        } else if reasons.isEmpty {
+            reasons.append(
+                "its issuer (\(leaf.issuer)) is not a CA this machine trusts\(caFile == nil ? "" : " (--cafile)")")
+        }
+        return reasons.joined(separator: "; ")
+    }
+
+    /// The certificates given with `--cafile` (or by the in-process practice server); empty: the system's roots.
+    private func explicitTrust() throws -> [Certificate] {
+        let certificates: [NIOSSLCertificate]
+        if let caFile {
+            certificates = try NIOSSLCertificate.fromPEMFile(caFile)
+        } else if let trustedPEM {
+            certificates = try NIOSSLCertificate.fromPEMBytes(Array(trustedPEM.utf8))
+        } else {
+            return []
+        }
+        return try certificates.map { try Certificate(derEncoded: $0.toDERBytes()) }
+    }
+
+    private func datesProblem(of certificate: Certificate) -> String? {
+        let now = Date()
+        if certificate.notValidAfter < now {
+            return "it expired on \(RFC3339.format(certificate.notValidAfter.timeIntervalSince1970))"
+        }
+        if certificate.notValidBefore > now {
+            return "it is not valid before \(RFC3339.format(certificate.notValidBefore.timeIntervalSince1970))"
+        }
+        return nil
+    }
+
+    private func nameProblem(of certificate: Certificate) -> String? {
+        let names = Self.names(in: certificate)
+        guard !names.contains(where: { Self.name($0, matches: expectedName) }) else { return nil }
+        return "it is for \(names.isEmpty ? "no DNS name" : names.joined(separator: ", ")), not \(expectedName)"
+    }
+
+    /// RFC 6125 §6.4: names compare case-insensitively; `*` stands for the whole leftmost label only.
+    static func name(_ pattern: String, matches name: String) -> Bool {
+        let pattern = pattern.lowercased()
+        let name = name.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        if pattern.hasPrefix("*.") {
+            guard let dot = name.firstIndex(of: ".") else { return false }
+            return name[dot...] == pattern.dropFirst() && !name[..<dot].isEmpty
+        }
+        return pattern == name
+    }
+
+    /// An IPv4 or IPv6 address rather than a name.
+    static func isAddressLiteral(_ name: String) -> Bool {
+        name.contains(":") || name.split(separator: ".").count == 4 && name.allSatisfy { $0.isNumber || $0 == "." }
+    }
+
+    private static func identityPolicy(for name: String) -> ServerIdentityPolicy {
+        isAddressLiteral(name)
+            ? ServerIdentityPolicy(serverHostname: nil, serverIP: name)
+            : ServerIdentityPolicy(serverHostname: name, serverIP: nil)
+    }
+
+    private static func names(in certificate: Certificate) -> [String] {
+        guard let names = try? certificate.extensions.subjectAlternativeNames else { return [] }
+        return names.map { name in
+            switch name {
+            case .dnsName(let dns): return dns
+            case .ipAddress(let bytes): return Self.address(bytes.bytes)
+            default: return "\(name)"
+            }
+        }
+    }
+
+    private static func address(_ bytes: ArraySlice<UInt8>) -> String {
+        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
+        return stride(from: bytes.startIndex, to: bytes.endIndex, by: 2).map { index in
+            String(UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]), radix: 16)
+        }.joined(separator: ":")
+    }
+
+    static func summary(of certificate: Certificate, nio: NIOSSLCertificate) -> CertificateSummary {
+        let der = (try? nio.toDERBytes()) ?? []
+        let digest = SHA256.hash(data: der).map { String(format: "%02X", $0) }.joined(separator: ":")
+        let pem = (try? certificate.serializeAsPEM().pemString) ?? ""
+        return CertificateSummary(
+            subject: "\(certificate.subject)", issuer: "\(certificate.issuer)",
+            serialNumber: certificate.serialNumber.bytes.map { String(format: "%02X", $0) }.joined(separator: ":"),
+            notValidBefore: RFC3339.format(certificate.notValidBefore.timeIntervalSince1970),
+            notValidAfter: RFC3339.format(certificate.notValidAfter.timeIntervalSince1970),
+            subjectAlternativeNames: names(in: certificate), sha256Fingerprint: digest, pem: pem)
+    }
+}

@@ -1,0 +1,104 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+import NIOTLS
+import SMTPCore
+
+/// Sets up TLS on a channel, STARTTLS or implicit, and reports how the handshake ended.
+///
+/// The pipeline becomes, from the network inwards:
+///
+///     ServerHelloSniffer → NIOSSLClientHandler → TLSHandshakeHandler → line decoder → SMTPClientHandler
+final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let sniffer: ServerHelloSniffer
+    private let checked: NIOLockedValueBox<CertificateCheck.Outcome?>
+    private let discardedPlaintextOctets: Int
+    private let report: @Sendable (ConnectionEvent) -> Void
+    private var isComplete = false
+
+    private init(
+        sniffer: ServerHelloSniffer, checked: NIOLockedValueBox<CertificateCheck.Outcome?>,
+        discardedPlaintextOctets: Int, report: @escaping @Sendable (ConnectionEvent) -> Void
+    ) {
+        self.sniffer = sniffer
+        self.checked = checked
+        self.discardedPlaintextOctets = discardedPlaintextOctets
+        self.report = report
+    }
+
+    /// The three handlers TLS needs, in pipeline order.
+    static func makeHandlers(
+        host: String, settings: TLSSettings, discardedPlaintextOctets: Int,
+        report: @escaping @Sendable (ConnectionEvent) -> Void
+    ) throws -> [ChannelHandler] {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        // Our callback checks names itself (CertificateCheck), so that --insecure can still say what is wrong.
+        configuration.certificateVerification = .noHostnameVerification
+        let context = try NIOSSLContext(configuration: configuration)
+        let expectedName = settings.serverName ?? host
+        let check = CertificateCheck(
+            expectedName: expectedName, caFile: settings.caFile, trustedPEM: settings.trustedPEM)
+        let checked = NIOLockedValueBox<CertificateCheck.Outcome?>(nil)
+        let isInsecure = settings.isInsecure
+        // SNI carries names only (RFC 6066 §3), never an address literal.
+        let sniName = CertificateCheck.isAddressLiteral(expectedName) ? nil : expectedName
+        let tls = try NIOSSLClientHandler(context: context, serverHostname: sniName) { certificates, promise in
+            Task {
+                let outcome = await check.check(certificates)
+                checked.withLockedValue { $0 = outcome }
+                promise.succeed(outcome.failure == nil || isInsecure ? .certificateVerified : .failed)
+            }
+        }
+        let sniffer = ServerHelloSniffer()
+        let handshake = TLSHandshakeHandler(
+            sniffer: sniffer, checked: checked, discardedPlaintextOctets: discardedPlaintextOctets, report: report)
+        return [sniffer, tls, handshake]
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event, !isComplete {
+            isComplete = true
+            let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
+            let outcome = checked.withLockedValue { $0 }
+            let verification: TLSReport.Verification =
+                if let failure = outcome?.failure { .notVerified(reason: failure) } else {
+                    .verified(how: outcome?.root ?? "its chain leads to a trusted root")
+                }
+            report(
+                .tlsEstablished(
+                    TLSReport(
+                        protocolVersion: Self.name(of: tls?.tlsVersion),
+                        cipherSuite: sniffer.cipherSuite.map(ServerHelloSniffer.name),
+                        chain: outcome?.chain ?? [], verification: verification,
+                        discardedPlaintextOctets: discardedPlaintextOctets)))
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard !isComplete else {
+            context.fireErrorCaught(error)
+            return
+        }
+        isComplete = true
+        if let failure = checked.withLockedValue({ $0?.failure }) {
+            report(.tlsFailed(reason: "the server's certificate is not trusted: \(failure)"))
+        } else {
+            report(.tlsFailed(reason: ConnectionError.describe(error)))
+        }
+        context.close(promise: nil)
+    }
+
+    private static func name(of version: TLSVersion?) -> String {
+        switch version {
+        case .tlsv1: return "TLS 1.0"
+        case .tlsv11: return "TLS 1.1"
+        case .tlsv12: return "TLS 1.2"
+        case .tlsv13: return "TLS 1.3"
+        case nil: return "TLS"
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import SMTPCore
+
+/// How to set up TLS: what to trust and what name to ask for.
+public struct TLSSettings: Hashable, Sendable {
+    /// PEM file of the CAs to trust instead of the system's.
+    public var caFile: String?
+    /// PEM text of certificates to trust instead of the system's (the in-process practice server's).
+    public var trustedPEM: String?
+    /// The name sent in SNI and checked against the certificate, instead of the host connected to.
+    public var serverName: String?
+    /// Complete the handshake whatever the certificate (the result of the check is still shown).
+    public var isInsecure = false
+
+    public init(caFile: String? = nil, serverName: String? = nil, trustedPEM: String? = nil, isInsecure: Bool = false) {
+        self.caFile = caFile
+        self.serverName = serverName
+        self.trustedPEM = trustedPEM
+        self.isInsecure = isInsecure
+    }
+}
+
+/// What a finished TLS handshake established, for the console to show.
+public struct TLSReport: Hashable, Sendable {
+    public enum Verification: Hashable, Sendable {
+        /// The chain leads to a trusted root and names the server; `how` says which root.
+        case verified(how: String)
+        /// The certificate failed the check, and `--insecure` let the handshake go on.
+        case notVerified(reason: String)
+    }
+
+    /// e.g. "TLS 1.3".
+    public var protocolVersion: String
+    /// The IANA name of the negotiated cipher suite, e.g. "TLS_AES_128_GCM_SHA256".
+    public var cipherSuite: String?
+    /// The chain the server presented, leaf first.
+    public var chain: [CertificateSummary]
+    public var verification: Verification
+    /// Octets that arrived in plaintext after the 220 to STARTTLS and were thrown away (RFC 3207 §5).
+    public var discardedPlaintextOctets: Int
+}
+
+/// One certificate, as `/cert` shows it.
+public struct CertificateSummary: Hashable, Sendable {
+    public var subject: String
+    public var issuer: String
+    public var serialNumber: String
+    /// RFC 3339 times.
+    public var notValidBefore: String
+    public var notValidAfter: String
+    public var subjectAlternativeNames: [String]
+    /// Colon-separated upper-case hex of the SHA-256 of the DER encoding.
+    public var sha256Fingerprint: String
+    public var pem: String
+}

@@ -1,0 +1,253 @@
+import Crypto
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SMTPCore
+import X509
+import XCTest
+
+@testable import SMTPClient
+
+/// Real TLS handshakes over loopback against a tiny scripted STARTTLS server, with certificates
+/// made in the test: trusted, self-signed, for another name, expired; and a plaintext injection.
+final class TLSLoopbackTests: XCTestCase {
+    struct Identity {
+        let certificate: NIOSSLCertificate
+        let key: NIOSSLPrivateKey
+        let pem: String
+    }
+
+    static func makeIdentity(names: [String], validFor interval: ClosedRange<TimeInterval> = -3600...86_400) throws
+        -> Identity
+    {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName(names[0]) }
+        let now = Date()
+        let certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(key.publicKey),
+            notValidBefore: now.addingTimeInterval(interval.lowerBound),
+            notValidAfter: now.addingTimeInterval(interval.upperBound), issuer: name, subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                try ExtendedKeyUsage([.serverAuth])
+                SubjectAlternativeNames(names.map { .dnsName($0) })
+            },
+            issuerPrivateKey: Certificate.PrivateKey(key))
+        let pem = try certificate.serializeAsPEM().pemString
+        return Identity(
+            certificate: try NIOSSLCertificate(bytes: Array(pem.utf8), format: .pem),
+            key: try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem), pem: pem)
+    }
+
+    /// Greets, answers EHLO, answers STARTTLS with 220 (plus `injection`), then does TLS and
+    /// answers EHLO again.
+    final class ScriptedServer: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let context: NIOSSLContext
+        let injection: String
+        var buffer = ""
+
+        init(context: NIOSSLContext, injection: String) {
+            self.context = context
+            self.injection = injection
+        }
+
+        func channelActive(context: ChannelHandlerContext) {
+            send("220 tls.test ESMTP\r\n", context)
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            buffer += String(buffer: unwrapInboundIn(data))
+            while let end = buffer.range(of: "\r\n") {
+                let line = String(buffer[..<end.lowerBound])
+                buffer.removeSubrange(..<end.upperBound)
+                if line.uppercased() == "STARTTLS" {
+                    send("220 2.0.0 go ahead\r\n" + injection, context)
+                    let tls = NIOSSLServerHandler(context: self.context)
+                    try? context.pipeline.syncOperations.addHandler(tls, position: .first)
+                } else if line.hasPrefix("EHLO") {
+                    send("250-tls.test\r\n250 STARTTLS\r\n", context)
+                } else {
+                    send("250 ok\r\n", context)
+                }
+            }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: Error) {
+            context.close(promise: nil)
+        }
+
+        private func send(_ text: String, _ context: ChannelHandlerContext) {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text)), promise: nil)
+        }
+    }
+
+    var group: MultiThreadedEventLoopGroup!
+
+    override func setUp() {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    }
+
+    override func tearDown() {
+        try? group.syncShutdownGracefully()
+    }
+
+    private func startServer(_ identity: Identity, injection: String = "") throws -> Channel {
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(identity.certificate)], privateKey: .privateKey(identity.key))
+        let context = try NIOSSLContext(configuration: configuration)
+        return try ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ScriptedServer(context: context, injection: injection))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).wait()
+    }
+
+    /// Connects, EHLO, STARTTLS, handshake; returns the TLS event.
+    private func upgrade(server: Channel, settings: TLSSettings, host: String = "localhost") throws -> ConnectionEvent {
+        let inbox = EventInbox<ConnectionEvent>()
+        let connection = try SMTPConnection.connect(
+            host: host == "localhost" ? "127.0.0.1" : host, port: server.localAddress!.port!,
+            connectTimeout: .seconds(5), implicitTLS: nil, group: group, report: { inbox.post($0) })
+        defer { connection.close() }
+        func next() throws -> ConnectionEvent {
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                if let event = inbox.takeFirst() { return event }
+                usleep(2000)
+            }
+            throw ConnectionError("timed out")
+        }
+        XCTAssertEqual(try next(), .reply(SMTPReply(220, "tls.test ESMTP")))
+        try connection.expectSTARTTLSReply()
+        try connection.send(line: Array("STARTTLS".utf8))
+        XCTAssertEqual(try next(), .reply(SMTPReply(220, "2.0.0 go ahead")))
+        try connection.startTLS(settings: settings)
+        let outcome = try next()
+        if case .tlsEstablished = outcome {
+            try connection.send(line: Array("EHLO me.test".utf8))
+            XCTAssertEqual(try next(), .reply(SMTPReply(250, "tls.test", "STARTTLS")))
+        }
+        return outcome
+    }
+
+    func testTrustedCertificateIsVerifiedAndDescribed() throws {
+        let identity = try Self.makeIdentity(names: ["localhost"])
+        let server = try startServer(identity)
+        defer { try? server.close().wait() }
+        let outcome = try upgrade(
+            server: server, settings: TLSSettings(serverName: "localhost", trustedPEM: identity.pem))
+        guard case .tlsEstablished(let report) = outcome else { return XCTFail("expected TLS, got \(outcome)") }
+        XCTAssertEqual(report.protocolVersion, "TLS 1.3")
+        XCTAssertEqual(report.cipherSuite?.hasPrefix("TLS_"), true)
+        XCTAssertEqual(
+            report.verification, .verified(how: "it is the very certificate given to trust (the practice server's)"))
+        XCTAssertEqual(report.chain.first?.subjectAlternativeNames, ["localhost"])
+        XCTAssertEqual(report.chain.first?.sha256Fingerprint.count, 32 * 3 - 1)
+        XCTAssertEqual(report.discardedPlaintextOctets, 0)
+    }
+
+    func testInjectedPlaintextIsDiscardedAndCounted() throws {
+        let identity = try Self.makeIdentity(names: ["localhost"])
+        let injection = "250-forged.test\r\n250 AUTH PLAIN\r\n"
+        let server = try startServer(identity, injection: injection)
+        defer { try? server.close().wait() }
+        let outcome = try upgrade(
+            server: server, settings: TLSSettings(serverName: "localhost", trustedPEM: identity.pem))
+        guard case .tlsEstablished(let report) = outcome else { return XCTFail("expected TLS, got \(outcome)") }
+        XCTAssertEqual(report.discardedPlaintextOctets, injection.utf8.count)
+    }
+
+    func testCertificateIssuedByATrustedCAIsVerified() throws {
+        let caKey = P256.Signing.PrivateKey()
+        let caName = try DistinguishedName { CommonName("ehlo test CA") }
+        let now = Date()
+        let ca = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(caKey.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(86_400),
+            issuer: caName, subject: caName, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(keyCertSign: true))
+            },
+            issuerPrivateKey: Certificate.PrivateKey(caKey))
+        let leafKey = P256.Signing.PrivateKey()
+        let leaf = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(leafKey.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(86_400),
+            issuer: caName, subject: try DistinguishedName { CommonName("localhost") },
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                try ExtendedKeyUsage([.serverAuth])
+                SubjectAlternativeNames([.dnsName("localhost")])
+            },
+            issuerPrivateKey: Certificate.PrivateKey(caKey))
+        let leafPEM = try leaf.serializeAsPEM().pemString
+        let identity = Identity(
+            certificate: try NIOSSLCertificate(bytes: Array(leafPEM.utf8), format: .pem),
+            key: try NIOSSLPrivateKey(bytes: Array(leafKey.pemRepresentation.utf8), format: .pem), pem: leafPEM)
+        let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("ehlo-test-ca-\(UUID()).pem")
+        try ca.serializeAsPEM().pemString.write(to: caFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: caFile) }
+        let server = try startServer(identity)
+        defer { try? server.close().wait() }
+        let outcome = try upgrade(server: server, settings: TLSSettings(caFile: caFile.path, serverName: "localhost"))
+        guard case .tlsEstablished(let report) = outcome else { return XCTFail("expected TLS, got \(outcome)") }
+        XCTAssertEqual(report.verification, .verified(how: "its chain leads to CN=ehlo test CA"))
+        XCTAssertEqual(report.chain.first?.issuer, "CN=ehlo test CA")
+    }
+
+    func testSelfSignedCertificateIsRefusedWithTheReason() throws {
+        let server = try startServer(try Self.makeIdentity(names: ["localhost"]))
+        defer { try? server.close().wait() }
+        let outcome = try upgrade(server: server, settings: TLSSettings(serverName: "localhost"))
+        guard case .tlsFailed(let reason) = outcome else { return XCTFail("expected a failure, got \(outcome)") }
+        XCTAssertTrue(reason.contains("self-signed"), reason)
+    }
+
+    func testCertificateForAnotherNameIsRefusedWithTheNames() throws {
+        let identity = try Self.makeIdentity(names: ["mx.other.test"])
+        let server = try startServer(identity)
+        defer { try? server.close().wait() }
+        let outcome = try upgrade(
+            server: server, settings: TLSSettings(serverName: "localhost", trustedPEM: identity.pem))
+        guard case .tlsFailed(let reason) = outcome else { return XCTFail("expected a failure, got \(outcome)") }
+        XCTAssertTrue(reason.contains("it is for mx.other.test, not localhost"), reason)
+    }
+
+    func testExpiredCertificateIsRefusedWithItsDate() throws {
+        let identity = try Self.makeIdentity(names: ["localhost"], validFor: -86_400 * 10...(-86_400))
+        let server = try startServer(identity)
+        defer { try? server.close().wait() }
+        let outcome = try upgrade(
+            server: server, settings: TLSSettings(serverName: "localhost", trustedPEM: identity.pem))
+        guard case .tlsFailed(let reason) = outcome else { return XCTFail("expected a failure, got \(outcome)") }
+        XCTAssertTrue(reason.contains("expired on"), reason)
+    }
+
+    func testInsecureGoesOnAndSaysWhy() throws {
+        let server = try startServer(try Self.makeIdentity(names: ["localhost"]))
+        defer { try? server.close().wait() }
+        let outcome = try upgrade(server: server, settings: TLSSettings(serverName: "localhost", isInsecure: true))
+        guard case .tlsEstablished(let report) = outcome else { return XCTFail("expected TLS, got \(outcome)") }
+        guard case .notVerified(let reason) = report.verification else { return XCTFail("expected not verified") }
+        XCTAssertTrue(reason.contains("self-signed"), reason)
+    }
+
+    func testCipherSuiteIsReadFromServerHello() {
+        // A TLS 1.2 ServerHello record with a 32-octet session id and suite 0xC02F.
+        var record: [UInt8] = [22, 3, 3, 0, 80, 2, 0, 0, 76, 3, 3] + Array(repeating: 7, count: 32)
+        record += [32] + Array(repeating: 9, count: 32) + [0xC0, 0x2F, 0]
+        XCTAssertEqual(ServerHelloSniffer.cipherSuite(inRecords: record), 0xC02F)
+        XCTAssertEqual(ServerHelloSniffer.name(of: 0xC02F), "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+        XCTAssertNil(ServerHelloSniffer.cipherSuite(inRecords: Array(record.prefix(40))))
+        XCTAssertNil(ServerHelloSniffer.cipherSuite(inRecords: [21] + record.dropFirst()))
+    }
+}
