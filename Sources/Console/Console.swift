@@ -217,6 +217,10 @@ public final class Console {
             closeConnection(reason: "closed in the middle of DATA")
             fail(.sessionFailed)
         }
+        if connection != nil, session.isAwaitingChallengeAnswer {
+            // A QUIT now would be taken as the answer to the challenge (RFC 4954 §4): cancel first.
+            sendSecret("*", quiet: true)
+        }
         if connection != nil, SessionPhase.connected.union([.refused]).contains(session.phase) {
             sendCommand("QUIT", quiet: true)
         }

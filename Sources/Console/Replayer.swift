@@ -176,12 +176,17 @@ final class ReplayInput: InputSource {
 
     func summarise() {
         guard let console else { return }
-        let verdict =
+        let total = recording.steps.reduce(0) { count, step in
+            if case .reply = step { return count + 1 }
+            return count
+        }
+        let plural = { (count: Int) in count == 1 ? "reply" : "replies" }
+        var summary = "replay of \(options.file): \(compared) \(plural(compared)) compared, "
+        summary +=
             differences == 0
-            ? "every reply matched the recording"
-            : "\(differences) repl\(differences == 1 ? "y" : "ies") differed from the recording"
-        console.emit(
-            .event, "replay of \(options.file): \(compared) repl\(compared == 1 ? "y" : "ies") compared, \(verdict)")
+            ? "every reply matched the recording" : "\(differences) \(plural(differences)) differed from the recording"
+        if compared < total { summary += " (it has \(total) \(plural(total)); the replay stopped early)" }
+        console.emit(.event, summary)
     }
 
     private func report(_ console: Console, _ title: String, recorded: SMTPReply, now: SMTPReply?) {

@@ -19,8 +19,13 @@ final class TranscriptSink {
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_EXCL)
         let fd = open(path, flags, 0o600)
         guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            if errno == EEXIST {
+            let failure = errno
+            let reason = String(cString: strerror(failure))
+            var status = stat()
+            if failure == EEXIST, stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+                throw OpenError(description: "cannot create transcript \(path): it is a directory")
+            }
+            if failure == EEXIST {
                 throw OpenError(
                     description:
                         "transcript \(path) exists; ehlo never overwrites one: add --append to add to it, or choose another name"

@@ -141,5 +141,7 @@ import Testing
         #expect(Redactor.redact(command: "AUTH LOGIN") == "AUTH LOGIN")
         #expect(Redactor.redact(command: "MAIL FROM:<a@b>") == "MAIL FROM:<a@b>")
         #expect(!Redactor.isSafeForHistory("AUTH PLAIN AGFsaWNlAHNlY3JldA=="))
+        #expect(Redactor.redact(command: "AUTH\tPLAIN\tAGFsaWNlAHNlY3JldA==") == "AUTH PLAIN <redacted>")
+        #expect(Redactor.redact(command: "  AUTH  LOGIN  YWxpY2U=") == "AUTH LOGIN <redacted>")
     }
 }

@@ -4,6 +4,9 @@ It accepts mail for any address except those whose local part is ``nobody``
 (refused with 550 5.1.1), and writes each message to DIR as ``N.eml`` with a
 JSON envelope beside it (``N.json``), so tests can check what arrived byte for
 byte. Run: ``python3 mta.py DIR`` — it prints ``PORT <n>`` once listening.
+
+Optional: ``MTA_REFUSE=bob,carol`` in the environment refuses those local parts
+too (same 550 5.1.1), so a test can run "the same MTA, configured differently".
 """
 
 import json
@@ -17,12 +20,13 @@ from aiosmtpd.smtp import SMTP
 
 
 class Recorder:
-    def __init__(self, folder):
+    def __init__(self, folder, refused=("nobody",)):
         self.folder = folder
         self.count = 0
+        self.refused = set(refused)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.split("@")[0].lower() == "nobody":
+        if address.split("@")[0].lower() in self.refused:
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
@@ -50,7 +54,9 @@ def main():
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    controller = Controller(Recorder(folder), hostname="127.0.0.1", port=port,
+    extra = os.environ.get("MTA_REFUSE", "")
+    refused = {"nobody"} | {name.strip().lower() for name in extra.split(",") if name.strip()}
+    controller = Controller(Recorder(folder, refused), hostname="127.0.0.1", port=port,
                             server_hostname="mta.test", ident="aiosmtpd test MTA")
     signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM, signal.SIGINT])
     controller.start()

@@ -14,10 +14,13 @@ public struct SMTPCommand: Hashable, Sendable {
 
     public init(line: String) {
         self.line = line
-        let trimmed = line.drop { $0 == " " }
-        let word = trimmed.prefix { $0 != " " }
+        // RFC 5321 wants one SP, but servers commonly split on any blank; so does ehlo, so that
+        // a command it recognises (AUTH above all, for redaction) is recognised however typed.
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        let trimmed = line.drop(while: isBlank)
+        let word = trimmed.prefix { !isBlank($0) }
         verbText = String(word)
-        argument = String(trimmed.dropFirst(word.count).drop { $0 == " " })
+        argument = String(trimmed.dropFirst(word.count).drop(while: isBlank))
         verb = SMTPVerb(rawValue: word.uppercased())
     }
 

@@ -30,7 +30,8 @@ public struct SessionStateMachine: Sendable {
         public var name: String {
             switch self {
             case .greeting: return "greeting"
-            case .command(let command): return command.verb?.rawValue ?? command.verbText.uppercased()
+            case .command(let command):
+                return command.verb?.rawValue ?? VisibleText.escape(command.verbText.uppercased())
             case .endOfData: return "end of data"
             case .authContinuation: return "AUTH response"
             }

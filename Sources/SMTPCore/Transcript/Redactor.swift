@@ -9,7 +9,7 @@ public enum Redactor {
     public static func redact(command line: String) -> String {
         let command = SMTPCommand(line: line)
         guard command.verb == .auth else { return line }
-        let words = command.argument.split(separator: " ", maxSplits: 1)
+        let words = command.argument.split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" })
         guard words.count > 1 else { return line }
         return "\(command.verbText) \(words[0]) \(placeholder)"
     }

@@ -49,11 +49,14 @@ struct SASLExchange: Sendable {
         case .plain:
             var exchange = SASLExchange(mechanism: mechanism, state: .awaitingPlain, users: users)
             guard let initialResponse else { return (exchange, .challenge("")) }
-            return (exchange, exchange.responseReceived(initialResponse))
+            // The step first: a tuple would copy `exchange` before the mutation.
+            let step = exchange.responseReceived(initialResponse)
+            return (exchange, step)
         case .login:
             var exchange = SASLExchange(mechanism: mechanism, state: .awaitingLoginUser, users: users)
             guard let initialResponse else { return (exchange, .challenge(Self.base64("Username:"))) }
-            return (exchange, exchange.responseReceived(initialResponse))
+            let step = exchange.responseReceived(initialResponse)
+            return (exchange, step)
         case .cramMD5:
             let exchange = SASLExchange(mechanism: mechanism, state: .awaitingCRAM(challenge: challenge), users: users)
             // RFC 2195 has the server speak first: an initial response cannot be right.
