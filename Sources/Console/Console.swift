@@ -27,6 +27,8 @@ public final class Console {
     /// Addresses typed in MAIL, RCPT, VRFY and EXPN, most recent first, for completion.
     var addresses: [String] = []
     var exitStatus: ExitStatus = .success
+    /// After `BDAT <size>`: the octets of the chunk still to send (RFC 3030 §2).
+    var bdatChunk: (size: Int, remaining: Int)?
     /// The server said 220 to STARTTLS: the handshake starts as soon as that reply is shown.
     var isTLSStartDue = false
     /// How the last TLS handshake ended: nil while one is under way (or none was started).
@@ -179,6 +181,7 @@ public final class Console {
     var promptText: String {
         guard let server else { return "ehlo> " }
         if session.phase == .data { return "data> " }
+        if let chunk = bdatChunk { return "bdat \(chunk.size - chunk.remaining)/\(chunk.size)> " }
         let tags = session.promptTags
         return "ehlo \(server.host)\(tags.isEmpty ? "" : " [\(tags.joined(separator: " "))]")> "
     }
@@ -186,6 +189,10 @@ public final class Console {
     func handle(_ line: String) {
         if session.phase == .data {
             sendBodyLine(line)
+            return
+        }
+        if bdatChunk != nil {
+            sendChunkLine(line)
             return
         }
         if session.isAwaitingChallengeAnswer {
@@ -303,6 +310,18 @@ public final class Console {
         guard transmit(line, recordedAs: redacted, showing: isScript || quiet) else { return }
         session.commandSent(command)
         exchangeStarted()
+        if command.verb == .bdat, let size = command.argument.split(separator: " ").first.flatMap({ Int($0) }), size > 0
+        {
+            // The server answers only after exactly `size` octets: the next lines are the chunk.
+            bdatChunk = (size, size)
+            if input.isInteractive {
+                emit(
+                    .event,
+                    "chunk mode: the next lines (each with its CRLF) are the \(size) octets of this BDAT, sent as typed"
+                )
+            }
+            return
+        }
         waitForReplies()
         if isTLSStartDue {
             isTLSStartDue = false
@@ -318,6 +337,39 @@ public final class Console {
         if isEnd {
             session.endOfDataSent()
             exchangeStarted()
+            waitForReplies()
+        }
+    }
+
+    /// A line of a BDAT chunk: sent with CRLF, not dot-stuffed (RFC 3030 §2); cut to the octets left.
+    func sendChunkLine(_ line: String) {
+        guard var chunk = bdatChunk, let connection else {
+            bdatChunk = nil
+            return
+        }
+        var wire = Array(line.utf8) + [0x0D, 0x0A]
+        if wire.count > chunk.remaining {
+            emit(
+                .warning,
+                "BDAT counts octets: only \(chunk.remaining) of this line's \(wire.count) (with CRLF) fit in the chunk; the rest is not sent"
+            )
+            wire = Array(wire.prefix(chunk.remaining))
+        }
+        do {
+            try connection.send(raw: wire, timeout: .seconds(Int64(options.timeoutOverride ?? 180)))
+        } catch {
+            emit(.event, "could not send: \(error)")
+            bdatChunk = nil
+            closeConnection(reason: nil)
+            fail(.sessionFailed)
+            return
+        }
+        let shown = VisibleText.escape(wire.last == 0x0A ? Array(wire.dropLast(2)) : wire)
+        record(.client(shown: shown, wire: shown))
+        if isScript { show([DisplayLine(.client, shown)]) }
+        chunk.remaining -= wire.count
+        bdatChunk = chunk.remaining > 0 ? chunk : nil
+        if bdatChunk == nil {
             waitForReplies()
         }
     }

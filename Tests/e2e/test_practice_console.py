@@ -78,3 +78,30 @@ def test_serve_rejects_a_bad_listen_address():
     status, _, err = run_ehlo("serve", "--listen", "127.0.0.1")
     assert status != 0
     assert "ADDR:PORT" in err
+
+
+def test_bdat_chunks_typed_in_the_console_arrive_whole(practice_server, tmp_path):
+    """RFC 3030: BDAT <size> is followed by exactly <size> octets, not dot-stuffed, and only then answered."""
+    server = practice_server("--maildir", str(tmp_path / "Maildir"))
+    script = ("EHLO me.test\nMAIL FROM:<a@example.test>\nRCPT TO:<student@practice.test>\n"
+              "BDAT 16\nSubject: chunk\n/expect 250\n"
+              "BDAT 19 LAST\n.not stuffed\nend\n/expect 250\nQUIT\n")
+    status, out, err = run_ehlo("--no-history", "--explain", "off", f"127.0.0.1:{server.port}", script=script,
+                                home=tmp_path)
+    assert status == 0, out + err
+    assert "C: .not stuffed" in out  # BDAT data goes as typed: no dot-stuffing
+    assert "S: 250 2.0.0 16 octets received" in out
+    stored = maildir_messages(tmp_path / "Maildir")
+    assert len(stored) == 1
+    assert stored[0].read_text().endswith("Subject: chunk\n.not stuffed\nend\n")
+
+
+def test_a_bdat_line_longer_than_the_chunk_is_cut_with_a_warning(practice_server, tmp_path):
+    server = practice_server()
+    script = ("EHLO me.test\nMAIL FROM:<a@example.test>\nRCPT TO:<student@practice.test>\n"
+              "BDAT 4 LAST\nabcdefgh\n/expect 250\nQUIT\n")
+    status, out, err = run_ehlo("--no-history", "--explain", "off", f"127.0.0.1:{server.port}", script=script,
+                                home=tmp_path)
+    assert status == 0, out + err
+    assert "!  BDAT counts octets: only 4 of this line's 10 (with CRLF) fit in the chunk" in out
+    assert "C: abcd" in out
