@@ -98,7 +98,7 @@ extension Console {
                     sendSecret("*", quiet: true)
                     return false
                 }
-                sendSecret(response)
+                sendSecret(response, quiet: true)
             }
         case .xoauth2:
             sendCommand("AUTH XOAUTH2 \(SASL.xoauth2(user: user, token: secret))", quiet: true)

@@ -266,7 +266,10 @@ extension Console {
             emit(.warning, "usage: /send FILE")
             return
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
+            let handle = FileHandle(forReadingAtPath: path)
+        else {
             emit(.warning, "cannot read \(argument)")
             if isScript { fail(.inputUnreadable) }
             return

@@ -141,9 +141,16 @@ public final class Console {
         while !isFinished {
             takeEvents()
             if isFinished { break }
+            if isTLSStartDue {
+                // The 220 to STARTTLS came after a Ctrl-C stopped the wait: nothing else may go first.
+                isTLSStartDue = false
+                performTLSHandshake()
+                continue
+            }
             if session.isAwaitingChallengeAnswer, input.isInteractive {
                 guard let secret = input.readSecret(prompt: "answer to 334 (not echoed)> ") else {
-                    emit(.event, "no answer given; send * to cancel the exchange")
+                    emit(.event, "no answer: the exchange is cancelled with * (RFC 4954 §4)")
+                    sendSecret("*", quiet: true)
                     continue
                 }
                 sendSecret(secret)
@@ -195,12 +202,13 @@ public final class Console {
             sendChunkLine(line)
             return
         }
-        if session.isAwaitingChallengeAnswer {
-            sendSecret(line)
+        if line.hasPrefix("#") { return }
+        if session.isAwaitingChallengeAnswer, !line.hasPrefix("/") || line.hasPrefix("//") {
+            // In a script, the answer to a 334 is the next ordinary line (// for one starting with /).
+            sendSecret(line.hasPrefix("//") ? String(line.dropFirst()) : line)
             return
         }
         if line.allSatisfy({ $0 == " " || $0 == "\t" }) { return }
-        if line.hasPrefix("#") { return }
         if line.hasPrefix("//") {
             input.remember(line, persist: Redactor.isSafeForHistory(String(line.dropFirst())))
             sendCommand(String(line.dropFirst()))
@@ -219,6 +227,12 @@ public final class Console {
 
     /// End of input: leave politely (QUIT, and show the 221).
     func finish() {
+        if bdatChunk != nil {
+            emit(.warning, "input ended inside a BDAT chunk: the server still waits for its octets")
+            bdatChunk = nil
+            closeConnection(reason: "closed in the middle of BDAT")
+            fail(.sessionFailed)
+        }
         if session.phase == .data {
             emit(.warning, "input ended inside a message (no line holding only .): the message was not sent")
             closeConnection(reason: "closed in the middle of DATA")
@@ -289,6 +303,10 @@ public final class Console {
             fail(.sessionFailed)
             return
         }
+        guard !session.isAwaitingTLSHandshake else {
+            emit(.warning, "not sent: after the 220 to STARTTLS only the TLS handshake may follow (RFC 3207 §4)")
+            return
+        }
         let command = SMTPCommand(line: line)
         let warnings = session.warnings(for: command)
         for warning in warnings { emit(.warning, warning) }
@@ -304,7 +322,7 @@ public final class Console {
             }
         }
         if command.verb == .starttls {
-            try? connection?.expectSTARTTLSReply()
+            try? connection?.expectSTARTTLSReply(repliesBefore: session.pending.count)
         }
         let redacted = VisibleText.escape(Redactor.redact(command: line))
         guard transmit(line, recordedAs: redacted, showing: isScript || quiet) else { return }
@@ -391,7 +409,7 @@ public final class Console {
             return false
         }
         do {
-            try connection.send(line: Array(line.utf8))
+            try connection.send(line: Array(line.utf8), timeout: options.timeoutOverride ?? 180)
         } catch {
             // The close event usually explains why; show it before anything else.
             takeEvents()
@@ -437,12 +455,6 @@ public final class Console {
                 case .readable, .timedOut:
                     continue
                 case .interrupted:
-                    if isScript {
-                        emit(.event, "interrupted while waiting for the reply to \(source.name)")
-                        fail(.sessionFailed)
-                        closeConnection(reason: nil)
-                        return false
-                    }
                     emit(.event, "stopped waiting for the reply to \(source.name); it will be shown when it arrives")
                     return false
                 }

@@ -241,7 +241,7 @@ final class ReplayInput: InputSource {
         }
         guard
             let answer = TerminalQuestion.ask(
-                "secret for transcript line \(sourceLine) (\(text)), not echoed: ", echo: false)
+                "secret for transcript line \(sourceLine) (\(VisibleText.escape(text))), not echoed: ", echo: false)
         else {
             console?.emit(
                 .warning,

@@ -4,8 +4,8 @@ import Foundation
 /// A libedit line editor: prompt, history, Tab completion, and output that arrives while the
 /// user types. It knows nothing of SMTP.
 ///
-/// Use it only when standard input and output are both terminals; `PlainLineReader` serves
-/// scripts and pipes.
+/// Use it only when standard input and output are both terminals; the console reads scripts
+/// and pipes without it.
 public final class LineEditor {
     public enum ReadResult: Equatable {
         case line(String)
@@ -153,8 +153,12 @@ public final class LineEditor {
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
         while true {
-            let ready = ceditline_wait_readable(STDIN_FILENO, -1)
-            if ready < 0 { return nil }
+            if ceditline_wait_readable(STDIN_FILENO, -1) < 0 {
+                // Ctrl-C: no secret; clear the signal so the next read is not interrupted too.
+                _ = ceditline_take_interrupting_signal()
+                Terminal.write("^C")
+                return nil
+            }
             let n = ceditline_read_byte(STDIN_FILENO, &byte)
             if n <= 0 { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
             if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") { break }

@@ -60,7 +60,9 @@ struct CertificateCheck: Sendable {
         }
         let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(certificates.dropFirst()))
         if case .validCertificate(let chain) = result {
-            return Outcome(chain: summaries, failure: nil, root: chain.last.map { "its chain leads to \($0.subject)" })
+            return Outcome(
+                chain: summaries, failure: nil,
+                root: chain.last.map { "its chain leads to \(VisibleText.escape("\($0.subject)"))" })
         }
         return Outcome(chain: summaries, failure: await diagnose(leaf: leaf), root: nil)
     }
@@ -74,7 +76,8 @@ struct CertificateCheck: Sendable {
             reasons.append("it is self-signed")
         } else if reasons.isEmpty {
             reasons.append(
-                "its issuer (\(leaf.issuer)) is not a CA this machine trusts\(caFile == nil ? "" : " (--cafile)")")
+                "its issuer (\(VisibleText.escape("\(leaf.issuer)"))) is not a CA this machine trusts\(caFile == nil ? "" : " (--cafile)")"
+            )
         }
         return reasons.joined(separator: "; ")
     }
@@ -133,20 +136,29 @@ struct CertificateCheck: Sendable {
 
     private static func names(in certificate: Certificate) -> [String] {
         guard let names = try? certificate.extensions.subjectAlternativeNames else { return [] }
+        // Certificate text is the peer's, like a greeting: never shown raw.
         return names.map { name in
             switch name {
-            case .dnsName(let dns): return dns
+            case .dnsName(let dns): return VisibleText.escape(dns)
             case .ipAddress(let bytes): return Self.address(bytes.bytes)
-            default: return "\(name)"
+            default: return VisibleText.escape("\(name)")
             }
         }
     }
 
+    /// An iPAddress name: 4 octets (IPv4) or 16 (IPv6); anything else is shown as hex.
     private static func address(_ bytes: ArraySlice<UInt8>) -> String {
-        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
-        return stride(from: bytes.startIndex, to: bytes.endIndex, by: 2).map { index in
-            String(UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]), radix: 16)
-        }.joined(separator: ":")
+        switch bytes.count {
+        case 4:
+            return bytes.map(String.init).joined(separator: ".")
+        case 16:
+            let octets = Array(bytes)
+            return stride(from: 0, to: 16, by: 2).map { index in
+                String(UInt16(octets[index]) << 8 | UInt16(octets[index + 1]), radix: 16)
+            }.joined(separator: ":")
+        default:
+            return "IP?" + bytes.map { String(format: "%02x", $0) }.joined()
+        }
     }
 
     static func summary(of certificate: Certificate, nio: NIOSSLCertificate) -> CertificateSummary {
@@ -154,7 +166,7 @@ struct CertificateCheck: Sendable {
         let digest = SHA256.hash(data: der).map { String(format: "%02X", $0) }.joined(separator: ":")
         let pem = (try? certificate.serializeAsPEM().pemString) ?? ""
         return CertificateSummary(
-            subject: "\(certificate.subject)", issuer: "\(certificate.issuer)",
+            subject: VisibleText.escape("\(certificate.subject)"), issuer: VisibleText.escape("\(certificate.issuer)"),
             serialNumber: certificate.serialNumber.bytes.map { String(format: "%02X", $0) }.joined(separator: ":"),
             notValidBefore: RFC3339.format(certificate.notValidBefore.timeIntervalSince1970),
             notValidAfter: RFC3339.format(certificate.notValidAfter.timeIntervalSince1970),

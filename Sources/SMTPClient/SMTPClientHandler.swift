@@ -13,8 +13,8 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     enum Mode: Equatable {
         case normal
-        /// STARTTLS was sent; its reply decides.
-        case awaitingSTARTTLSReply
+        /// STARTTLS was sent after `repliesBefore` other unanswered commands; its reply decides.
+        case awaitingSTARTTLSReply(repliesBefore: Int)
         /// 220 to STARTTLS arrived: everything until the TLS handshake is discarded.
         case holdingForTLS(discardedOctets: Int)
     }
@@ -32,8 +32,9 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Where TLS handlers report: the same place as this handler.
     var reportForTLS: @Sendable (ConnectionEvent) -> Void { report }
 
-    func expectSTARTTLSReply() {
-        mode = .awaitingSTARTTLSReply
+    /// - Parameter repliesBefore: replies still owed to commands sent before STARTTLS.
+    func expectSTARTTLSReply(repliesBefore: Int = 0) {
+        mode = .awaitingSTARTTLSReply(repliesBefore: repliesBefore)
     }
 
     /// Leaves the hold when TLS starts; returns how many plaintext octets were dropped meanwhile.
@@ -57,8 +58,12 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .needMoreLines:
             break
         case .reply(let reply):
-            if mode == .awaitingSTARTTLSReply {
-                mode = reply.code == 220 ? .holdingForTLS(discardedOctets: 0) : .normal
+            if case .awaitingSTARTTLSReply(let before) = mode {
+                if before > 0 {
+                    mode = .awaitingSTARTTLSReply(repliesBefore: before - 1)
+                } else {
+                    mode = reply.code == 220 ? .holdingForTLS(discardedOctets: 0) : .normal
+                }
             }
             report(.reply(reply))
         case .malformedLine(let line, let problems):
@@ -77,7 +82,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let partial = parser.connectionEnded(), mode == .normal || mode == .awaitingSTARTTLSReply {
+        if let partial = parser.connectionEnded(), !mode.isHoldingForTLS {
             var partial = partial
             partial.problems.append(.noLineEnding)
             report(.reply(partial))
@@ -87,5 +92,12 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             report(.closed(reason: closeReason))
         }
         context.fireChannelInactive()
+    }
+}
+
+extension SMTPClientHandler.Mode {
+    var isHoldingForTLS: Bool {
+        if case .holdingForTLS = self { return true }
+        return false
     }
 }

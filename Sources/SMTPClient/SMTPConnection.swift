@@ -28,7 +28,6 @@ public final class SMTPConnection: @unchecked Sendable {
     ) throws -> SMTPConnection {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.allowRemoteHalfClosure, value: false)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -60,12 +59,13 @@ public final class SMTPConnection: @unchecked Sendable {
 
     public var isActive: Bool { channel.isActive }
 
-    /// Sends one line with CRLF appended. Returns when the bytes are handed to the kernel.
-    public func send(line bytes: [UInt8]) throws {
+    /// Sends one line with CRLF appended. Returns when the bytes are handed to the kernel, or
+    /// fails (and closes) if that takes longer than `timeout` seconds.
+    public func send(line bytes: [UInt8], timeout: Int = 180) throws {
         var buffer = channel.allocator.buffer(capacity: bytes.count + 2)
         buffer.writeBytes(bytes)
         buffer.writeBytes([0x0D, 0x0A])
-        try write(buffer, timeout: .seconds(180))
+        try write(buffer, timeout: .seconds(Int64(timeout)))
     }
 
     /// Sends raw bytes (message data); waits at most `timeout` for them to be written, so a
@@ -78,7 +78,7 @@ public final class SMTPConnection: @unchecked Sendable {
 
     private func write(_ buffer: ByteBuffer, timeout: TimeAmount) throws {
         let timedOut = NIOLockedValueBox(false)
-        // A write that makes no progress for `timeout` ends the connection (RFC 5321 §4.5.3.2).
+        // A write not done within `timeout` ends the connection (RFC 5321 §4.5.3.2).
         let timer = channel.eventLoop.scheduleTask(in: timeout) { [channel] in
             timedOut.withLockedValue { $0 = true }
             channel.close(promise: nil)
@@ -98,10 +98,14 @@ public final class SMTPConnection: @unchecked Sendable {
         }
     }
 
-    /// Call before sending STARTTLS: if the reply is 220, nothing read after it is trusted.
-    public func expectSTARTTLSReply() throws {
+    /// Call before sending STARTTLS: if its reply is 220, nothing read after it is trusted.
+    ///
+    /// - Parameter repliesBefore: replies still owed to commands sent earlier (pipelining, or a
+    ///   wait the user interrupted), so that the hold arms on STARTTLS's own reply.
+    public func expectSTARTTLSReply(repliesBefore: Int) throws {
         try channel.eventLoop.submit { [channel] in
-            try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self).expectSTARTTLSReply()
+            try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self)
+                .expectSTARTTLSReply(repliesBefore: repliesBefore)
         }.wait()
     }
 

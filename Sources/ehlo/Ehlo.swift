@@ -82,8 +82,8 @@ struct ConsoleCommand: ParsableCommand {
     var practice = false
 
     func validate() throws {
-        if let timeout, timeout <= 0 {
-            throw ValidationError("--timeout must be a positive number of seconds")
+        if let timeout, !(1...86_400).contains(timeout) {
+            throw ValidationError("--timeout must be between 1 and 86400 seconds")
         }
         if noHistory, history != nil {
             throw ValidationError("--history and --no-history exclude each other")

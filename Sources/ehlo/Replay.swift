@@ -58,6 +58,12 @@ struct Replay: ParsableCommand {
         }
     }
 
+    func validate() throws {
+        if let timeout, !(1...86_400).contains(timeout) {
+            throw ValidationError("--timeout must be between 1 and 86400 seconds")
+        }
+    }
+
     func run() throws {
         var options = ReplayOptions(file: file)
         options.server = try server.map { try ServerAddress.parseArgument($0) }

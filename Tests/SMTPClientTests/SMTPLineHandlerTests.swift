@@ -121,6 +121,18 @@ final class SMTPLineHandlerTests: XCTestCase {
         _ = try? channel.finish()
     }
 
+    /// With a reply still owed to an earlier command, the hold arms on STARTTLS's own reply.
+    func testTheHoldArmsOnTheReplyToSTARTTLSNotAnEarlierOne() throws {
+        let (channel, recorder) = try makeChannel()
+        try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self).expectSTARTTLSReply(repliesBefore: 1)
+        try channel.writeInbound(ByteBuffer(string: "250 2.0.0 Ok\r\n220 2.0.0 go ahead\r\n250 forged\r\n"))
+        XCTAssertEqual(recorder.events, [.reply(SMTPReply(250, "2.0.0 Ok")), .reply(SMTPReply(220, "2.0.0 go ahead"))])
+        XCTAssertEqual(
+            try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self).mode,
+            .holdingForTLS(discardedOctets: "250 forged\r\n".utf8.count))
+        _ = try? channel.finish()
+    }
+
     func testARefusedSTARTTLSKeepsReadingPlaintext() throws {
         let (channel, recorder) = try makeChannel()
         try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self).expectSTARTTLSReply()

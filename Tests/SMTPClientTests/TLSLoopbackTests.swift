@@ -125,7 +125,7 @@ final class TLSLoopbackTests: XCTestCase {
             throw ConnectionError("timed out")
         }
         XCTAssertEqual(try next(), .reply(SMTPReply(220, "tls.test ESMTP")))
-        try connection.expectSTARTTLSReply()
+        try connection.expectSTARTTLSReply(repliesBefore: 0)
         try connection.send(line: Array("STARTTLS".utf8))
         XCTAssertEqual(try next(), .reply(SMTPReply(220, "2.0.0 go ahead")))
         try connection.startTLS(settings: settings)

@@ -23,7 +23,7 @@ public enum Explainer {
         }
         let line = ReplyLine(text)
         if let code = line.code {
-            var lines = ["\(text)"] + explainCode(code).map { "  " + $0 }
+            var lines = [VisibleText.escape(text)] + explainCode(code).map { "  " + $0 }
             if let enhanced = EnhancedStatusCode.leading(in: line.text) {
                 lines += explainEnhanced(enhanced).map { "  " + $0 }
                 if let warning = SessionStateMachine.enhancedCodeWarnings(

@@ -50,10 +50,11 @@ public struct ReplyParser: Sendable {
             }
             if started.lines.count < maximumLines {
                 started.lines.append(line)
+                started.problems.append(contentsOf: problems.filter { !started.problems.contains($0) })
             } else {
+                // Past the cap only a count is kept: a hostile reply must not grow without bound.
                 droppedLines += 1
             }
-            started.problems.append(contentsOf: problems.filter { !started.problems.contains($0) })
             reply = started
         } else {
             reply = SMTPReply(
@@ -62,7 +63,7 @@ public struct ReplyParser: Sendable {
                 enhancedCode: EnhancedStatusCode.leading(in: line.text),
                 problems: problems
             )
-            if ReplyClass(code: code) == .unknown || code / 100 == 1 {
+            if ReplyClass(code: code) == .unknown {
                 reply.problems.append(.undefinedClass(code))
             }
         }

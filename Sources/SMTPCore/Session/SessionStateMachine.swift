@@ -220,10 +220,12 @@ public struct SessionStateMachine: Sendable {
                     actions.append(.enterDataMode)
                 }
             case .bdat:
+                // RFC 3030 §2: after LAST the transaction is done; after a refused chunk it has
+                // failed, but only RSET ends it on both sides, so the phase stays until then.
                 let isLast = command.argument.uppercased().split(separator: " ").contains("LAST")
-                if !isPositive || isLast {
+                if isPositive, isLast {
                     clearTransaction()
-                    if phase != .greeted { phase = .helloed }
+                    phase = .helloed
                 }
             case .rset:
                 if isPositive, phase == .mailTransaction || phase == .recipientsGiven {
@@ -369,7 +371,7 @@ public struct SessionStateMachine: Sendable {
         case .ehlo, .helo:
             if argument.isEmpty {
                 warnings.append(
-                    "\(verb.rawValue) needs your domain or address literal, e.g. \(verb.rawValue) client.example ([RFC 5321 §4.1.1.1])"
+                    "\(verb.rawValue) needs your domain or address literal, e.g. \(verb.rawValue) client.example (RFC 5321 §4.1.1.1)"
                 )
             }
         case .data, .rset, .noop, .quit, .starttls:

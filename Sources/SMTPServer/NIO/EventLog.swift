@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import SMTPCore
 
 /// Where the server writes its one line per session event (and, without a maildir, the messages).
 ///
@@ -21,7 +22,15 @@ public final class EventLog: Sendable {
     /// Writes nothing (the console's `--practice` has the screen to itself).
     public static let silent = EventLog { _ in }
 
-    public func write(_ line: String) {
-        lock.withLock { sink(line.hasSuffix("\n") ? line : line + "\n") }
+    /// Writes `text`, one or more lines. What clients sent (names, commands, message bodies) is
+    /// in it, so each line is escaped: a student must not be able to drive the teacher's terminal.
+    public func write(_ text: String) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let body = (text.hasSuffix("\n") ? lines.dropLast() : lines[...]).map { line in
+            // Tabs stay tabs (header continuations); everything else unprintable is escaped.
+            line.split(separator: "\t", omittingEmptySubsequences: false)
+                .map { VisibleText.escape(Array($0.utf8)) }.joined(separator: "\t")
+        }
+        lock.withLock { sink(body.joined(separator: "\n") + "\n") }
     }
 }

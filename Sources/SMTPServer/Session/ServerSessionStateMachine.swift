@@ -153,6 +153,8 @@ public struct ServerSessionStateMachine: Sendable {
 
     /// The TLS handshake after STARTTLS finished: forget everything but the connection (RFC 3207 §4.2).
     public mutating func tlsEstablished() -> [Action] {
+        // A handshake can still finish after a timeout or a shutdown closed the session.
+        if case .closed = state { return [] }
         guard case .awaitingTLS = state else { preconditionFailure("tlsEstablished without STARTTLS") }
         isTLS = true
         heloName = nil
@@ -225,6 +227,11 @@ public struct ServerSessionStateMachine: Sendable {
     /// No input for longer than the server's timeout (RFC 5321 §4.5.3.2.7: at least 5 minutes).
     public mutating func timedOut() -> [Action] {
         if case .closed = state { return [] }
+        if case .awaitingTLS = state {
+            // Mid-handshake no plaintext 421 can be sent (RFC 3207 §4): just close.
+            state = .closed
+            return [.log(.shuttingDown(reason: "no TLS handshake before the idle timeout")), .close]
+        }
         let reply = ServerReply(421, esc(4, 4, 2), "\(configuration.domain) Timeout exceeded, closing connection")
         return abandonedData() + close(with: reply, reason: "idle timeout")
     }
@@ -233,6 +240,9 @@ public struct ServerSessionStateMachine: Sendable {
     public mutating func shutdownRequested() -> [Action] {
         switch state {
         case .closed: return []
+        case .awaitingTLS:
+            state = .closed
+            return [.log(.shuttingDown(reason: "the server is shutting down")), .close]
         case .delivering:
             isShutdownPending = true
             return []
