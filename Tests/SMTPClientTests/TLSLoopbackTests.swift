@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SwiftASN1
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -239,6 +240,29 @@ final class TLSLoopbackTests: XCTestCase {
         guard case .tlsEstablished(let report) = outcome else { return XCTFail("expected TLS, got \(outcome)") }
         guard case .notVerified(let reason) = report.verification else { return XCTFail("expected not verified") }
         XCTAssertTrue(reason.contains("self-signed"), reason)
+    }
+
+    /// Certificate text is the peer's: escape sequences are shown escaped, and an iPAddress name
+    /// of the wrong length is shown, not read past its end.
+    func testHostileCertificateTextIsEscapedAndOddAddressesAreSafe() throws {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName("evil\u{1B}]0;owned\u{07}") }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(key.publicKey),
+            notValidBefore: Date(), notValidAfter: Date().addingTimeInterval(3600), issuer: name, subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                SubjectAlternativeNames([
+                    .dnsName("x\u{1B}[2J.test"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 1])),
+                ])
+            },
+            issuerPrivateKey: Certificate.PrivateKey(key))
+        let pem = try certificate.serializeAsPEM().pemString
+        let summary = CertificateCheck.summary(
+            of: certificate, nio: try NIOSSLCertificate(bytes: Array(pem.utf8), format: .pem))
+        XCTAssertEqual(summary.subjectAlternativeNames, ["x\\e[2J.test", "IP?7f0001"])
+        XCTAssertFalse(summary.subject.contains("\u{1B}"))
+        XCTAssertTrue(summary.subject.hasPrefix("CN=evil\\e]0"), summary.subject)
     }
 
     func testCipherSuiteIsReadFromServerHello() {

@@ -103,6 +103,19 @@ import Testing
         #expect(reply.problems == [.tooManyLines(dropped: 3)])
     }
 
+    @Test func problemsStopGrowingPastTheLineCap() {
+        var parser = ReplyParser(maximumLines: 2)
+        for index in 0..<500 {
+            _ = parser.parse(line: Array("250-\(index)".utf8), lineProblems: [.truncated(droppedOctets: index)])
+        }
+        guard case .reply(let reply) = parser.parse(line: Array("250 end".utf8)) else {
+            Issue.record("expected a reply")
+            return
+        }
+        #expect(reply.lines.count == 2)
+        #expect(reply.problems == [.truncated(droppedOctets: 0), .truncated(droppedOctets: 1), .tooManyLines(dropped: 499)])
+    }
+
     @Test func unfinishedReplyIsReturnedWhenTheConnectionEnds() {
         var parser = ReplyParser()
         _ = parser.parse(line: Array("421-going".utf8))

@@ -371,6 +371,29 @@ struct ServerSessionChunkingTests {
 
 @Suite("STARTTLS and AUTH")
 struct ServerSessionSecurityTests {
+    /// A client that says STARTTLS and then stalls: the idle timeout closes without a plaintext
+    /// 421, and a handshake that completes afterwards changes nothing (and traps nothing).
+    @Test func timeoutDuringTheHandshakeClosesQuietly() {
+        var session = ServerSessionStateMachine.test()
+        session.open()
+        #expect(session.line("STARTTLS").last == .startTLS)
+        let actions = session.timedOut()
+        #expect(actions.codes.isEmpty)
+        #expect(actions.last == .close)
+        #expect(session.tlsEstablished().isEmpty)
+        #expect(session.shutdownRequested().isEmpty)
+    }
+
+    @Test func shutdownDuringTheHandshakeClosesQuietly() {
+        var session = ServerSessionStateMachine.test()
+        session.open()
+        _ = session.line("STARTTLS")
+        let actions = session.shutdownRequested()
+        #expect(actions.codes.isEmpty)
+        #expect(actions.last == .close)
+        #expect(session.tlsEstablished().isEmpty)
+    }
+
     @Test func startTLSDiscardsPipelinedPlaintextAndForgetsTheSession() {
         var session = ServerSessionStateMachine.test()
         session.open()

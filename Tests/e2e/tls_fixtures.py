@@ -1,0 +1,257 @@
+"""Fixtures for the TLS and AUTH end-to-end tests: certificates made on the spot, `ehlo serve`
+with them, an implicit-TLS MTA (tls_mta.py) and a scripted server that can switch to TLS.
+
+Certificates (made once per test session with `cryptography`, in a temporary directory):
+
+    ca.pem                      a CA, "ehlo test CA"
+    server.pem / server.key     CN=localhost, SAN localhost, signed by the CA
+    self.pem / self.key         CN=localhost, SAN localhost, self-signed
+    expired.pem / expired.key   CN=localhost, SAN localhost, signed by the CA, expired 30 days ago
+    other.pem / other.key       CN=mx.other.test, SAN mx.other.test, signed by the CA
+
+Everything listens on 127.0.0.1 only and every wait is bounded.
+"""
+
+import base64
+import datetime
+import hashlib
+import select
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import ScriptedServer, stop_process
+from practice_fixtures import PracticeServer
+
+HERE = Path(__file__).resolve().parent
+TLS_MTA_SCRIPT = HERE / "tls_mta.py"
+
+
+# --------------------------------------------------------------------------------------------
+# Certificates
+
+
+def _make_certificates(folder):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    folder = Path(folder)
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def name(common_name):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+    def write(stem, certificate, key):
+        (folder / f"{stem}.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        if key is not None:
+            (folder / f"{stem}.key").write_bytes(key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption()))
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder()
+          .subject_name(name("ehlo test CA")).issuer_name(name("ehlo test CA"))
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=365))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False,
+                                       data_encipherment=False, key_agreement=False,
+                                       encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    write("ca", ca, None)
+
+    def leaf(stem, dns_name, signed_by_ca=True, not_before=None, not_after=None):
+        key = ec.generate_private_key(ec.SECP256R1())
+        builder = (x509.CertificateBuilder()
+                   .subject_name(name(dns_name))
+                   .issuer_name(ca.subject if signed_by_ca else name(dns_name))
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(not_before or now - datetime.timedelta(days=1))
+                   .not_valid_after(not_after or now + datetime.timedelta(days=90))
+                   .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
+                   .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
+        if signed_by_ca:
+            builder = builder.add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        certificate = builder.sign(ca_key if signed_by_ca else key, hashes.SHA256())
+        write(stem, certificate, key)
+        return certificate
+
+    server = leaf("server", "localhost")
+    leaf("self", "localhost", signed_by_ca=False)
+    expired = leaf("expired", "localhost", not_before=now - datetime.timedelta(days=60),
+                   not_after=now - datetime.timedelta(days=30))
+    leaf("other", "mx.other.test")
+
+    server_der = server.public_bytes(serialization.Encoding.DER)
+    fingerprint = ":".join(f"{byte:02X}" for byte in hashlib.sha256(server_der).digest())
+    return SimpleNamespace(
+        folder=folder,
+        ca=str(folder / "ca.pem"),
+        pem=lambda stem: str(folder / f"{stem}.pem"),
+        key=lambda stem: str(folder / f"{stem}.key"),
+        server_fingerprint=fingerprint,
+        server_serial=f"{server.serial_number:X}",
+        expired_on=expired.not_valid_after_utc.strftime("%Y-%m-%d"),
+    )
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory):
+    pytest.importorskip("cryptography", reason="the TLS tests make certificates with `cryptography`")
+    return _make_certificates(tmp_path_factory.mktemp("certs"))
+
+
+# --------------------------------------------------------------------------------------------
+# `ehlo serve` with those certificates (one server per certificate, shared by a module)
+
+
+@pytest.fixture(scope="module")
+def tls_practice(certs):
+    """tls_practice(stem="server", *extra) -> PracticeServer with --tls-cert STEM.pem --tls-key
+    STEM.key (and the extra `ehlo serve` options); started once per module and arguments."""
+    started = {}
+
+    def start(stem="server", *extra):
+        key = (stem, *extra)
+        if key not in started:
+            started[key] = PracticeServer("--tls-cert", certs.pem(stem), "--tls-key", certs.key(stem), *extra)
+        return started[key]
+
+    yield start
+    for server in started.values():
+        server.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# Implicit TLS: aiosmtpd with an ssl_context
+
+
+@pytest.fixture(scope="module")
+def tls_mta(tmp_path_factory, certs):
+    """tls_mta.py with server.pem: yields its port (implicit TLS from the first byte)."""
+    log_path = tmp_path_factory.mktemp("tls_mta") / "tls_mta.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([sys.executable, str(TLS_MTA_SCRIPT), certs.pem("server"),
+                                    certs.key("server")], stdout=subprocess.PIPE, stderr=log)
+    deadline = time.monotonic() + 15
+    line = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.2)
+        if ready:
+            line = process.stdout.readline()
+            break
+        if process.poll() is not None:
+            break
+    if not line.startswith(b"PORT "):
+        stop_process(process)
+        pytest.fail(f"tls_mta.py did not start: {line!r} {log_path.read_text(errors='replace')}")
+    try:
+        yield int(line.split()[1])
+    finally:
+        stop_process(process)
+
+
+# --------------------------------------------------------------------------------------------
+# A scripted server that can turn to TLS in the middle (for STARTTLS injection)
+
+
+class TLSScriptedServer(ScriptedServer):
+    """ScriptedServer plus a ("tls", SSLContext) step: wraps the connection (server side) and does
+    the handshake; the steps after it run over TLS. ("read_raw",) reads once, whatever arrived
+    (e.g. a ClientHello), so that a following ("close",) is a clean FIN rather than a reset. Whatever the client sent in plaintext after
+    the last line read is an error (nothing may be buffered when the handshake starts)."""
+
+    def _run(self):
+        try:
+            self.listener.settimeout(self.io_timeout)
+            self.connection, _ = self.listener.accept()
+            self.connection.settimeout(self.io_timeout)
+            for step in self.steps:
+                if step[0] == "tls":
+                    if self._buffer:
+                        self.errors.append(f"plaintext after STARTTLS: {self._buffer!r}")
+                        break
+                    self.connection = step[1].wrap_socket(self.connection, server_side=True)
+                    self.connection.settimeout(self.io_timeout)
+                    self.received.append(b"<TLS handshake done>")
+                elif step[0] == "send":
+                    self.connection.sendall(step[1])
+                elif step[0] == "expect":
+                    line = self._readline()
+                    if not line.upper().startswith(step[1].upper()):
+                        self.errors.append(f"expected {step[1]!r}, got {line!r}")
+                        break
+                elif step[0] == "read_raw":
+                    # One read of whatever arrived (a ClientHello, say), kept raw, not as a line.
+                    self.received.append(self.connection.recv(65536))
+                elif step[0] == "sleep":
+                    if self.stopping.wait(step[1]):
+                        break
+                elif step[0] == "close":
+                    self.connection.close()
+                    self.connection = None
+                    break
+                else:
+                    raise ValueError(f"unknown step {step!r}")
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            self.errors.append(f"{type(error).__name__}: {error}")
+        finally:
+            self.finished.set()
+
+
+@pytest.fixture
+def tls_scripted_server():
+    """tls_scripted_server([steps]) -> TLSScriptedServer (listening already); stopped at the end."""
+    servers = []
+
+    def make(steps, io_timeout=10.0):
+        server = TLSScriptedServer(steps, io_timeout=io_timeout)
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+def server_context(certs, stem="server"):
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certs.pem(stem), certs.key(stem))
+    return context
+
+
+# --------------------------------------------------------------------------------------------
+# Secrets and their encodings
+
+
+def plain_blob(user, password):
+    return base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode()
+
+
+def b64(text):
+    return base64.b64encode(text.encode() if isinstance(text, str) else text).decode()
+
+
+def secret_forms(user, password):
+    """Every string that would betray the password: itself, the PLAIN blob, LOGIN's base64 of it,
+    and the aligned middles of base64 at each of the three offsets (whatever base64 stream the
+    password sits in, at any position, contains one of them)."""
+    raw = password.encode()
+    forms = {"password": password, "PLAIN blob": plain_blob(user, password), "base64(password)": b64(raw)}
+    for offset in range(3):
+        whole = raw[offset:offset + 3 * ((len(raw) - offset) // 3)]
+        if len(whole) >= 6:
+            forms[f"base64 middle at offset {offset}"] = b64(whole)
+    return forms
