@@ -14,7 +14,7 @@ RELEASE_BIN = .build/release/ehlo
 
 # Debian package names of what the build and the tests need.
 APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks
-PIP_PACKAGES = aiosmtpd pytest
+PIP_PACKAGES = aiosmtpd pytest cryptography
 
 .PHONY: all build release test unit-test e2e-test practice install uninstall deps deps-build lint-man clean
 
@@ -63,7 +63,7 @@ deps-build:
 deps: deps-build
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing$$missing"; $(call apt_install,$$missing); fi
-	@$(PYTHON) -c "import aiosmtpd, pytest" 2>/dev/null || $(PYTHON) -m pip install -q $(PIP_PACKAGES)
+	@$(PYTHON) -c "import aiosmtpd, pytest, cryptography" 2>/dev/null || $(PYTHON) -m pip install -q $(PIP_PACKAGES)
 
 clean:
 	rm -rf .build

@@ -25,7 +25,14 @@ extension Console {
             emit(.event, "--starttls: STARTTLS, then EHLO again")
             sendCommand("STARTTLS", quiet: true)
             guard session.isTLS, connection != nil else {
-                if exitStatus == .success { exitStatus = .tlsFailed }
+                if connection != nil {
+                    emit(
+                        .warning,
+                        "--starttls: the server did not start TLS; ending the session rather than going on in plaintext"
+                    )
+                    finish()
+                }
+                exitStatus = .tlsFailed
                 isFinished = true
                 return
             }
@@ -75,6 +82,15 @@ extension Console {
             emit(
                 .warning,
                 "the server advertised no AUTH mechanism ehlo speaks (\(SASL.Mechanism.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
+            return false
+        }
+        guard session.capabilities?.has("AUTH") == true else {
+            // Credentials ehlo builds itself go only where the server asked for them.
+            let hint = session.isTLS ? "" : " (many servers offer it only after STARTTLS)"
+            emit(
+                .warning,
+                "not sending credentials: the last EHLO did not advertise AUTH\(hint); type AUTH by hand to send it anyway"
             )
             return false
         }

@@ -11,8 +11,11 @@ struct TLSFailure: Error {
 extension Console {
     /// After the server's 220 to STARTTLS: the handshake, then the report (or the failure).
     func performTLSHandshake() {
-        guard let connection else { return }
         tlsOutcome = nil
+        guard let connection else {
+            tlsFailed("the server closed the connection before the TLS handshake")
+            return
+        }
         do {
             try connection.startTLS(settings: options.tls)
         } catch {

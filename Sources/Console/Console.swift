@@ -243,7 +243,8 @@ public final class Console {
             sendSecret("*", quiet: true)
         }
         if connection != nil, SessionPhase.connected.union([.refused]).contains(session.phase) {
-            sendCommand("QUIT", quiet: true)
+            // A courtesy on the way out: a server that does not answer must not keep the user waiting.
+            sendCommand("QUIT", quiet: true, replyTimeout: min(options.timeoutOverride ?? 5, 5))
         }
         isFinished = true
     }
@@ -295,7 +296,8 @@ public final class Console {
 
     // MARK: Sending
 
-    func sendCommand(_ line: String, quiet: Bool = false) {
+    /// - Parameter replyTimeout: seconds to wait for the reply, instead of the command's own.
+    func sendCommand(_ line: String, quiet: Bool = false, replyTimeout: Int? = nil) {
         // Show what arrived meanwhile first: the server may have closed the connection.
         takeEvents()
         guard connection != nil else {
@@ -340,7 +342,7 @@ public final class Console {
             }
             return
         }
-        waitForReplies()
+        waitForReplies(timeout: replyTimeout)
         if isTLSStartDue {
             isTLSStartDue = false
             performTLSHandshake()
@@ -437,9 +439,9 @@ public final class Console {
     /// Waits until every pending exchange has its reply, the connection ends, the reply times
     /// out (RFC 5321 §4.5.3.2) or the user presses Ctrl-C. Returns false if it did not get them.
     @discardableResult
-    func waitForReplies() -> Bool {
+    func waitForReplies(timeout: Int? = nil) -> Bool {
         while let source = session.pending.first, connection != nil {
-            let seconds = options.timeoutOverride ?? source.exchange?.timeout ?? 300
+            let seconds = timeout ?? options.timeoutOverride ?? source.exchange?.timeout ?? 300
             let deadline = Date().addingTimeInterval(TimeInterval(seconds))
             let answeredBefore = session.pending.count
             while session.pending.count == answeredBefore, session.pending.first == source, connection != nil {
@@ -520,6 +522,14 @@ public final class Console {
             for problem in problems { emit(.warning, problem.description) }
         case .closed(let reason):
             let expected = session.phase == .closed
+            // Closed after the 220 to STARTTLS, before or during the handshake: a TLS failure.
+            let wasAwaitingTLS = session.isAwaitingTLSHandshake && tlsOutcome == nil
+            if wasAwaitingTLS {
+                isTLSStartDue = false
+                tlsOutcome = .failure(TLSFailure(reason: "closed"))
+                emit(.warning, "TLS failed: the server closed the connection instead of completing the TLS handshake")
+                fail(.tlsFailed)
+            }
             connection = nil
             connectionID += 1
             session.connectionClosed()

@@ -7,7 +7,23 @@ import SMTPServer
 @main
 struct Ehlo: ParsableCommand {
     static func main() {
-        main(Replay.normalise(Array(CommandLine.arguments.dropFirst())))
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == ["--help"] || arguments == ["-h"] {
+            // `ehlo` runs the console: its options are what `ehlo --help` should show.
+            print(helpMessage(for: ConsoleCommand.self).replacingOccurrences(of: "ehlo console", with: "ehlo"))
+            print(
+                """
+
+                OTHER COMMANDS:
+                  ehlo explain CODE|LINE...      Explain reply codes, enhanced codes or reply lines, offline.
+                  ehlo replay FILE [HOST[:PORT]] Re-run a recorded transcript and show where the replies differ.
+                  ehlo serve [options]           Run the practice SMTP server.
+
+                  See 'ehlo help <command>' for each one's options.
+                """)
+            return
+        }
+        main(Replay.normalise(arguments))
     }
 
     static let configuration = CommandConfiguration(

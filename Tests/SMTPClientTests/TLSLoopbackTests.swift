@@ -1,10 +1,10 @@
 import Crypto
 import Foundation
-import SwiftASN1
 import NIOCore
 import NIOPosix
 import NIOSSL
 import SMTPCore
+import SwiftASN1
 import X509
 import XCTest
 

@@ -113,7 +113,8 @@ import Testing
             return
         }
         #expect(reply.lines.count == 2)
-        #expect(reply.problems == [.truncated(droppedOctets: 0), .truncated(droppedOctets: 1), .tooManyLines(dropped: 499)])
+        #expect(
+            reply.problems == [.truncated(droppedOctets: 0), .truncated(droppedOctets: 1), .tooManyLines(dropped: 499)])
     }
 
     @Test func unfinishedReplyIsReturnedWhenTheConnectionEnds() {

@@ -1,0 +1,801 @@
+"""TLS and AUTH, end to end: STARTTLS (typed, /starttls, --starttls) and implicit TLS (--tls)
+against real servers with certificates made on the spot, certificate verification and its
+failures, /cert, STARTTLS plaintext injection (RFC 3207 §5, CVE-2011-0411), AUTH PLAIN, LOGIN and
+CRAM-MD5 (/auth, --user, typed by hand), and secrets never reaching the screen, a transcript or
+the history file.
+
+Servers: `ehlo serve` with --tls-cert/--tls-key (tls_practice), aiosmtpd with an ssl_context for
+implicit TLS (tls_mta.py), and a scripted server that switches to TLS (tls_scripted_server). All
+listen on 127.0.0.1; ehlo connects to 127.0.0.1 and checks names with --sni localhost.
+"""
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from practice_fixtures import PracticeServer
+from tls_fixtures import (  # noqa: F401 (fixtures)
+    b64, certs, plain_blob, secret_forms, server_context, tls_mta, tls_practice, tls_scripted_server)
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+
+# Short enough that a hang fails fast; every run is also bounded by run_ehlo's own timeout.
+REPLY_TIMEOUT = "10"
+QUICK = 10.0  # seconds: no TLS or AUTH run here should come near it
+
+USER = "student"
+PASSWORD = "practice"
+PRACTICE_BLOB = "AHN0dWRlbnQAcHJhY3RpY2U="  # base64("\0student\0practice")
+
+TLS_VERIFIED = re.compile(
+    r"^\*  TLS established: TLS 1\.[23], TLS_[A-Z0-9_]+; certificate CN=localhost, issued by CN=ehlo test CA, "
+    r"valid \S+ to \S+, names localhost; verified: its chain leads to CN=ehlo test CA$")
+EHLO_DUE = "#  RFC 3207 §4.2: the server has forgotten this session; capabilities are unknown until EHLO, which is due again"
+AUTH_ADVERTISED = "S: 250-AUTH PLAIN LOGIN CRAM-MD5"
+CERT_HINT = "#  --cafile FILE trusts the CA that issued it; --insecure goes on without trust (and says so)"
+CLEAR_TEXT_WARNING = "!  AUTH on a connection without TLS: the credentials cross the network readable"
+NO_PASSWORD = ("!  no terminal to ask for the password: give --password-file FILE or set EHLO_PASSWORD "
+               "(never on the command line)")
+
+
+@pytest.fixture(autouse=True)
+def no_password_in_environment(monkeypatch):
+    """A password in the developer's environment must not make a test pass (or fail)."""
+    monkeypatch.delenv("EHLO_PASSWORD", raising=False)
+
+
+@pytest.fixture
+def console(run_ehlo):
+    """console(port, script, *options, env=None) -> Run: script mode against 127.0.0.1:port."""
+
+    def run(port, script, *options, env=None):
+        return run_ehlo("--color", "never", "--no-history", "--timeout", REPLY_TIMEOUT, *options,
+                        f"127.0.0.1:{port}", input=script, env=env)
+
+    return run
+
+
+def trust(certs):
+    return ("--cafile", certs.ca, "--sni", "localhost")
+
+
+def index_of(run, predicate, what, start=0):
+    for index, line in enumerate(run.lines[start:], start):
+        if predicate(line):
+            return index
+    raise AssertionError(f"no line {what}:\n{run!r}")
+
+
+def assert_tls_then_auth_advertised(run):
+    """The verified TLS line, the §4.2 annotation, and AUTH advertised only by an EHLO after them."""
+    tls = index_of(run, TLS_VERIFIED.match, "TLS established … verified")
+    assert run.lines[tls + 1] == EHLO_DUE, run
+    auth = index_of(run, lambda line: line == AUTH_ADVERTISED, "advertising AUTH")
+    assert auth > tls, run
+    assert run.lines.count(AUTH_ADVERTISED) == 1, run  # not before TLS: the server offers AUTH after it only
+    # The EHLO that shows AUTH is the one sent after the handshake.
+    ehlo = max(i for i, line in enumerate(run.lines[:auth]) if line.startswith("C: EHLO "))
+    assert ehlo > tls, run
+    return tls
+
+
+def assert_handshake_right_after_220(run, tls):
+    """The handshake happens at once on the 220: no command is sent between the 220 and the report."""
+    starttls = max(i for i, line in enumerate(run.lines[:tls]) if line == "C: STARTTLS")
+    assert run.lines[starttls + 1].startswith("S: 220 "), run
+    assert not [line for line in run.lines[starttls + 1:tls] if line.startswith("C: ")], run
+
+
+# ============================================================================================
+# 1. STARTTLS three ways, verified with --cafile and --sni
+
+
+def test_starttls_typed_in_a_script(tls_practice, certs, console):
+    server = tls_practice()
+    run = console(server.port, "EHLO x\nSTARTTLS\nEHLO x\nQUIT\n", *trust(certs))
+    assert run.returncode == 0, run
+    tls = assert_tls_then_auth_advertised(run)
+    assert_handshake_right_after_220(run, tls)
+    assert "S: 221 " in run.stdout, run
+    assert run.elapsed < QUICK, run
+
+
+def test_starttls_console_command(tls_practice, certs, console):
+    server = tls_practice()
+    run = console(server.port, "EHLO x\n/starttls\n/state\nEHLO x\n/state\nQUIT\n", *trust(certs))
+    assert run.returncode == 0, run
+    tls = assert_tls_then_auth_advertised(run)
+    assert_handshake_right_after_220(run, tls)
+    assert "/starttls" in run.lines[:tls], run
+    states = [line for line in run.lines if line.startswith("TLS:")]
+    assert states and all(re.match(r"TLS:\s+yes", line) for line in states), run
+
+
+def test_starttls_option_does_ehlo_starttls_ehlo(tls_practice, certs, console):
+    server = tls_practice()
+    run = console(server.port, "QUIT\n", "--starttls", *trust(certs))
+    assert run.returncode == 0, run
+    said = index_of(run, lambda line: line == "*  --starttls: STARTTLS, then EHLO again", "saying --starttls")
+    first_ehlo = index_of(run, lambda line: line.startswith("C: EHLO "), "with the first EHLO")
+    assert first_ehlo < said, run
+    assert run.lines[said + 1] == "C: STARTTLS", run
+    tls = assert_tls_then_auth_advertised(run)
+    assert_handshake_right_after_220(run, tls)
+    assert len(run.lines_starting("C: EHLO ")) == 2, run
+
+
+def test_starttls_option_refuses_a_server_without_starttls(practice_server_no_tls, console):
+    run = console(practice_server_no_tls.port, "QUIT\n", "--starttls")
+    assert run.returncode == 4, run
+    assert "--starttls: the server did not advertise STARTTLS; closing rather than going on in plaintext" \
+        in run.stdout, run
+    assert "C: QUIT" not in run.stdout, run
+
+
+@pytest.fixture(scope="module")
+def practice_server_no_tls():
+    server = PracticeServer("--no-tls")
+    yield server
+    server.stop()
+
+
+# ============================================================================================
+# 2. Verification failures: exit 4, one reason, a hint; --insecure goes on and says why
+
+
+FAILURES = [
+    # id, certificate the server presents, options, the one reason
+    ("unknown CA", "server", ("--sni", "localhost"),
+     "its issuer (CN=ehlo test CA) is not a CA this machine trusts"),
+    ("wrong name", "other", None, "it is for mx.other.test, not localhost"),
+    ("expired", "expired", None, "it expired on {expired_on}"),
+    ("self-signed", "self", None, "it is self-signed"),
+    ("self-signed, no --cafile", "self", ("--sni", "localhost"), "it is self-signed"),
+    ("address instead of a name", "server", ("--cafile", "{ca}"), "it is for localhost, not 127.0.0.1"),
+]
+
+
+def _options(certs, options):
+    if options is None:
+        return trust(certs)
+    return tuple(option.format(ca=certs.ca) for option in options)
+
+
+@pytest.mark.parametrize("stem, options, reason", [row[1:] for row in FAILURES], ids=[row[0] for row in FAILURES])
+def test_untrusted_certificate_fails_with_one_reason(tls_practice, certs, console, stem, options, reason):
+    server = tls_practice(stem)
+    reason = reason.format(expired_on=certs.expired_on)
+    run = console(server.port, "EHLO x\nSTARTTLS\nEHLO x\nQUIT\n", *_options(certs, options))
+    assert run.returncode == 4, run
+    failed = run.lines_starting("!  TLS failed: ")
+    assert len(failed) == 1, run
+    assert re.fullmatch(r"!  TLS failed: the server's certificate is not trusted: " + re.escape(reason)
+                        + (r"T\S+" if stem == "expired" else ""), failed[0]), run
+    hint = run.lines[run.lines.index(failed[0]) + 1]
+    assert hint == CERT_HINT, run
+    assert "TLS established" not in run.stdout and AUTH_ADVERTISED not in run.stdout, run
+    assert "*  connection closed: the TLS handshake failed" in run.stdout, run
+    # The script stops: nothing is sent after the failed handshake.
+    assert run.lines_starting("C: ")[-1] == "C: STARTTLS", run
+    assert run.elapsed < QUICK, run
+
+
+@pytest.mark.parametrize("stem, options, reason", [row[1:] for row in FAILURES], ids=[row[0] for row in FAILURES])
+def test_insecure_completes_and_says_why_not_verified(tls_practice, certs, console, stem, options, reason):
+    server = tls_practice(stem)
+    reason = reason.format(expired_on=certs.expired_on)
+    run = console(server.port, "QUIT\n", "--starttls", "--insecure", *_options(certs, options))
+    assert run.returncode == 0, run
+    established = run.lines_starting("*  TLS established: ")
+    assert len(established) == 1, run
+    assert "; NOT verified: " + reason in established[0], run
+    assert "; verified" not in established[0], run
+    assert "!  --insecure: this connection may be intercepted; the certificate was not trusted" in run.lines, run
+    assert AUTH_ADVERTISED in run.lines, run
+
+
+def test_insecure_with_a_trusted_certificate_still_says_verified(tls_practice, certs, console):
+    server = tls_practice()
+    run = console(server.port, "QUIT\n", "--starttls", "--insecure", *trust(certs))
+    assert run.returncode == 0, run
+    assert_tls_then_auth_advertised(run)
+    assert "--insecure: this connection may be intercepted" not in run.stdout, run
+
+
+def test_a_self_signed_certificate_given_to_cafile_is_trusted(tls_practice, certs, console):
+    server = tls_practice("self")
+    run = console(server.port, "QUIT\n", "--starttls", "--cafile", certs.pem("self"), "--sni", "localhost")
+    assert run.returncode == 0, run
+    established = run.lines_starting("*  TLS established: ")
+    assert len(established) == 1 and "; verified: it is the very certificate given to trust" in established[0], run
+
+
+def test_cafile_that_cannot_be_read_fails_clearly(tls_practice, certs, console, tmp_path):
+    server = tls_practice()
+    missing = tmp_path / "no-such-ca.pem"
+    run = console(server.port, "QUIT\n", "--starttls", "--cafile", str(missing), "--sni", "localhost")
+    assert run.returncode == 4, run
+    failed = run.lines_starting("!  TLS failed: ")
+    assert len(failed) == 1 and f"cannot load --cafile {missing}" in failed[0], run
+
+
+def test_user_is_not_authenticated_over_an_untrusted_connection(tls_practice, certs, console):
+    server = tls_practice("other")
+    run = console(server.port, "QUIT\n", "--starttls", *trust(certs), "--user", USER,
+                  env={"EHLO_PASSWORD": PASSWORD})
+    assert run.returncode == 4, run
+    assert "C: AUTH" not in run.stdout and "C: EHLO" in run.stdout, run
+
+
+def _starttls_server(tls_scripted_server, answer, *after):
+    return tls_scripted_server([
+        ("send", b"220 evil.test ESMTP\r\n"),
+        ("expect", b"EHLO "),
+        ("send", b"250-evil.test\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n"),
+        ("expect", b"STARTTLS"),
+        ("send", answer),
+        *after,
+    ])
+
+
+def test_starttls_option_refused_with_454_says_why_and_stops(tls_scripted_server, certs, console):
+    """--starttls "refuses to go on in plaintext": on 454 it stops (exit 4) and sends no AUTH; it
+    should also say so, as it does when STARTTLS is not advertised at all."""
+    server = _starttls_server(tls_scripted_server, b"454 4.7.0 TLS not available due to temporary reason\r\n",
+                              ("sleep", 5))
+    run = console(server.port, "NOOP\nQUIT\n", "--starttls", *trust(certs), "--user", USER,
+                  env={"EHLO_PASSWORD": PASSWORD})
+    assert run.returncode == 4, run
+    assert "C: AUTH" not in run.stdout and "C: NOOP" not in run.stdout, run
+    assert run.elapsed < QUICK, run
+    after = run.lines[index_of(run, lambda line: line.startswith("S: 454 "), "with 454") + 1:]
+    assert [line for line in after if line.startswith("!  ")], \
+        f"ehlo stopped after the 454 without a word about why (no '!' line after it):\n{run!r}"
+
+
+def test_starttls_handshake_that_never_comes_times_out(tls_scripted_server, certs, console):
+    server = _starttls_server(tls_scripted_server, b"220 go\r\n", ("sleep", 8))
+    start = time.monotonic()
+    run = console(server.port, "QUIT\n", "--starttls", *trust(certs), "--timeout", "2")
+    assert run.returncode == 4, run
+    assert "!  TLS failed: no TLS handshake within 2 s" in run.lines, run
+    assert time.monotonic() - start < 7, run
+
+
+def test_server_closing_during_the_handshake_says_why_in_words(tls_scripted_server, certs, console):
+    """The server answers 220 to STARTTLS, reads the ClientHello, then closes: exit 4 and a
+    reason in words (the server closed the connection during the handshake), not a BoringSSL dump."""
+    server = _starttls_server(tls_scripted_server, b"220 go\r\n", ("read_raw",), ("close",))
+    run = console(server.port, "QUIT\n", "--starttls", *trust(certs))
+    assert run.returncode == 4, run
+    failed = run.lines_starting("!  TLS failed: ")
+    assert len(failed) == 1, run
+    for internal in ("BoringSSL", "NIOSSL", "handshakeFailed"):
+        assert internal not in failed[0], f"internal error text {internal!r} in: {failed[0]}"
+
+
+def test_server_closing_right_after_220_is_a_tls_failure_every_time(tls_scripted_server, certs, console):
+    """The 220 to STARTTLS and the server's close arrive together. The handshake ehlo was told to
+    do (--starttls) failed: exit 4 with a "TLS failed" line, as when the close comes a moment later
+    (test above). It is a race inside ehlo which of the two it reports, so try a few times."""
+    outcomes = []
+    for _ in range(5):
+        server = _starttls_server(tls_scripted_server, b"220 go\r\n", ("close",))
+        run = console(server.port, "QUIT\n", "--starttls", *trust(certs))
+        server.wait(5)
+        assert "TLS established" not in run.stdout and "C: QUIT" not in run.stdout, run
+        outcomes.append((run.returncode, bool(run.lines_starting("!  TLS failed: ")), run.lines[-1]))
+    assert all(status == 4 and said for status, said, _ in outcomes), \
+        "exit status, 'TLS failed' said, last line, per run:\n" + "\n".join(map(str, outcomes))
+
+
+# ============================================================================================
+# 3. /cert and /cert pem
+
+
+def test_cert_shows_the_certificate(tls_practice, certs, console):
+    from cryptography import x509
+
+    server = tls_practice()
+    run = console(server.port, "/cert\nEHLO x\n/starttls\n/cert\nQUIT\n", *trust(certs))
+    assert run.returncode == 0, run
+    assert "!  no TLS session yet: STARTTLS (or connect with --tls) first" in run.lines, run
+    start = run.lines.index("certificate 0 (the server's):")
+    block = run.lines[start + 1:start + 8]
+    fields = dict(re.match(r"  (\S+):\s+(.*)", line).groups() for line in block if line.startswith("  "))
+    leaf = x509.load_pem_x509_certificate(Path(certs.pem("server")).read_bytes())
+    assert fields["subject"] == "CN=localhost", run
+    assert fields["issuer"] == "CN=ehlo test CA", run
+    assert fields["serial"].replace(":", "").lstrip("0") == certs.server_serial, run
+    before = leaf.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%S")
+    after = leaf.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%S")
+    assert re.fullmatch(re.escape(before) + r"(\.\d+)?Z to " + re.escape(after) + r"(\.\d+)?Z", fields["valid"]), run
+    assert fields["names"] == "localhost", run
+    assert fields["SHA-256"] == certs.server_fingerprint, run
+    assert "verified: its chain leads to CN=ehlo test CA" in run.lines, run
+
+
+def test_cert_pem_is_the_servers_pem(tls_practice, certs, console):
+    server = tls_practice()
+    run = console(server.port, "/cert pem\nQUIT\n", "--starttls", *trust(certs))
+    assert run.returncode == 0, run
+    begin = run.lines.index("-----BEGIN CERTIFICATE-----")
+    end = run.lines.index("-----END CERTIFICATE-----", begin)
+    shown = "\n".join(run.lines[begin:end + 1]) + "\n"
+    assert shown == Path(certs.pem("server")).read_text(), run
+    assert run.stdout.count("-----BEGIN CERTIFICATE-----") == 1, run  # the server sends its leaf only
+
+
+# ============================================================================================
+# 4. Implicit TLS (--tls) against aiosmtpd with an ssl_context
+
+
+def test_implicit_tls(tls_mta, certs, console):
+    run = console(tls_mta, "EHLO x\n/cert\nQUIT\n", "--tls", *trust(certs))
+    assert run.returncode == 0, run
+    tls = index_of(run, TLS_VERIFIED.match, "TLS established … verified")
+    greeting = index_of(run, lambda line: line.startswith("S: 220 "), "with the greeting")
+    assert tls < greeting, run  # the handshake comes first, then the 220 over TLS
+    assert EHLO_DUE not in run.lines, run  # nothing was forgotten: no STARTTLS happened
+    assert "S: 250-smtps.test" in run.lines and "S: 221 Bye" in run.lines, run
+    fingerprint = [line for line in run.lines if line.startswith("  SHA-256:")]
+    assert fingerprint == [f"  SHA-256:     {certs.server_fingerprint}"], run
+
+
+def test_implicit_tls_unknown_ca_fails(tls_mta, certs, console):
+    run = console(tls_mta, "EHLO x\nQUIT\n", "--tls", "--sni", "localhost")
+    assert run.returncode == 4, run
+    assert run.lines_starting("!  TLS failed: ") == [
+        "!  TLS failed: the server's certificate is not trusted: its issuer (CN=ehlo test CA) is not a CA "
+        "this machine trusts"], run
+    assert CERT_HINT in run.lines and "C: EHLO x" not in run.stdout, run
+
+
+def test_implicit_tls_port_465_is_documented(run_ehlo):
+    for args in (("console", "--help"), ("help", "console")):
+        run = run_ehlo(*args)
+        assert run.returncode == 0, run
+        text = " ".join(run.stdout.split())
+        assert "--tls Implicit TLS from the first byte (RFC 8314); the port defaults to 465." in text, run
+    readme = (REPO / "README.md").read_text()
+    assert re.search(r"--tls.*465", readme), "README does not say --tls defaults to port 465"
+
+
+def test_implicit_tls_against_a_plaintext_server_says_why_in_words(tls_practice, certs, console):
+    """--tls to a server that greets in plaintext: the handshake fails (exit 4) and the reason
+    should be words (the server does not speak TLS / answered in plaintext), not a BoringSSL dump."""
+    server = tls_practice()
+    run = console(server.port, "QUIT\n", "--tls", *trust(certs))
+    assert run.returncode == 4, run
+    failed = run.lines_starting("!  TLS failed: ")
+    assert len(failed) == 1, run
+    assert "S: 220" not in run.stdout, run  # the plaintext greeting is never shown as a reply
+    # The reason must not be an internal error dump with source paths.
+    for internal in ("BoringSSL", "NIOSSL", "handshakeFailed", ".build/", "tls_record.cc"):
+        assert internal not in failed[0], f"internal error text {internal!r} in: {failed[0]}"
+
+
+# ============================================================================================
+# 5. STARTTLS injection: plaintext after the 220 is discarded, never read as a reply
+
+
+INJECTIONS = {
+    "a whole reply": b"250 injected\r\n",
+    "a multiline reply": b"250-injected\r\n250 AUTH PLAIN\r\n",
+    "a partial line": b"250 inj",
+}
+
+
+@pytest.mark.parametrize("how", ["typed", "/starttls", "--starttls"])
+@pytest.mark.parametrize("injected", list(INJECTIONS.values()), ids=list(INJECTIONS))
+def test_starttls_injection_is_discarded(tls_scripted_server, certs, console, how, injected):
+    server = tls_scripted_server([
+        ("send", b"220 evil.test ESMTP\r\n"),
+        ("expect", b"EHLO "),
+        ("send", b"250-evil.test\r\n250 STARTTLS\r\n"),
+        ("expect", b"STARTTLS"),
+        ("send", b"220 go\r\n" + injected),  # one send: the 220 and the injection arrive together
+        ("tls", server_context(certs)),
+        ("expect", b"EHLO "),
+        ("send", b"250-evil.test\r\n250 AUTH PLAIN\r\n"),
+        ("expect", b"QUIT"),
+        ("send", b"221 bye\r\n"),
+        ("close",),
+    ])
+    if how == "--starttls":
+        run = console(server.port, "QUIT\n", "--starttls", *trust(certs))
+    else:
+        command = "STARTTLS" if how == "typed" else "/starttls"
+        run = console(server.port, f"EHLO x\n{command}\nEHLO x\nQUIT\n", *trust(certs))
+    server.wait(10)
+    assert run.returncode == 0, run
+    server.assert_ok()
+    assert b"<TLS handshake done>" in server.received, server.received
+    warnings = [line for line in run.lines if "discarded" in line]
+    assert len(warnings) == 1, run
+    warning = warnings[0]
+    assert warning.startswith("!  "), run
+    assert f"{len(injected)} octets arrived in plaintext after the 220 to STARTTLS" in warning, run
+    assert "RFC 3207" in warning and "CVE-2011-0411" in warning, run
+    assert "S: 250 injected" not in run.stdout and "S: 250-injected" not in run.stdout, run
+    assert not [line for line in run.lines if line.startswith("S: ") and "inj" in line], run
+    # The reply to the EHLO over TLS is the real one.
+    assert "S: 250 AUTH PLAIN" in run.lines, run
+
+
+def test_starttls_injection_arriving_late_is_never_shown(tls_scripted_server, certs, console):
+    """The injection comes in its own segment after the 220: by then ehlo may be in the handshake
+    (the bytes break it: exit 4) or not yet (they are discarded); never are they shown as a reply."""
+    server = tls_scripted_server([
+        ("send", b"220 evil.test ESMTP\r\n"),
+        ("expect", b"EHLO "),
+        ("send", b"250-evil.test\r\n250 STARTTLS\r\n"),
+        ("expect", b"STARTTLS"),
+        ("send", b"220 go\r\n"),
+        ("sleep", 0.3),
+        ("send", b"250 injected\r\n"),
+        ("tls", server_context(certs)),
+        ("expect", b"EHLO "),
+        ("send", b"250 evil.test\r\n"),
+        ("expect", b"QUIT"),
+        ("send", b"221 bye\r\n"),
+        ("close",),
+    ])
+    run = console(server.port, "EHLO x\nSTARTTLS\nEHLO x\nQUIT\n", *trust(certs))
+    server.wait(10)
+    assert not [line for line in run.lines if line.startswith("S: ") and "inj" in line], run
+    if run.returncode == 0:
+        assert any("discarded" in line and "CVE-2011-0411" in line for line in run.lines), run
+    else:
+        assert run.returncode == 4 and run.lines_starting("!  TLS failed: "), run
+    assert run.elapsed < QUICK, run
+
+
+# ============================================================================================
+# 6. AUTH after STARTTLS
+
+
+def auth_run(console, server, certs, script, *options, env=None):
+    return console(server.port, script, "--starttls", *trust(certs), *options, env=env)
+
+
+@pytest.mark.parametrize("mechanism", ["plain", "login", "cram-md5"])
+def test_auth_command_with_ehlo_password(tls_practice, certs, console, mechanism):
+    server = tls_practice()
+    run = auth_run(console, server, certs, f"/auth {mechanism} student\nQUIT\n", env={"EHLO_PASSWORD": PASSWORD})
+    assert run.returncode == 0, run
+    assert run.lines_starting("S: 235 "), run
+    assert f"*  authenticated as student with {mechanism.upper()}" in run.lines, run
+    auth = index_of(run, lambda line: line.startswith("C: AUTH "), "sending AUTH")
+    assert auth > index_of(run, TLS_VERIFIED.match, "TLS established"), run
+    if mechanism == "plain":
+        assert run.lines[auth] == "C: AUTH PLAIN <redacted>", run
+    if mechanism == "login":
+        assert '#  334 challenge, base64-decoded: "Username:"' in run.lines, run
+        assert '#  334 challenge, base64-decoded: "Password:"' in run.lines, run
+        assert run.lines_starting("C: <redacted>") == ["C: <redacted>"] * 2, run
+    if mechanism == "cram-md5":
+        decoded = [line for line in run.lines if line.startswith("#  334 challenge, base64-decoded: ")]
+        assert len(decoded) == 1 and re.fullmatch(r'#  334 challenge, base64-decoded: "<[^>]+@practice\.test>"',
+                                                  decoded[0]), run
+
+
+@pytest.mark.parametrize("mechanism", ["plain", "login", "cram-md5"])
+def test_auth_with_password_file(tls_practice, certs, console, tmp_path, mechanism):
+    server = tls_practice()
+    password_file = tmp_path / "password"
+    password_file.write_text(PASSWORD + "\nsecond line is ignored\n")
+    run = auth_run(console, server, certs, f"/auth {mechanism} student\nQUIT\n", "--password-file",
+                   str(password_file))
+    assert run.returncode == 0, run
+    assert run.lines_starting("S: 235 ") and f"*  authenticated as student with {mechanism.upper()}" in run.lines, run
+
+
+def test_user_option_on_the_command_line(tls_practice, certs, console):
+    server = tls_practice()
+    run = auth_run(console, server, certs, "MAIL FROM:<student@practice.test>\nQUIT\n",
+                   "--user", USER, "--auth", "cram-md5", env={"EHLO_PASSWORD": PASSWORD})
+    assert run.returncode == 0, run
+    tls = assert_tls_then_auth_advertised(run)
+    auth = run.lines.index("C: AUTH CRAM-MD5")
+    assert auth > tls, run
+    assert "*  authenticated as student with CRAM-MD5" in run.lines, run
+    assert run.lines.index("C: MAIL FROM:<student@practice.test>") > auth, run
+
+
+@pytest.mark.parametrize("how", ["/auth", "--user"])
+def test_wrong_password_is_535_and_exit_5(tls_practice, certs, console, how):
+    server = tls_practice()
+    env = {"EHLO_PASSWORD": "not-the-password"}
+    if how == "/auth":
+        run = auth_run(console, server, certs, "/auth plain student\nNOOP\nQUIT\n", env=env)
+    else:
+        run = auth_run(console, server, certs, "NOOP\nQUIT\n", "--user", USER, "--auth", "login", env=env)
+    assert run.returncode == 5, run
+    reply = index_of(run, lambda line: line.startswith("S: 535 "), "with 535")
+    after = run.lines[reply + 1:]
+    assert any("RFC 4954" in line for line in after[:3]), run
+    assert any(line.startswith("#  after AUTH") and "the credentials were rejected" in line for line in after), run
+    assert "*  authentication as student failed" in run.lines, run
+    assert "C: NOOP" not in run.stdout, run  # the script stops at the failed AUTH
+    assert run.elapsed < QUICK, run
+
+
+def test_auth_plain_typed_by_hand(tls_practice, certs, console):
+    server = tls_practice()
+    run = auth_run(console, server, certs, f"AUTH PLAIN {PRACTICE_BLOB}\nQUIT\n")
+    assert run.returncode == 0, run
+    assert "C: AUTH PLAIN <redacted>" in run.lines, run
+    assert run.lines_starting("S: 235 "), run
+    assert PRACTICE_BLOB not in run.output, run
+
+
+def test_auth_plain_typed_with_the_blob_after_334(tls_practice, certs, console):
+    server = tls_practice()
+    run = auth_run(console, server, certs, f"AUTH PLAIN\n{PRACTICE_BLOB}\nQUIT\n")
+    assert run.returncode == 0, run
+    assert "C: AUTH PLAIN" in run.lines and "C: <redacted>" in run.lines, run
+    assert run.lines_starting("S: 235 "), run
+    assert PRACTICE_BLOB not in run.output, run
+
+
+def test_auth_login_answers_typed_by_hand(tls_practice, certs, console):
+    server = tls_practice()
+    run = auth_run(console, server, certs, f"AUTH LOGIN\n{b64(USER)}\n{b64(PASSWORD)}\nQUIT\n")
+    assert run.returncode == 0, run
+    assert '#  334 challenge, base64-decoded: "Username:"' in run.lines, run
+    assert '#  334 challenge, base64-decoded: "Password:"' in run.lines, run
+    assert run.lines_starting("C: <redacted>") == ["C: <redacted>"] * 2, run
+    assert run.lines_starting("S: 235 "), run
+    assert b64(PASSWORD) not in run.output, run
+
+
+@pytest.mark.parametrize("how", ["/auth", "typed", "--user"])
+def test_auth_without_tls_warns_about_clear_text(tls_practice, certs, console, how):
+    server = tls_practice("server", "--allow-plain-auth")
+    env = {"EHLO_PASSWORD": PASSWORD}
+    if how == "/auth":
+        run = console(server.port, "EHLO x\n/auth plain student\nQUIT\n", env=env)
+    elif how == "typed":
+        run = console(server.port, f"EHLO x\nAUTH PLAIN {PRACTICE_BLOB}\nQUIT\n")
+    else:
+        run = console(server.port, "QUIT\n", "--user", USER, env=env)
+    assert run.returncode == 0, run
+    assert "TLS established" not in run.stdout, run
+    warning = index_of(run, lambda line: line.startswith(CLEAR_TEXT_WARNING), "warning about clear text")
+    assert run.lines[warning + 1] == "C: AUTH PLAIN <redacted>", run
+    assert run.lines_starting("S: 235 "), run
+
+
+def test_auth_after_tls_gives_no_clear_text_warning(tls_practice, certs, console):
+    server = tls_practice()
+    run = auth_run(console, server, certs, "/auth plain student\nQUIT\n", env={"EHLO_PASSWORD": PASSWORD})
+    assert run.returncode == 0, run
+    assert not [line for line in run.lines if line.startswith(CLEAR_TEXT_WARNING)], run
+
+
+@pytest.mark.parametrize("how", ["/auth", "--user"])
+def test_credentials_are_not_sent_when_auth_is_not_advertised(tls_practice, certs, console, how):
+    """Credentials ehlo builds itself go only to a server that asked for them (typed AUTH still goes)."""
+    server = tls_practice()  # offers STARTTLS, and AUTH only after it
+    env = {"EHLO_PASSWORD": PASSWORD}
+    if how == "/auth":
+        run = console(server.port, "EHLO x\n/auth plain student\nQUIT\n", env=env)
+    else:
+        run = console(server.port, "QUIT\n", "--user", USER, "--auth", "plain", env=env)
+    assert "C: AUTH PLAIN" not in run.stdout, run
+    assert "not sending credentials: the last EHLO did not advertise AUTH" in run.stdout, run
+    if how == "--user":
+        assert run.returncode == 5, run
+
+
+@pytest.mark.parametrize("how", ["/auth", "--user"])
+def test_no_terminal_and_no_password_says_so_without_hanging(tls_practice, certs, console, how):
+    server = tls_practice()
+    if how == "/auth":
+        run = auth_run(console, server, certs, "/auth login student\nNOOP\nQUIT\n")
+    else:
+        run = auth_run(console, server, certs, "NOOP\nQUIT\n", "--user", USER)
+    assert run.returncode == 5, run
+    assert NO_PASSWORD in run.lines, run
+    assert "C: AUTH" not in run.stdout, run  # nothing half-sent
+    assert run.elapsed < QUICK, run
+
+
+# ============================================================================================
+# 7. Secrets never leak: stdout, transcripts (text and jsonl), history; the terminal in tmux
+
+# A password that appears nowhere else (the default "practice" is part of "practice.test" and of
+# the greeting "ehlo practice server", so it could not be searched for).
+LEAK_PASSWORD = "Zebra-Quartz-91x!"
+
+
+def assert_no_secret(text, where, user=USER, password=LEAK_PASSWORD):
+    for name, form in secret_forms(user, password).items():
+        assert form not in text, f"{name} ({form!r}) found in {where}:\n{text}"
+
+
+def leak_script(port):
+    """Three sessions: PLAIN by /auth, PLAIN typed by hand, LOGIN answers typed by hand; then
+    LOGIN by /auth."""
+    reconnect = f"/connect 127.0.0.1:{port}\nEHLO x\n/starttls\nEHLO x\n"
+    return ("EHLO x\nSTARTTLS\nEHLO x\n/auth plain student\n"
+            + reconnect + f"AUTH PLAIN {plain_blob(USER, LEAK_PASSWORD)}\n"
+            + reconnect + f"AUTH LOGIN\n{b64(USER)}\n{b64(LEAK_PASSWORD)}\n"
+            + reconnect + "/auth login student\n"
+            + "QUIT\n")
+
+
+@pytest.mark.parametrize("transcript", ["session.txt", "session.jsonl"])
+def test_secrets_stay_out_of_output_and_transcripts(tls_practice, certs, console, tmp_path, transcript):
+    server = tls_practice("server", "--user", f"{USER}:{LEAK_PASSWORD}")
+    path = tmp_path / transcript
+    run = console(server.port, leak_script(server.port), *trust(certs), "--transcript", str(path),
+                  env={"EHLO_PASSWORD": LEAK_PASSWORD})
+    assert run.returncode == 0, run
+    assert len(run.lines_starting("S: 235 ")) == 4, run  # all four really authenticated
+    assert_no_secret(run.stdout, "stdout")
+    assert_no_secret(run.stderr, "stderr")
+    recorded = path.read_text()
+    assert_no_secret(recorded, transcript)
+    if transcript.endswith(".jsonl"):
+        events = [json.loads(line) for line in recorded.splitlines()]
+        assert events[0]["type"] == "header" and events[0]["redacted"] is True, events[0]
+        client = [event["line"] for event in events if event["type"] == "client"]
+        assert client.count("AUTH PLAIN <redacted>") == 2 and client.count("<redacted>") == 4, client
+    else:
+        assert "secrets redacted" in recorded.splitlines()[0], recorded
+        assert recorded.count("C: AUTH PLAIN <redacted>") == 2 and recorded.count("C: <redacted>") == 4, recorded
+
+
+tmux_only = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+@pytest.fixture
+def term(tmp_path, ehlo_bin):
+    from test_repl_tmux import Tmux
+
+    session = Tmux(tmp_path, ehlo_bin)
+    try:
+        yield session
+    finally:
+        session.kill()
+
+
+def _type_line(term, text):
+    term.type(text)
+    term.send("Enter")
+
+
+@tmux_only
+def test_interactive_auth_hides_the_password(tls_practice, certs, term, tmp_path):
+    server = tls_practice("server", "--user", f"{USER}:{LEAK_PASSWORD}")
+    history = tmp_path / "state" / "history"
+    history.parent.mkdir(parents=True)
+    transcript = tmp_path / "interactive.txt"
+    term.start("--history", str(history), "--transcript", str(transcript), "--timeout", REPLY_TIMEOUT,
+               "--starttls", *trust(certs), f"127.0.0.1:{server.port}")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo tls]>")
+
+    # /auth plain: the password prompt, no echo, 235.
+    _type_line(term, "/auth plain student")
+    term.wait_last_line("password for student (not echoed):")
+    term.type(LEAK_PASSWORD)
+    time.sleep(0.3)  # give an echo (there must be none) time to reach the screen
+    assert LEAK_PASSWORD not in term.screen()
+    assert term.last_line() == "password for student (not echoed):"
+    term.send("Enter")
+    term.wait_text("*  authenticated as student with PLAIN")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo tls auth]>")
+    assert "S: 235 " in term.screen()
+    term.send("Up")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo tls auth]> /auth plain student")
+    term.send("Up")
+    time.sleep(0.2)
+    assert LEAK_PASSWORD not in term.screen()
+    term.send("C-c")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo tls auth]>")
+
+    # A second session: LOGIN answers typed at the 334 prompt (not echoed either).
+    _type_line(term, f"/connect 127.0.0.1:{server.port}")
+    term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
+    _type_line(term, "EHLO x")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo]>")
+    _type_line(term, "/starttls")
+    term.wait_last_line("ehlo 127.0.0.1 [greeted tls]>")
+    _type_line(term, "EHLO x")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo tls]>")
+    _type_line(term, "AUTH LOGIN")
+    term.wait_last_line("answer to 334 (not echoed)>")
+    _type_line(term, b64(USER))
+    term.wait_for(lambda screen: screen.count("answer to 334 (not echoed)>") == 2, "the second 334 prompt")
+    term.type(b64(LEAK_PASSWORD))
+    time.sleep(0.3)
+    assert b64(LEAK_PASSWORD) not in term.screen() and b64(USER) not in term.screen()
+    term.send("Enter")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo tls auth]>")
+
+    # A third: AUTH PLAIN typed by hand (the typed line is on the screen, as typed; it must not
+    # reach the history file), and /b64 encode of the blob (memory only too).
+    _type_line(term, f"/connect 127.0.0.1:{server.port}")
+    term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
+    _type_line(term, "EHLO x")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo]>")
+    _type_line(term, "/starttls")
+    term.wait_last_line("ehlo 127.0.0.1 [greeted tls]>")
+    _type_line(term, "EHLO x")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo tls]>")
+    _type_line(term, f"/b64 encode \\0{USER}\\0{LEAK_PASSWORD}")
+    term.wait_text(plain_blob(USER, LEAK_PASSWORD) + "\n")
+    _type_line(term, f"AUTH PLAIN {plain_blob(USER, LEAK_PASSWORD)}")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo tls auth]>")
+
+    term.send("C-d")
+    assert term.wait_exit() == 0
+
+    raw = history.read_text(errors="replace")
+    # libedit keeps history vis(3)-encoded: a space is \040.
+    saved = re.sub(r"\\([0-7]{3})", lambda match: chr(int(match.group(1), 8)), raw)
+    assert "/auth plain student" in saved.splitlines(), saved
+    assert_no_secret(raw, "the history file")
+    assert_no_secret(saved, "the history file (decoded)")
+    assert "AUTH PLAIN" not in saved.upper().replace("/AUTH PLAIN", ""), saved
+    assert "/b64" not in saved, saved
+    recorded = transcript.read_text()
+    assert_no_secret(recorded, "the interactive transcript")
+    assert recorded.count("S: 235 ") == 3, recorded
+    assert recorded.count("C: AUTH PLAIN <redacted>") == 2 and recorded.count("C: <redacted>") == 2, recorded
+
+
+@tmux_only
+def test_password_prompt_takes_backspace_and_ctrl_c_cancels(tls_practice, certs, term, tmp_path):
+    server = tls_practice()
+    term.start("--no-history", "--timeout", REPLY_TIMEOUT, "--starttls", *trust(certs), f"127.0.0.1:{server.port}")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo tls]>")
+
+    # Ctrl-C at the prompt: nothing is sent, echo comes back, the console goes on.
+    _type_line(term, "/auth login student")
+    term.wait_last_line("password for student (not echoed):")
+    term.type("half-typed")
+    term.send("C-c")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo tls]>")
+    assert "C: AUTH" not in term.screen() and "half-typed" not in term.screen()
+    term.type("NOOP")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo tls]> NOOP")  # typing is echoed again
+    term.send("Enter")
+    term.wait_text("S: 250 2.0.0 Ok")
+
+    # Backspace corrects a typo in the password.
+    _type_line(term, "/auth plain student")
+    term.wait_last_line("password for student (not echoed):")
+    term.type("practicx")
+    term.send("BSpace")
+    term.type("e")
+    term.send("Enter")
+    term.wait_text("*  authenticated as student with PLAIN")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo tls auth]>")
+    term.send("C-d")
+    assert term.wait_exit() == 0
+
+
+# ============================================================================================
+# 8. /b64
+
+
+def test_b64_encode_and_decode(run_ehlo):
+    script = ("/b64 encode \\0student\\0practice\n/b64 decode VXNlcm5hbWU6\n/b64 decode UGFzc3dvcmQ6\n"
+              f"/b64 decode {PRACTICE_BLOB}\n/b64 decode !!\n/b64 encode\n")
+    run = run_ehlo("--color", "never", "--no-history", input=script)
+    assert run.returncode == 0, run
+    assert run.lines[1] == PRACTICE_BLOB, run
+    assert run.lines[3] == "Username:", run
+    assert run.lines[5] == "Password:", run
+    assert run.lines[7] == "\\0student\\0practice", run  # NULs shown escaped, never raw
+    assert "\0" not in run.stdout, run
+    assert run.lines[9] == "!  not base64: !!", run
+    assert run.lines[11].startswith("!  usage: /b64 encode TEXT | /b64 decode BASE64"), run
