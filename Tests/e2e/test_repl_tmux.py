@@ -36,7 +36,7 @@ class Tmux:
         return subprocess.run(["tmux", "-L", self.socket, "-f", str(self.config), *args],
                               capture_output=True, text=True, timeout=10, check=check)
 
-    def start(self, *ehlo_args):
+    def start(self, *ehlo_args, console=True):
         """Starts ehlo in a fresh window (a fresh session the first time) and makes it current.
 
         ehlo runs under `sh -c`, which writes its exit status to a file when it ends (tmux's own
@@ -46,8 +46,9 @@ class Tmux:
         self.windows += 1
         self.target = f"ehlo{self.windows}"
         self.status_file = self.workdir / f"status{self.windows}"
+        colour = ["--color", "never"] if console else []  # a subcommand puts its options after its name
         command = ["env", "TERM=xterm-256color", f"HOME={self.home}", "LANG=C.UTF-8",
-                   self.ehlo_bin, "--color", "never", *ehlo_args]
+                   self.ehlo_bin, *colour, *ehlo_args]
         shell_command = ("sh -c " + _quote('trap : INT; "$@"; echo $? > ' + _quote(self.status_file))
                          + " sh " + " ".join(_quote(part) for part in command))
         if not self.started:
@@ -327,3 +328,40 @@ def test_editrc_is_honoured(term, mta, history_file):
     start_connected(term, port, history_file)
     term.send("C-g")
     term.wait_last_line("ehlo 127.0.0.1 [greeted]> NOOP")
+
+
+def test_replay_step_waits_for_enter_and_asks_for_redacted_secrets(term, tmp_path, ehlo_bin):
+    """ehlo replay --step: a teacher walks a class through a recorded session, one Enter per command;
+    a line recorded redacted is asked for at the terminal, without echo."""
+    from practice_fixtures import PracticeServer
+    server = PracticeServer("--allow-plain-auth")
+    try:
+        transcript = tmp_path / "lesson.txt"
+        plain = "AHN0dWRlbnQAcHJhY3RpY2U="  # \0student\0practice
+        script = f"EHLO class.test\nAUTH PLAIN {plain}\nNOOP\nQUIT\n"
+        recorded = subprocess.run([ehlo_bin, "--no-history", "--transcript", str(transcript),
+                                   f"127.0.0.1:{server.port}"], input=script.encode(), capture_output=True,
+                                  timeout=30)
+        assert recorded.returncode == 0, recorded
+        assert plain not in transcript.read_text()
+
+        term.start("replay", "--step", "--color", "never", "--explain", "off", str(transcript), console=False)
+        term.wait_text("step: Enter sends C: EHLO class.test")
+        assert "C: EHLO class.test" not in [line.strip() for line in term.lines()]  # nothing sent yet
+        term.send("Enter")
+        term.wait_text("S: 250-practice.test")
+        term.wait_text("step: Enter sends C: AUTH PLAIN <redacted>")
+        term.send("Enter")
+        term.wait_text("not echoed:")
+        term.type(plain)
+        term.send("Enter")
+        term.wait_text("S: 235 2.7.0")
+        assert plain not in term.screen()
+        term.wait_text("step: Enter sends C: NOOP")
+        term.send("Enter")
+        term.wait_text("step: Enter sends C: QUIT")
+        term.send("Enter")
+        assert term.wait_exit() == 0
+        term.wait_text("every reply matched the recording")
+    finally:
+        server.stop()
