@@ -82,7 +82,10 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(help: "Keep no history file.")
     var noHistory = false
 
-    @Option(help: ArgumentHelp("The domain that completion offers after EHLO and HELO.", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "The domain sent in EHLO by --starttls and --user, and offered by completion (default: this host's name).",
+            valueName: "name"))
     var helo: String?
 
     @Flag(help: "Refuse to send commands that are out of sequence or not advertised, instead of warning.")

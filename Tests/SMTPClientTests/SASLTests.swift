@@ -1,3 +1,4 @@
+import SMTPCore
 import XCTest
 
 @testable import SMTPClient
@@ -22,5 +23,10 @@ final class SASLTests: XCTestCase {
         XCTAssertEqual(
             Data(base64Encoded: SASL.xoauth2(user: "a@b.test", token: "tok")).map { Array($0) },
             Array("user=a@b.test\u{1}auth=Bearer tok\u{1}\u{1}".utf8))
+    }
+
+    /// The client's mechanisms are exactly the knowledge table's rows.
+    func testMechanismsMatchTheTable() {
+        XCTAssertEqual(SASL.Mechanism.allCases.map(\.rawValue), ExtensionTable.saslMechanisms.map(\.name))
     }
 }

@@ -167,7 +167,7 @@ public enum Completer {
             return Completion(word: word, candidates: matching(values).map { $0 + " " })
         case .authMechanism:
             let offered = context.capabilities?.authMechanisms ?? []
-            let mechanisms = offered.isEmpty ? ["PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2"] : offered
+            let mechanisms = offered.isEmpty ? ExtensionTable.saslMechanisms.map(\.name) : offered
             return Completion(word: word, candidates: matching(mechanisms).map { $0 + " " })
         case .choice(let options):
             return Completion(word: word, candidates: matching(options).map { $0 + " " })

@@ -133,6 +133,25 @@ public enum ExtensionTable {
             reference: "RFC 3461 §4.2"),
     ]
 
+    /// A SASL mechanism as AUTH names it (RFC 4954 §3), with where it is defined.
+    public struct SASLMechanism: Sendable {
+        public let name: String
+        public let summary: String
+        public let reference: String
+    }
+
+    /// The mechanisms ehlo knows: the console's `/auth` speaks them, completion offers them.
+    public static let saslMechanisms: [SASLMechanism] = [
+        SASLMechanism(name: "PLAIN", summary: "user and password in one base64 line", reference: "RFC 4616"),
+        SASLMechanism(
+            name: "LOGIN", summary: "user, then password, each answering a 334", reference: "draft-murchison-sasl-login"
+        ),
+        SASLMechanism(
+            name: "CRAM-MD5", summary: "an HMAC-MD5 of the server's challenge; no password on the wire",
+            reference: "RFC 2195"),
+        SASLMechanism(name: "XOAUTH2", summary: "an OAuth 2.0 bearer token", reference: "Google and Microsoft XOAUTH2"),
+    ]
+
     public static func row(_ keyword: String) -> Row? {
         rows.first { $0.keyword == keyword.uppercased() }
     }
