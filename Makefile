@@ -16,7 +16,7 @@ RELEASE_BIN = .build/release/ehlo
 APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks
 PIP_PACKAGES = aiosmtpd pytest cryptography
 
-.PHONY: all build release test unit-test e2e-test practice install uninstall deps deps-build lint-man clean
+.PHONY: all build release test unit-test e2e-test practice bench install uninstall deps deps-build lint-man clean
 
 all: build
 
@@ -40,6 +40,10 @@ e2e-test: deps build
 # The console on the practice server, started in-process on a free loopback port.
 practice: build
 	$(DEBUG_BIN) --practice
+
+# ehlo beside swaks and a raw socket on the same machine, as ratios (see scripts/bench.py).
+bench: deps release
+	EHLO_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) scripts/bench.py
 
 install: release
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)

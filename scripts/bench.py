@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Benchmarks ehlo against its peers, side by side, on one machine, and prints ratios.
+
+    scripts/bench.py [--rounds 30] [--messages 500]
+
+Against a practice server (`ehlo serve`, loopback, Maildir in a temporary folder) it measures:
+
+  one message per process   ehlo (script mode), swaks, and a raw socket copy (socat) each deliver
+                            one message in a fresh process, `--rounds` times; the median is kept.
+  many messages, one run    ehlo sends `--messages` messages in one session, each command waiting
+                            for its reply, against a bare Python socket doing the same lock-step
+                            exchange without parsing or annotating anything: the floor.
+
+Ratios are against the raw copy or raw socket (lower is better; 1.0x is the floor); every run
+checks that each message arrived in the Maildir. Timings are wall-clock on a
+shared machine: compare ratios from the same run, not absolute numbers across runs.
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MESSAGE = "Subject: bench\r\n\r\nhello\r\n"
+
+
+def start_server(ehlo, maildir):
+    """`ehlo serve` on a free port; its log goes to a file (an unread pipe would fill and stall it)."""
+    log_path = maildir.parent / "serve.log"
+    log = open(log_path, "w")
+    server = subprocess.Popen([ehlo, "serve", "--listen", "127.0.0.1:0", "--maildir", str(maildir)],
+                              stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        first = log_path.read_text().split("\n", 1)[0]
+        if first.startswith("listening on "):
+            return server, int(first.rsplit(":", 1)[1])
+        time.sleep(0.05)
+    server.kill()
+    sys.exit(f"ehlo serve did not start: {log_path.read_text()!r}")
+
+
+def session_lines(messages):
+    lines = ["EHLO bench.test"]
+    for index in range(messages):
+        lines += ["MAIL FROM:<bench@example.test>", f"RCPT TO:<student@practice.test>", "DATA",
+                  "Subject: bench %d" % index, "", "hello", "."]
+    return lines + ["QUIT"]
+
+
+def lock_step(port, lines):
+    """The floor for a console that waits for every reply: a bare socket, no parsing beyond the
+    last reply line, no annotation. Returns the seconds it took."""
+    start = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        # Without it Nagle holds each body line for the server's delayed ACK (40 ms a message).
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        reader = connection.makefile("rb")
+
+        def reply():
+            while True:
+                line = reader.readline()
+                if len(line) < 4 or line[3:4] != b"-":
+                    return line
+
+        reply()  # greeting
+        in_data = False
+        for line in lines:
+            connection.sendall(line.encode() + b"\r\n")
+            if in_data and line != ".":
+                continue
+            in_data = reply().startswith(b"354")
+    return time.perf_counter() - start
+
+
+def timed(command, stdin=b""):
+    start = time.perf_counter()
+    completed = subprocess.run(command, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               timeout=300)
+    elapsed = time.perf_counter() - start
+    if completed.returncode != 0:
+        sys.exit(f"{command[0]} failed with status {completed.returncode}")
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--ehlo", default=os.environ.get("EHLO_BIN", str(REPO / ".build" / "release" / "ehlo")))
+    options = parser.parse_args()
+    if not Path(options.ehlo).exists():
+        sys.exit(f"{options.ehlo} not found: `swift build -c release` first, or give --ehlo")
+    for tool in ("swaks", "socat"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is not installed (apt-get install {tool})")
+
+    with tempfile.TemporaryDirectory(prefix="ehlo-bench-") as folder:
+        maildir = Path(folder) / "Maildir"
+        server, port = start_server(options.ehlo, maildir)
+
+        def delivered():
+            return len(list((maildir / "new").iterdir())) if (maildir / "new").exists() else 0
+
+        def check(name, expected_total):
+            # A benchmark that loses messages measures nothing: count what arrived.
+            deadline = time.monotonic() + 10
+            while delivered() < expected_total and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if delivered() != expected_total:
+                sys.exit(f"{name}: {delivered()} messages stored, {expected_total} expected")
+
+        address = f"127.0.0.1:{port}"
+        try:
+            one = "\n".join(session_lines(1)) + "\n"
+            raw_one = "\r\n".join(session_lines(1)).encode() + b"\r\n"
+            single = {
+                "ehlo": lambda: timed([options.ehlo, "--no-history", "--explain", "off", address], one.encode()),
+                "swaks": lambda: timed(["swaks", "--server", "127.0.0.1", "--port", str(port), "--from",
+                                        "bench@example.test", "--to", "student@practice.test", "--silent", "2"]),
+                "raw copy": lambda: timed(["socat", "-t", "2", "-", f"TCP:{address}"], raw_one),
+            }
+            medians = {}
+            expected = 0
+            for name, run in single.items():
+                run()  # warm up
+                medians[name] = statistics.median(run() for _ in range(options.rounds))
+                expected += options.rounds + 1
+                check(name, expected)
+
+            many = "\n".join(session_lines(options.messages)) + "\n"
+            raw_many = "\r\n".join(session_lines(options.messages)).encode() + b"\r\n"
+            bulk = {"ehlo": timed([options.ehlo, "--no-history", "--explain", "off", address], many.encode())}
+            expected += options.messages
+            check("ehlo", expected)
+            bulk["raw socket"] = lock_step(port, session_lines(options.messages))
+            expected += options.messages
+            check("raw socket", expected)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+    print(f"one message per process (median of {options.rounds}):")
+    for name, seconds in medians.items():
+        print(f"  {name:10} {seconds * 1000:8.1f} ms   {seconds / medians['raw copy']:5.2f}x raw copy")
+    print(f"{options.messages} messages in one session, every command waiting for its reply:")
+    for name, seconds in bulk.items():
+        print(f"  {name:10} {seconds:8.2f} s    {seconds / bulk['raw socket']:5.2f}x raw socket"
+              f"   ({options.messages / seconds:.0f} messages/s)")
+
+
+if __name__ == "__main__":
+    main()
