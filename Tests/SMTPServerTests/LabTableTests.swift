@@ -11,6 +11,16 @@ struct LabTableTests {
         #expect(LabMailboxTable.codeRoutes.map(\.code) == LabMailboxTable.codeRoutes.map(\.code).sorted())
     }
 
+    @Test func serverMechanismsAndKeywordsAreInTheKnowledgeTables() {
+        let known = Set(ExtensionTable.saslMechanisms.map(\.name))
+        #expect(Set(SASLExchange.Mechanism.allCases.map(\.rawValue)).isSubset(of: known))
+        var session = ServerSessionStateMachine.test()
+        session.open()
+        for keyword in session.capabilities.map({ String($0.prefix { $0 != " " }) }) {
+            #expect(ExtensionTable.row(keyword) != nil, "\(keyword) has no ExtensionTable row")
+        }
+    }
+
     @Test func renderedLabNamesEveryMailboxAndCode() {
         let text = LabMailboxTable.render(domain: "lab.test").joined(separator: "\n")
         for row in LabMailboxTable.rows { #expect(text.contains("\(row.localPart)@lab.test")) }
