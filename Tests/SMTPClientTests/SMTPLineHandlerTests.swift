@@ -1,12 +1,13 @@
+import Foundation
 import NIOCore
 import NIOEmbedded
 import SMTPCore
-import XCTest
+import Testing
 
 @testable import SMTPClient
 
 /// The line handler and the reply handler on an EmbeddedChannel, fed whole and byte by byte.
-final class SMTPLineHandlerTests: XCTestCase {
+@Suite struct SMTPLineHandlerTests {
     final class Recorder: @unchecked Sendable {
         var events: [ConnectionEvent] = []
     }
@@ -27,118 +28,127 @@ final class SMTPLineHandlerTests: XCTestCase {
         .reply(SMTPReply(code: 354, lines: [ReplyLine("354 go")], problems: [.bareLineFeed])),
     ]
 
-    func testWholeStream() throws {
+    @Test func wholeStreamBecomesReplies() throws {
         let (channel, recorder) = try makeChannel()
         try channel.writeInbound(ByteBuffer(string: Self.stream))
-        XCTAssertEqual(recorder.events, Self.expected)
+        #expect(recorder.events == Self.expected)
         _ = try channel.finish()
     }
 
-    func testByteByByte() throws {
+    @Test func streamFedByteByByteBecomesTheSameReplies() throws {
         let (channel, recorder) = try makeChannel()
         for byte in Self.stream.utf8 {
             try channel.writeInbound(ByteBuffer(bytes: [byte]))
         }
-        XCTAssertEqual(recorder.events, Self.expected)
+        #expect(recorder.events == Self.expected)
         _ = try channel.finish()
     }
 
-    func testFloodWithoutLineEndIsCutAndTheConsoleSurvives() throws {
+    @Test func floodWithoutLineEndIsCutAndTheConsoleSurvives() throws {
         let (channel, recorder) = try makeChannel()
         let chunk = ByteBuffer(repeating: UInt8(ascii: "A"), count: 64 * 1024)
         for _ in 0..<32 {  // 2 MiB and no LF
             try channel.writeInbound(chunk)
         }
-        XCTAssertTrue(recorder.events.isEmpty)
+        #expect(recorder.events.isEmpty)
         try channel.writeInbound(ByteBuffer(string: "\r\n250 after\r\n"))
         guard case .malformedLine(let line, let problems) = recorder.events.first else {
-            return XCTFail("expected the cut line, got \(recorder.events)")
+            Issue.record("expected the cut line, got \(recorder.events)")
+            return
         }
-        XCTAssertEqual(line.bytes.count, 1024)
-        XCTAssertEqual(
-            problems, [.truncated(droppedOctets: 32 * 64 * 1024 - 1024), .lineTooLong(octets: 1026), .missingCode])
-        XCTAssertEqual(recorder.events.last, .reply(SMTPReply(250, "after")))
+        #expect(line.bytes.count == 1024)
+        #expect(
+            problems == [.truncated(droppedOctets: 32 * 64 * 1024 - 1024), .lineTooLong(octets: 1026), .missingCode])
+        #expect(recorder.events.last == .reply(SMTPReply(250, "after")))
         _ = try channel.finish()
     }
 
-    func testMalformedLinesAndMixedCodesAreReportedNotFatal() throws {
+    @Test func malformedLinesAndMixedCodesAreReportedNotFatal() throws {
         let (channel, recorder) = try makeChannel()
         try channel.writeInbound(ByteBuffer(string: "hello there\r\n250-a\r\n251 b\n"))
-        XCTAssertEqual(recorder.events.first, .malformedLine(ReplyLine("hello there"), [.missingCode]))
-        guard case .reply(let reply) = recorder.events.last else { return XCTFail("expected a reply") }
-        XCTAssertEqual(reply.problems, [.mixedCodes(first: 250, other: 251), .bareLineFeed])
-        XCTAssertTrue(channel.isActive)
+        #expect(recorder.events.first == .malformedLine(ReplyLine("hello there"), [.missingCode]))
+        guard case .reply(let reply) = recorder.events.last else {
+            Issue.record("expected a reply")
+            return
+        }
+        #expect(reply.problems == [.mixedCodes(first: 250, other: 251), .bareLineFeed])
+        #expect(channel.isActive)
         _ = try channel.finish()
     }
 
-    func testCloseDeliversTheUnfinishedLineThenTheClose() throws {
+    @Test func closeDeliversTheUnfinishedLineThenTheClose() throws {
         let (channel, recorder) = try makeChannel()
         try channel.writeInbound(ByteBuffer(string: "421-shutting down\r\n421 by"))
         channel.pipeline.fireChannelInactive()
-        guard case .reply(let partial) = recorder.events.first else { return XCTFail("expected the partial reply") }
-        XCTAssertEqual(partial.code, 421)
-        XCTAssertEqual(partial.texts, ["shutting down", "by"])
-        XCTAssertTrue(partial.problems.contains(.noLineEnding))
-        XCTAssertEqual(recorder.events.last, .closed(reason: nil))
-        XCTAssertEqual(recorder.events.count, 2)
+        guard case .reply(let partial) = recorder.events.first else {
+            Issue.record("expected the partial reply")
+            return
+        }
+        #expect(partial.code == 421)
+        #expect(partial.texts == ["shutting down", "by"])
+        #expect(partial.problems.contains(.noLineEnding))
+        #expect(recorder.events.last == .closed(reason: nil))
+        #expect(recorder.events.count == 2)
     }
 
-    func testErrorsCloseTheChannelWithAReason() throws {
+    @Test func errorsCloseTheChannelWithAReason() throws {
         let (channel, recorder) = try makeChannel()
         channel.pipeline.fireErrorCaught(IOError(errnoCode: ECONNRESET, reason: "read"))
-        XCTAssertFalse(channel.isActive)
-        XCTAssertEqual(recorder.events.last, .closed(reason: "connection reset by the server"))
+        #expect(!channel.isActive)
+        #expect(recorder.events.last == .closed(reason: "connection reset by the server"))
     }
 
     // MARK: STARTTLS
 
     /// RFC 3207 §5 / CVE-2011-0411: a reply glued to the 220 must never be taken as the server's.
-    func testPlaintextAfterThe220ToSTARTTLSIsDiscardedAndCounted() throws {
+    @Test func plaintextAfterThe220ToSTARTTLSIsDiscardedAndCounted() throws {
         let (channel, recorder) = try makeChannel()
         try channel.writeInbound(ByteBuffer(string: "220 mx.test ESMTP\r\n"))
         try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self).expectSTARTTLSReply()
         let injected = "250-forged\r\n250 AUTH PLAIN\r\n"
         try channel.writeInbound(ByteBuffer(string: "220 2.0.0 go ahead\r\n" + injected + "250 partial"))
-        XCTAssertEqual(
-            recorder.events, [.reply(SMTPReply(220, "mx.test ESMTP")), .reply(SMTPReply(220, "2.0.0 go ahead"))])
+        #expect(
+            recorder.events == [.reply(SMTPReply(220, "mx.test ESMTP")), .reply(SMTPReply(220, "2.0.0 go ahead"))])
 
         try SMTPConnection.installTLS(on: channel.pipeline.syncOperations, host: "mx.test", settings: TLSSettings())
         // The handshake starts at once: a TLS handshake record (ClientHello) goes out.
-        let hello = try XCTUnwrap(try channel.readOutbound(as: ByteBuffer.self))
-        XCTAssertEqual(hello.getBytes(at: hello.readerIndex, length: 1), [0x16])
+        let hello = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(hello.getBytes(at: hello.readerIndex, length: 1) == [0x16])
         // Anything now is TLS, not a reply: garbage makes the handshake fail, it is never a reply.
-        try? channel.writeInbound(ByteBuffer(string: "250 more plaintext\r\n"))
-        XCTAssertFalse(
-            recorder.events.contains {
+        _ = try? channel.writeInbound(ByteBuffer(string: "250 more plaintext\r\n"))
+        #expect(
+            !recorder.events.contains {
                 if case .reply(let reply) = $0 { return reply.code == 250 } else { return false }
             })
         guard case .tlsFailed = recorder.events.dropFirst(2).first else {
-            return XCTFail("expected the handshake to fail on plaintext, got \(recorder.events)")
+            Issue.record("expected the handshake to fail on plaintext, got \(recorder.events)")
+            return
         }
-        XCTAssertEqual(
-            try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self).mode, .normal)
+        #expect(try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self).mode == .normal)
         // How much was thrown away travels with the TLS report (TLSLoopbackTests checks the count).
         _ = try? channel.finish()
     }
 
     /// With a reply still owed to an earlier command, the hold arms on STARTTLS's own reply.
-    func testTheHoldArmsOnTheReplyToSTARTTLSNotAnEarlierOne() throws {
+    @Test func holdArmsOnTheReplyToSTARTTLSNotAnEarlierOne() throws {
         let (channel, recorder) = try makeChannel()
         try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self).expectSTARTTLSReply(repliesBefore: 1)
         try channel.writeInbound(ByteBuffer(string: "250 2.0.0 Ok\r\n220 2.0.0 go ahead\r\n250 forged\r\n"))
-        XCTAssertEqual(recorder.events, [.reply(SMTPReply(250, "2.0.0 Ok")), .reply(SMTPReply(220, "2.0.0 go ahead"))])
-        XCTAssertEqual(
-            try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self).mode,
-            .holdingForTLS(discardedOctets: "250 forged\r\n".utf8.count))
+        #expect(recorder.events == [.reply(SMTPReply(250, "2.0.0 Ok")), .reply(SMTPReply(220, "2.0.0 go ahead"))])
+        #expect(
+            try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self).mode
+                == .holdingForTLS(discardedOctets: "250 forged\r\n".utf8.count))
         _ = try? channel.finish()
     }
 
-    func testARefusedSTARTTLSKeepsReadingPlaintext() throws {
+    @Test func refusedSTARTTLSKeepsReadingPlaintext() throws {
         let (channel, recorder) = try makeChannel()
         try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self).expectSTARTTLSReply()
         try channel.writeInbound(ByteBuffer(string: "454 4.7.0 TLS not available\r\n250 still plain\r\n"))
-        XCTAssertEqual(
-            recorder.events, [.reply(SMTPReply(454, "4.7.0 TLS not available")), .reply(SMTPReply(250, "still plain"))])
+        #expect(
+            recorder.events == [
+                .reply(SMTPReply(454, "4.7.0 TLS not available")), .reply(SMTPReply(250, "still plain")),
+            ])
         _ = try channel.finish()
     }
 }

@@ -5,14 +5,19 @@ import NIOPosix
 import NIOSSL
 import SMTPCore
 import SwiftASN1
+import Testing
 import X509
-import XCTest
 
 @testable import SMTPClient
 
 /// Real TLS handshakes over loopback against a tiny scripted STARTTLS server, with certificates
 /// made in the test: trusted, self-signed, for another name, expired; and a plaintext injection.
-final class TLSLoopbackTests: XCTestCase {
+///
+/// ### Why serialized?
+/// Each test has its own event loop group, but all share Swift's concurrency pool: the client's
+/// certificate check runs there as a `Task`, and `deinit` blocks a pool thread while the group shuts
+/// down. Run side by side, the blocked shutdowns can hold every pool thread for about a second.
+@Suite(.serialized) final class TLSLoopbackTests {
     struct Identity {
         let certificate: NIOSSLCertificate
         let key: NIOSSLPrivateKey
@@ -86,13 +91,13 @@ final class TLSLoopbackTests: XCTestCase {
         }
     }
 
-    var group: MultiThreadedEventLoopGroup!
+    let group: MultiThreadedEventLoopGroup
 
-    override func setUp() {
+    init() {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     }
 
-    override func tearDown() {
+    deinit {
         try? group.syncShutdownGracefully()
     }
 
@@ -110,62 +115,77 @@ final class TLSLoopbackTests: XCTestCase {
             .bind(host: "127.0.0.1", port: 0).wait()
     }
 
+    /// Closes the server and waits for it. A plain function because `defer` cannot `await`, and an
+    /// async test may not call `wait()` directly; the wait needs only the event loop, not the pool.
+    private func close(_ server: Channel) {
+        try? server.close().wait()
+    }
+
     /// Connects, EHLO, STARTTLS, handshake; returns the TLS event.
-    private func upgrade(server: Channel, settings: TLSSettings, host: String = "localhost") throws -> ConnectionEvent {
+    private func upgrade(server: Channel, settings: TLSSettings, host: String = "localhost") async throws
+        -> ConnectionEvent
+    {
         let inbox = EventInbox<ConnectionEvent>()
         let connection = try SMTPConnection.connect(
             host: host == "localhost" ? "127.0.0.1" : host, port: server.localAddress!.port!,
             connectTimeout: .seconds(5), implicitTLS: nil, group: group, report: { inbox.post($0) })
         defer { connection.close() }
-        func next() throws -> ConnectionEvent {
+        func next() async throws -> ConnectionEvent {
             let deadline = Date().addingTimeInterval(10)
             while Date() < deadline {
                 if let event = inbox.takeFirst() { return event }
-                usleep(2000)
+                // Sleep, never block: the certificate check runs as a Task on the pool this test runs on.
+                try await Task.sleep(for: .milliseconds(2))
             }
             throw ConnectionError("timed out")
         }
-        XCTAssertEqual(try next(), .reply(SMTPReply(220, "tls.test ESMTP")))
+        #expect(try await next() == .reply(SMTPReply(220, "tls.test ESMTP")))
         try connection.expectSTARTTLSReply(repliesBefore: 0)
         try connection.send(line: Array("STARTTLS".utf8))
-        XCTAssertEqual(try next(), .reply(SMTPReply(220, "2.0.0 go ahead")))
+        #expect(try await next() == .reply(SMTPReply(220, "2.0.0 go ahead")))
         try connection.startTLS(settings: settings)
-        let outcome = try next()
+        let outcome = try await next()
         if case .tlsEstablished = outcome {
             try connection.send(line: Array("EHLO me.test".utf8))
-            XCTAssertEqual(try next(), .reply(SMTPReply(250, "tls.test", "STARTTLS")))
+            #expect(try await next() == .reply(SMTPReply(250, "tls.test", "STARTTLS")))
         }
         return outcome
     }
 
-    func testTrustedCertificateIsVerifiedAndDescribed() throws {
+    @Test func trustedCertificateIsVerifiedAndDescribed() async throws {
         let identity = try Self.makeIdentity(names: ["localhost"])
         let server = try startServer(identity)
-        defer { try? server.close().wait() }
-        let outcome = try upgrade(
+        defer { close(server) }
+        let outcome = try await upgrade(
             server: server, settings: TLSSettings(serverName: "localhost", trustedPEM: identity.pem))
-        guard case .tlsEstablished(let report) = outcome else { return XCTFail("expected TLS, got \(outcome)") }
-        XCTAssertEqual(report.protocolVersion, "TLS 1.3")
-        XCTAssertEqual(report.cipherSuite?.hasPrefix("TLS_"), true)
-        XCTAssertEqual(
-            report.verification, .verified(how: "it is the very certificate given to trust (the practice server's)"))
-        XCTAssertEqual(report.chain.first?.subjectAlternativeNames, ["localhost"])
-        XCTAssertEqual(report.chain.first?.sha256Fingerprint.count, 32 * 3 - 1)
-        XCTAssertEqual(report.discardedPlaintextOctets, 0)
+        guard case .tlsEstablished(let report) = outcome else {
+            Issue.record("expected TLS, got \(outcome)")
+            return
+        }
+        #expect(report.protocolVersion == "TLS 1.3")
+        #expect(report.cipherSuite?.hasPrefix("TLS_") == true)
+        #expect(
+            report.verification == .verified(how: "it is the very certificate given to trust (the practice server's)"))
+        #expect(report.chain.first?.subjectAlternativeNames == ["localhost"])
+        #expect(report.chain.first?.sha256Fingerprint.count == 32 * 3 - 1)
+        #expect(report.discardedPlaintextOctets == 0)
     }
 
-    func testInjectedPlaintextIsDiscardedAndCounted() throws {
+    @Test func injectedPlaintextIsDiscardedAndCounted() async throws {
         let identity = try Self.makeIdentity(names: ["localhost"])
         let injection = "250-forged.test\r\n250 AUTH PLAIN\r\n"
         let server = try startServer(identity, injection: injection)
-        defer { try? server.close().wait() }
-        let outcome = try upgrade(
+        defer { close(server) }
+        let outcome = try await upgrade(
             server: server, settings: TLSSettings(serverName: "localhost", trustedPEM: identity.pem))
-        guard case .tlsEstablished(let report) = outcome else { return XCTFail("expected TLS, got \(outcome)") }
-        XCTAssertEqual(report.discardedPlaintextOctets, injection.utf8.count)
+        guard case .tlsEstablished(let report) = outcome else {
+            Issue.record("expected TLS, got \(outcome)")
+            return
+        }
+        #expect(report.discardedPlaintextOctets == injection.utf8.count)
     }
 
-    func testCertificateIssuedByATrustedCAIsVerified() throws {
+    @Test func certificateIssuedByATrustedCAIsVerified() async throws {
         let caKey = P256.Signing.PrivateKey()
         let caName = try DistinguishedName { CommonName("ehlo test CA") }
         let now = Date()
@@ -198,53 +218,73 @@ final class TLSLoopbackTests: XCTestCase {
         try ca.serializeAsPEM().pemString.write(to: caFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: caFile) }
         let server = try startServer(identity)
-        defer { try? server.close().wait() }
-        let outcome = try upgrade(server: server, settings: TLSSettings(caFile: caFile.path, serverName: "localhost"))
-        guard case .tlsEstablished(let report) = outcome else { return XCTFail("expected TLS, got \(outcome)") }
-        XCTAssertEqual(report.verification, .verified(how: "its chain leads to CN=ehlo test CA"))
-        XCTAssertEqual(report.chain.first?.issuer, "CN=ehlo test CA")
+        defer { close(server) }
+        let outcome = try await upgrade(
+            server: server, settings: TLSSettings(caFile: caFile.path, serverName: "localhost"))
+        guard case .tlsEstablished(let report) = outcome else {
+            Issue.record("expected TLS, got \(outcome)")
+            return
+        }
+        #expect(report.verification == .verified(how: "its chain leads to CN=ehlo test CA"))
+        #expect(report.chain.first?.issuer == "CN=ehlo test CA")
     }
 
-    func testSelfSignedCertificateIsRefusedWithTheReason() throws {
+    @Test func selfSignedCertificateIsRefusedWithTheReason() async throws {
         let server = try startServer(try Self.makeIdentity(names: ["localhost"]))
-        defer { try? server.close().wait() }
-        let outcome = try upgrade(server: server, settings: TLSSettings(serverName: "localhost"))
-        guard case .tlsFailed(let reason) = outcome else { return XCTFail("expected a failure, got \(outcome)") }
-        XCTAssertTrue(reason.contains("self-signed"), reason)
+        defer { close(server) }
+        let outcome = try await upgrade(server: server, settings: TLSSettings(serverName: "localhost"))
+        guard case .tlsFailed(let reason) = outcome else {
+            Issue.record("expected a failure, got \(outcome)")
+            return
+        }
+        #expect(reason.contains("self-signed"), "\(reason)")
     }
 
-    func testCertificateForAnotherNameIsRefusedWithTheNames() throws {
+    @Test func certificateForAnotherNameIsRefusedWithTheNames() async throws {
         let identity = try Self.makeIdentity(names: ["mx.other.test"])
         let server = try startServer(identity)
-        defer { try? server.close().wait() }
-        let outcome = try upgrade(
+        defer { close(server) }
+        let outcome = try await upgrade(
             server: server, settings: TLSSettings(serverName: "localhost", trustedPEM: identity.pem))
-        guard case .tlsFailed(let reason) = outcome else { return XCTFail("expected a failure, got \(outcome)") }
-        XCTAssertTrue(reason.contains("it is for mx.other.test, not localhost"), reason)
+        guard case .tlsFailed(let reason) = outcome else {
+            Issue.record("expected a failure, got \(outcome)")
+            return
+        }
+        #expect(reason.contains("it is for mx.other.test, not localhost"), "\(reason)")
     }
 
-    func testExpiredCertificateIsRefusedWithItsDate() throws {
+    @Test func expiredCertificateIsRefusedWithItsDate() async throws {
         let identity = try Self.makeIdentity(names: ["localhost"], validFor: -86_400 * 10...(-86_400))
         let server = try startServer(identity)
-        defer { try? server.close().wait() }
-        let outcome = try upgrade(
+        defer { close(server) }
+        let outcome = try await upgrade(
             server: server, settings: TLSSettings(serverName: "localhost", trustedPEM: identity.pem))
-        guard case .tlsFailed(let reason) = outcome else { return XCTFail("expected a failure, got \(outcome)") }
-        XCTAssertTrue(reason.contains("expired on"), reason)
+        guard case .tlsFailed(let reason) = outcome else {
+            Issue.record("expected a failure, got \(outcome)")
+            return
+        }
+        #expect(reason.contains("expired on"), "\(reason)")
     }
 
-    func testInsecureGoesOnAndSaysWhy() throws {
+    @Test func insecureGoesOnAndSaysWhy() async throws {
         let server = try startServer(try Self.makeIdentity(names: ["localhost"]))
-        defer { try? server.close().wait() }
-        let outcome = try upgrade(server: server, settings: TLSSettings(serverName: "localhost", isInsecure: true))
-        guard case .tlsEstablished(let report) = outcome else { return XCTFail("expected TLS, got \(outcome)") }
-        guard case .notVerified(let reason) = report.verification else { return XCTFail("expected not verified") }
-        XCTAssertTrue(reason.contains("self-signed"), reason)
+        defer { close(server) }
+        let outcome = try await upgrade(
+            server: server, settings: TLSSettings(serverName: "localhost", isInsecure: true))
+        guard case .tlsEstablished(let report) = outcome else {
+            Issue.record("expected TLS, got \(outcome)")
+            return
+        }
+        guard case .notVerified(let reason) = report.verification else {
+            Issue.record("expected not verified")
+            return
+        }
+        #expect(reason.contains("self-signed"), "\(reason)")
     }
 
     /// Certificate text is the peer's: escape sequences are shown escaped, and an iPAddress name
     /// of the wrong length is shown, not read past its end.
-    func testHostileCertificateTextIsEscapedAndOddAddressesAreSafe() throws {
+    @Test func hostileCertificateTextIsEscapedAndOddAddressesAreSafe() throws {
         let key = P256.Signing.PrivateKey()
         let name = try DistinguishedName { CommonName("evil\u{1B}]0;owned\u{07}") }
         let certificate = try Certificate(
@@ -260,18 +300,18 @@ final class TLSLoopbackTests: XCTestCase {
         let pem = try certificate.serializeAsPEM().pemString
         let summary = CertificateCheck.summary(
             of: certificate, nio: try NIOSSLCertificate(bytes: Array(pem.utf8), format: .pem))
-        XCTAssertEqual(summary.subjectAlternativeNames, ["x\\e[2J.test", "IP?7f0001"])
-        XCTAssertFalse(summary.subject.contains("\u{1B}"))
-        XCTAssertTrue(summary.subject.hasPrefix("CN=evil\\e]0"), summary.subject)
+        #expect(summary.subjectAlternativeNames == ["x\\e[2J.test", "IP?7f0001"])
+        #expect(!summary.subject.contains("\u{1B}"))
+        #expect(summary.subject.hasPrefix("CN=evil\\e]0"), "\(summary.subject)")
     }
 
-    func testCipherSuiteIsReadFromServerHello() {
+    @Test func cipherSuiteIsReadFromServerHello() {
         // A TLS 1.2 ServerHello record with a 32-octet session id and suite 0xC02F.
         var record: [UInt8] = [22, 3, 3, 0, 80, 2, 0, 0, 76, 3, 3] + Array(repeating: 7, count: 32)
         record += [32] + Array(repeating: 9, count: 32) + [0xC0, 0x2F, 0]
-        XCTAssertEqual(ServerHelloSniffer.cipherSuite(inRecords: record), 0xC02F)
-        XCTAssertEqual(ServerHelloSniffer.name(of: 0xC02F), "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
-        XCTAssertNil(ServerHelloSniffer.cipherSuite(inRecords: Array(record.prefix(40))))
-        XCTAssertNil(ServerHelloSniffer.cipherSuite(inRecords: [21] + record.dropFirst()))
+        #expect(ServerHelloSniffer.cipherSuite(inRecords: record) == 0xC02F)
+        #expect(ServerHelloSniffer.name(of: 0xC02F) == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+        #expect(ServerHelloSniffer.cipherSuite(inRecords: Array(record.prefix(40))) == nil)
+        #expect(ServerHelloSniffer.cipherSuite(inRecords: [21] + record.dropFirst()) == nil)
     }
 }
