@@ -83,11 +83,10 @@ extension Console {
         }
     }
 
-    func tlsFailed(_ reason: String) {
+    func tlsFailed(_ reason: String, isCertificateRejected: Bool = false) {
         tlsOutcome = .failure(TLSFailure(reason: reason))
-        let isCertificate = reason.contains("certificate")
         emit(.warning, "TLS failed: \(reason)")
-        if isCertificate {
+        if isCertificateRejected {
             emit(
                 .annotation,
                 "--cafile FILE trusts the CA that issued it; --insecure goes on without trust (and says so)")

@@ -515,8 +515,8 @@ public final class Console {
             }
         case .tlsEstablished(let report):
             tlsEstablished(report)
-        case .tlsFailed(let reason):
-            tlsFailed(reason)
+        case .tlsFailed(let reason, let isCertificateRejected):
+            tlsFailed(reason, isCertificateRejected: isCertificateRejected)
         case .malformedLine(let line, let problems):
             emit(.server, line.visible)
             for problem in problems { emit(.warning, problem.description) }

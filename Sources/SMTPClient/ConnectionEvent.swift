@@ -8,8 +8,9 @@ public enum ConnectionEvent: Hashable, Sendable {
     case malformedLine(ReplyLine, [ReplyProblem])
     /// The TLS handshake finished.
     case tlsEstablished(TLSReport)
-    /// The TLS handshake failed; the connection is being closed.
-    case tlsFailed(reason: String)
+    /// The TLS handshake failed; the connection is being closed. `isCertificateRejected` says the
+    /// server's certificate was the reason (so `--cafile` or `--insecure` are the remedies).
+    case tlsFailed(reason: String, isCertificateRejected: Bool)
     /// The connection is gone; `reason` is nil for an orderly close by the server.
     case closed(reason: String?)
 }

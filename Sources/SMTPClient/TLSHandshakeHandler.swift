@@ -61,6 +61,8 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? TLSUserEvent, case .handshakeCompleted = event, !isComplete {
             isComplete = true
+            // The ServerHello has been read; the sniffer has nothing more to do.
+            context.pipeline.syncOperations.removeHandler(sniffer, promise: nil)
             let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
             let outcome = checked.withLockedValue { $0 }
             let verification: TLSReport.Verification =
@@ -85,9 +87,10 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         isComplete = true
         if let failure = checked.withLockedValue({ $0?.failure }) {
-            report(.tlsFailed(reason: "the server's certificate is not trusted: \(failure)"))
+            report(
+                .tlsFailed(reason: "the server's certificate is not trusted: \(failure)", isCertificateRejected: true))
         } else {
-            report(.tlsFailed(reason: ConnectionError.describe(error)))
+            report(.tlsFailed(reason: ConnectionError.describe(error), isCertificateRejected: false))
         }
         context.close(promise: nil)
     }
