@@ -86,15 +86,16 @@ extension Console {
 
     private func showState() {
         var lines: [String] = []
-        if let server, connection != nil {
-            lines.append("server:      \(server) (\(connection?.remoteAddressDescription ?? ""))")
+        if let server, let connection {
+            let address = connection.remoteAddressDescription
+            lines.append("server:      \(server)\(address == server.description ? "" : " (\(address))")")
         } else if let server {
             lines.append("server:      \(server) (closed)")
         } else {
             lines.append("server:      none")
         }
         lines.append("phase:       \(session.phase.rawValue): \(session.phaseDescription)")
-        lines.append("greeting:    \(session.helloKind.map { $0.rawValue.uppercased() } ?? "no EHLO/HELO yet")")
+        lines.append("hello:       \(session.helloKind.map { $0.rawValue.uppercased() } ?? "no EHLO/HELO yet")")
         lines.append("TLS:         \(session.isTLS ? "yes" : "no")")
         lines.append("AUTH:        \(session.isAuthenticated ? "authenticated" : "not authenticated")")
         if let sender = session.sender {
