@@ -98,6 +98,15 @@ final class ReplayInput: InputSource {
         compareObserved()
         guard let console, !failedCheck else { return .endOfInput }
         while index < recording.steps.count {
+            if case .newSession(let server, let sourceLine) = recording.steps[index] {
+                // The next session of an appended transcript: connect again, and compare its greeting.
+                index += 1
+                expected = Self.replies(in: recording.steps, from: index)
+                isInRecordedData = false
+                guard let target = options.server?.description ?? server else { continue }
+                console.emit(.event, "the recording starts another session (transcript line \(sourceLine))")
+                return .line("/connect \(target)")
+            }
             guard case .client(let bytes, let isRedacted, let sourceLine) = recording.steps[index] else {
                 index += 1
                 continue

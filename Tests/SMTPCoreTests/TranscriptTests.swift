@@ -128,6 +128,21 @@ import Testing
         #expect(clear.format(entry) == "C: AUTH PLAIN AHVzZXIAcGFzcw==\n")
     }
 
+    @Test func appendedSessionsAreReadAsSeparateSessions() throws {
+        let text = """
+            *  ehlo 0.1.0 transcript of mx.test:25, started 2026-11-18T11:06:40.000Z, secrets redacted
+            S: 220 mx.test
+            C: QUIT
+            S: 221 bye
+            *  ehlo 0.1.0 transcript of mx2.test:2525, started 2026-11-19T11:06:40.000Z, secrets redacted
+            S: 220 mx2.test
+            """
+        let recording = try TranscriptReader.read(text)
+        #expect(recording.server == "mx.test:25")
+        #expect(recording.steps.count == 5)
+        #expect(recording.steps[3] == .newSession(server: "mx2.test:2525", sourceLine: 5))
+    }
+
     @Test func redactedLinesAreRecognisedWhenRead() throws {
         let recording = try TranscriptReader.read(
             "C: AUTH PLAIN <redacted>\nS: 334 \nC: <redacted>\nC: NOOP <redacted>\n")

@@ -431,3 +431,25 @@ def test_replay_of_a_broken_jsonl_file(run_replay, tmp_path):
     run = run_replay(str(path))
     assert run.returncode == EXIT_UNREADABLE, run
     assert "line 2" in run.stderr, run
+
+
+def test_a_transcript_of_several_sessions_replays_each_on_its_own_connection(mta, mta_refusing_bob, record,
+                                                                            run_replay, tmp_path):
+    """--append adds sessions to one file; replay connects again at each header."""
+    port, maildir = mta
+    path = tmp_path / "week.txt"
+    record(port, SESSION, path)
+    record(port, ["EHLO client.test", "VRFY bob", "QUIT"], path, "--append")
+    assert path.read_text().count(" transcript of ") == 2
+
+    run = run_replay("--check", str(path))
+    assert run.returncode == 0, run
+    assert run.lines.count("*  the recording starts another session (transcript line %d)" % (
+        [number for number, line in enumerate(path.read_text().splitlines(), 1) if " transcript of " in line][1])), run
+    assert run.lines.count("C: VRFY bob") == 1, run
+    compared, verdict = summary(run)
+    assert verdict == MATCHED, run
+
+    other_port, _ = mta_refusing_bob
+    run = run_replay("--check", str(path), f"127.0.0.1:{other_port}")
+    assert run.returncode == EXIT_DIFFERED, run

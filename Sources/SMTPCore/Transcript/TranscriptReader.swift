@@ -7,11 +7,22 @@ public struct RecordedSession: Sendable {
         case client(line: [UInt8], isRedacted: Bool, sourceLine: Int)
         /// A reply the server gave.
         case reply(SMTPReply, sourceLine: Int)
+        /// A further session begins (a transcript written with `--append`): connect again.
+        case newSession(server: String?, sourceLine: Int)
     }
 
     /// The server named in the header, e.g. `127.0.0.1:2525`.
     public var server: String?
     public var steps: [Step]
+
+    /// A header: the first names the server; each later one starts another session.
+    mutating func begin(server: String?, sourceLine: Int) {
+        if steps.isEmpty, self.server == nil {
+            self.server = server
+        } else {
+            steps.append(.newSession(server: server, sourceLine: sourceLine))
+        }
+    }
 
     public var clientLineCount: Int {
         steps.reduce(0) { count, step in
@@ -52,9 +63,9 @@ public enum TranscriptReader {
                 if case .reply(let reply) = parser.parse(line: VisibleText.unescape(String(line.dropFirst(3)))) {
                     session.steps.append(.reply(reply, sourceLine: index + 1))
                 }
-            } else if session.server == nil, line.hasPrefix("*  ehlo "), let range = line.range(of: " transcript of ") {
-                let rest = line[range.upperBound...]
-                session.server = String(rest.prefix { $0 != "," })
+            } else if line.hasPrefix("*  ehlo "), let range = line.range(of: " transcript of ") {
+                let server = String(line[range.upperBound...].prefix { $0 != "," })
+                session.begin(server: server, sourceLine: index + 1)
             }
         }
         return session
@@ -68,7 +79,7 @@ public enum TranscriptReader {
             else { throw ReadError(line: index + 1, reason: "not a JSON object") }
             switch object["type"] as? String {
             case "header":
-                session.server = object["server"] as? String
+                session.begin(server: object["server"] as? String, sourceLine: index + 1)
             case "client":
                 guard let text = object["line"] as? String else {
                     throw ReadError(line: index + 1, reason: "a client event without \"line\"")
