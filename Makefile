@@ -47,7 +47,7 @@ bench: deps release
 
 install: release
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
-	install -m 755 $(RELEASE_BIN) $(DESTDIR)$(BINDIR)/ehlo
+	install -m 755 -s $(RELEASE_BIN) $(DESTDIR)$(BINDIR)/ehlo
 	install -m 644 man/ehlo.1 $(DESTDIR)$(MANDIR)/ehlo.1
 
 uninstall:
