@@ -211,40 +211,46 @@ class ScriptedServer:
             self.connection, _ = self.listener.accept()
             self.connection.settimeout(self.io_timeout)
             for step in self.steps:
-                kind = step[0]
-                if kind == "send":
-                    self.connection.sendall(step[1])
-                elif kind == "expect":
-                    line = self._readline()
-                    if not line.upper().startswith(step[1].upper()):
-                        self.errors.append(f"expected {step[1]!r}, got {line!r}")
-                        break
-                elif kind == "read":
-                    self._readline()
-                elif kind == "sleep":
-                    if self.stopping.wait(step[1]):
-                        break
-                elif kind == "drain":
-                    deadline = time.monotonic() + step[1]
-                    self.connection.settimeout(0.2)
-                    while time.monotonic() < deadline:
-                        try:
-                            self._readline()
-                        except socket.timeout:
-                            continue
-                        except (EOFError, OSError):
-                            break
-                    self.connection.settimeout(self.io_timeout)
-                elif kind == "close":
-                    self.connection.close()
-                    self.connection = None
+                if not self._play(step):
                     break
-                else:
-                    raise ValueError(f"unknown step {step!r}")
         except Exception as error:  # noqa: BLE001 - reported to the test
             self.errors.append(f"{type(error).__name__}: {error}")
         finally:
             self.finished.set()
+
+    def _play(self, step):
+        """Plays one step; returns False when the play must stop there."""
+        kind = step[0]
+        if kind == "send":
+            self.connection.sendall(step[1])
+        elif kind == "expect":
+            line = self._readline()
+            if not line.upper().startswith(step[1].upper()):
+                self.errors.append(f"expected {step[1]!r}, got {line!r}")
+                return False
+        elif kind == "read":
+            self._readline()
+        elif kind == "sleep":
+            if self.stopping.wait(step[1]):
+                return False
+        elif kind == "drain":
+            deadline = time.monotonic() + step[1]
+            self.connection.settimeout(0.2)
+            while time.monotonic() < deadline:
+                try:
+                    self._readline()
+                except socket.timeout:
+                    continue
+                except (EOFError, OSError):
+                    break
+            self.connection.settimeout(self.io_timeout)
+        elif kind == "close":
+            self.connection.close()
+            self.connection = None
+            return False
+        else:
+            raise ValueError(f"unknown step {step!r}")
+        return True
 
     def wait(self, timeout=10.0):
         return self.finished.wait(timeout)

@@ -173,42 +173,20 @@ class TLSScriptedServer(ScriptedServer):
     (e.g. a ClientHello), so that a following ("close",) is a clean FIN rather than a reset. Whatever the client sent in plaintext after
     the last line read is an error (nothing may be buffered when the handshake starts)."""
 
-    def _run(self):
-        try:
-            self.listener.settimeout(self.io_timeout)
-            self.connection, _ = self.listener.accept()
+    def _play(self, step):
+        if step[0] == "tls":
+            if self._buffer:
+                self.errors.append(f"plaintext after STARTTLS: {self._buffer!r}")
+                return False
+            self.connection = step[1].wrap_socket(self.connection, server_side=True)
             self.connection.settimeout(self.io_timeout)
-            for step in self.steps:
-                if step[0] == "tls":
-                    if self._buffer:
-                        self.errors.append(f"plaintext after STARTTLS: {self._buffer!r}")
-                        break
-                    self.connection = step[1].wrap_socket(self.connection, server_side=True)
-                    self.connection.settimeout(self.io_timeout)
-                    self.received.append(b"<TLS handshake done>")
-                elif step[0] == "send":
-                    self.connection.sendall(step[1])
-                elif step[0] == "expect":
-                    line = self._readline()
-                    if not line.upper().startswith(step[1].upper()):
-                        self.errors.append(f"expected {step[1]!r}, got {line!r}")
-                        break
-                elif step[0] == "read_raw":
-                    # One read of whatever arrived (a ClientHello, say), kept raw, not as a line.
-                    self.received.append(self.connection.recv(65536))
-                elif step[0] == "sleep":
-                    if self.stopping.wait(step[1]):
-                        break
-                elif step[0] == "close":
-                    self.connection.close()
-                    self.connection = None
-                    break
-                else:
-                    raise ValueError(f"unknown step {step!r}")
-        except Exception as error:  # noqa: BLE001 - reported to the test
-            self.errors.append(f"{type(error).__name__}: {error}")
-        finally:
-            self.finished.set()
+            self.received.append(b"<TLS handshake done>")
+            return True
+        if step[0] == "read_raw":
+            # One read of whatever arrived (a ClientHello, say), kept raw, not as a line.
+            self.received.append(self.connection.recv(65536))
+            return True
+        return super()._play(step)
 
 
 @pytest.fixture
