@@ -26,37 +26,32 @@ public enum ReferenceRenderer {
             }
             lines.append(".El")
         case "reply-codes":
-            lines.append(".Bl -tag -width Ds -compact")
-            for row in ReplyCodeTable.rows {
-                lines.append(".It \(row.code)")
-                lines.append(escape("\(row.title) (\(row.reference))."))
-            }
-            lines.append(".El")
+            lines = tagList(ReplyCodeTable.rows.map { ("\($0.code)", "\($0.title) (\($0.reference))") })
         case "exit-status":
-            lines.append(".Bl -tag -width Ds -compact")
-            for status in ExitStatus.allCases {
-                lines.append(".It \(status.rawValue)")
-                lines.append(escape(status.meaning.prefix(1).uppercased() + status.meaning.dropFirst() + "."))
-            }
-            lines.append(".El")
+            lines = tagList(ExitStatus.allCases.map { ("\($0.rawValue)", $0.meaning) })
         case "keys":
-            lines.append(".Bl -tag -width Ds -compact")
-            for (key, meaning) in HelpRenderer.keyBindings {
-                lines.append(".It \(escape(key))")
-                lines.append(escape(meaning.prefix(1).uppercased() + meaning.dropFirst() + "."))
-            }
-            lines.append(".El")
+            lines = tagList(HelpRenderer.keyBindings.map { (escape($0.0), $0.1) })
         case "lab":
-            lines.append(".Bl -tag -width Ds")
-            for row in LabMailboxTable.rows {
-                lines.append(".It Li \(row.localPart)@\(LabMailboxTable.defaultDomain)")
-                lines.append(escape(row.summary.prefix(1).uppercased() + row.summary.dropFirst() + "."))
-            }
-            lines.append(".El")
+            lines = tagList(
+                LabMailboxTable.rows.map { ("Li \($0.localPart)@\(LabMailboxTable.defaultDomain)", $0.summary) },
+                compact: false)
         default:
             preconditionFailure("no reference section \(section)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// An mdoc tag list: each item's tag, then its text as a sentence.
+    private static func tagList(_ items: [(tag: String, text: String)], compact: Bool = true) -> [String] {
+        [".Bl -tag -width Ds" + (compact ? " -compact" : "")]
+            + items.flatMap { item in
+                [
+                    ".It \(item.tag)",
+                    escape(
+                        item.text.prefix(1).uppercased() + item.text.dropFirst() + (item.text.hasSuffix(".") ? "" : ".")
+                    ),
+                ]
+            } + [".El"]
     }
 
     /// Markdown for the README's sections (only those the README shows).
