@@ -28,20 +28,13 @@ extension Console {
     /// Waits for the handshake to end (with implicit TLS it runs before the greeting).
     func waitForTLSOutcome() {
         let seconds = options.timeoutOverride ?? 60
-        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
-        while tlsOutcome == nil, connection != nil {
-            if takeEvents() { continue }
-            let remaining = deadline.timeIntervalSinceNow
-            guard remaining > 0 else {
-                tlsFailed("no TLS handshake within \(seconds) s")
-                return
-            }
-            if Terminal.wait(forReadable: inbox.fileDescriptor, milliseconds: Int32(min(remaining * 1000, 1e9)))
-                == .interrupted
-            {
-                tlsFailed("TLS handshake interrupted")
-                return
-            }
+        switch takeEvents(until: { self.tlsOutcome != nil }, seconds: Double(seconds)) {
+        case .done, .disconnected:
+            break
+        case .timedOut:
+            tlsFailed("no TLS handshake within \(seconds) s")
+        case .interrupted:
+            tlsFailed("TLS handshake interrupted")
         }
     }
 

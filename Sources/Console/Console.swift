@@ -70,13 +70,8 @@ public final class Console {
     /// Builds the console for this process: libedit when stdin and stdout are terminals and no
     /// script was given, else script mode.
     public static func make(options: ConsoleOptions) throws -> Console {
-        let environment = ProcessInfo.processInfo.environment
-        let colorEnabled: Bool
-        switch options.color {
-        case .always: colorEnabled = true
-        case .never: colorEnabled = false
-        case .auto: colorEnabled = Terminal.stdoutIsTerminal && (environment["NO_COLOR"] ?? "").isEmpty
-        }
+        let colorEnabled = options.color.isEnabled(
+            stdoutIsTerminal: Terminal.stdoutIsTerminal, environment: ProcessInfo.processInfo.environment)
         if let path = options.scriptFile, path != "-" {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             var status = stat()
@@ -174,15 +169,8 @@ public final class Console {
 
     /// After 221 the server closes the connection; give it a moment so the close is shown and recorded.
     private func waitForServerClose() {
-        let deadline = Date().addingTimeInterval(1)
-        while connection != nil, session.phase == .closed {
-            if takeEvents() { continue }
-            let remaining = deadline.timeIntervalSinceNow
-            guard remaining > 0 else { return }
-            if Terminal.wait(forReadable: inbox.fileDescriptor, milliseconds: Int32(remaining * 1000)) == .interrupted {
-                return
-            }
-        }
+        guard session.phase == .closed else { return }
+        _ = takeEvents(until: { false }, seconds: 1)
     }
 
     var promptText: String {
@@ -442,27 +430,39 @@ public final class Console {
     func waitForReplies(timeout: Int? = nil) -> Bool {
         while let source = session.pending.first, connection != nil {
             let seconds = timeout ?? options.timeoutOverride ?? source.exchange?.timeout ?? 300
-            let deadline = Date().addingTimeInterval(TimeInterval(seconds))
-            let answeredBefore = session.pending.count
-            while session.pending.count == answeredBefore, session.pending.first == source, connection != nil {
-                if takeEvents() { continue }
-                let remaining = deadline.timeIntervalSinceNow
-                if remaining <= 0 {
-                    timedOut(waitingFor: source, seconds: seconds)
-                    return false
-                }
-                switch Terminal.wait(
-                    forReadable: inbox.fileDescriptor, milliseconds: Int32(min(remaining * 1000, 2_000_000_000)))
-                {
-                case .readable, .timedOut:
-                    continue
-                case .interrupted:
-                    emit(.event, "stopped waiting for the reply to \(source.name); it will be shown when it arrives")
-                    return false
-                }
+            let waiting = session.pending.count
+            let answered = { self.session.pending.count != waiting || self.session.pending.first != source }
+            switch takeEvents(until: answered, seconds: Double(seconds)) {
+            case .done, .disconnected:
+                continue
+            case .timedOut:
+                timedOut(waitingFor: source, seconds: seconds)
+                return false
+            case .interrupted:
+                emit(.event, "stopped waiting for the reply to \(source.name); it will be shown when it arrives")
+                return false
             }
         }
         return connection != nil
+    }
+
+    enum WaitOutcome { case done, disconnected, timedOut, interrupted }
+
+    /// Takes and shows events until `isDone()` holds, the connection is gone, `seconds` pass or
+    /// the user presses Ctrl-C. The one place the console waits on the network.
+    func takeEvents(until isDone: () -> Bool, seconds: Double) -> WaitOutcome {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            if isDone() { return .done }
+            if connection == nil { return .disconnected }
+            if takeEvents() { continue }
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { return .timedOut }
+            let milliseconds = Int32(min(remaining * 1000, Double(Int32.max)))
+            if Terminal.wait(forReadable: inbox.fileDescriptor, milliseconds: milliseconds) == .interrupted {
+                return .interrupted
+            }
+        }
     }
 
     private func timedOut(waitingFor source: SessionStateMachine.ReplySource, seconds: Int) {

@@ -3,7 +3,18 @@ import SMTPCore
 
 /// Everything the command line decides about a console run.
 public struct ConsoleOptions: Sendable {
-    public enum ColorMode: String, Sendable, CaseIterable { case auto, always, never }
+    public enum ColorMode: String, Sendable, CaseIterable {
+        case auto, always, never
+
+        /// `auto` colours a terminal unless NO_COLOR is set and not empty (no-color.org).
+        func isEnabled(stdoutIsTerminal: Bool, environment: [String: String]) -> Bool {
+            switch self {
+            case .always: return true
+            case .never: return false
+            case .auto: return stdoutIsTerminal && (environment["NO_COLOR"] ?? "").isEmpty
+            }
+        }
+    }
 
     /// The server to connect to at start, if any.
     public var server: ServerAddress?

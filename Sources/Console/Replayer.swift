@@ -51,13 +51,8 @@ public enum Replayer {
             throw ConsoleError(status: .usage, message: "\(options.file) names no server; give HOST[:PORT]")
         }
         let input = ReplayInput(recording: recording, options: options)
-        let colorEnabled: Bool
-        switch consoleOptions.color {
-        case .always: colorEnabled = true
-        case .never: colorEnabled = false
-        case .auto:
-            colorEnabled = Terminal.stdoutIsTerminal && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-        }
+        let colorEnabled = consoleOptions.color.isEnabled(
+            stdoutIsTerminal: Terminal.stdoutIsTerminal, environment: ProcessInfo.processInfo.environment)
         let console = Console(options: consoleOptions, input: input, colorEnabled: colorEnabled)
         input.console = console
         console.onReply = { [unowned input] outcome in input.observed.append(outcome.reply) }

@@ -101,9 +101,7 @@ struct ConsoleCommand: ParsableCommand {
     var practice = false
 
     func validate() throws {
-        if let timeout, !(1...86_400).contains(timeout) {
-            throw ValidationError("--timeout must be between 1 and 86400 seconds")
-        }
+        try validateTimeout(timeout)
         if noHistory, history != nil {
             throw ValidationError("--history and --no-history exclude each other")
         }
@@ -177,5 +175,12 @@ extension ServerAddress {
         } catch {
             throw ValidationError("\(text): \(error)")
         }
+    }
+}
+
+/// `--timeout`: a day at most, so that it fits every timer it feeds.
+func validateTimeout(_ timeout: Int?) throws {
+    if let timeout, !(1...86_400).contains(timeout) {
+        throw ValidationError("--timeout must be between 1 and 86400 seconds")
     }
 }

@@ -59,9 +59,7 @@ struct Replay: ParsableCommand {
     }
 
     func validate() throws {
-        if let timeout, !(1...86_400).contains(timeout) {
-            throw ValidationError("--timeout must be between 1 and 86400 seconds")
-        }
+        try validateTimeout(timeout)
     }
 
     func run() throws {

@@ -269,19 +269,24 @@ class ScriptedServer:
         self.thread.join(timeout=5)
 
 
-@pytest.fixture
-def scripted_server():
-    """scripted_server([steps]) -> ScriptedServer (listening already); all are stopped at the end."""
+def scripted_servers(server_class):
+    """A fixture body: yields make(steps, io_timeout) -> a started `server_class`; stops them all after."""
     servers = []
 
     def make(steps, io_timeout=10.0):
-        server = ScriptedServer(steps, io_timeout=io_timeout)
+        server = server_class(steps, io_timeout=io_timeout)
         servers.append(server)
         return server
 
     yield make
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def scripted_server():
+    """scripted_server([steps]) -> ScriptedServer (listening already); all are stopped at the end."""
+    yield from scripted_servers(ScriptedServer)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import ScriptedServer, stop_process
+from conftest import ScriptedServer, scripted_servers, stop_process
 from practice_fixtures import PracticeServer
 
 HERE = Path(__file__).resolve().parent
@@ -192,16 +192,7 @@ class TLSScriptedServer(ScriptedServer):
 @pytest.fixture
 def tls_scripted_server():
     """tls_scripted_server([steps]) -> TLSScriptedServer (listening already); stopped at the end."""
-    servers = []
-
-    def make(steps, io_timeout=10.0):
-        server = TLSScriptedServer(steps, io_timeout=io_timeout)
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
+    yield from scripted_servers(TLSScriptedServer)
 
 
 def server_context(certs, stem="server"):
