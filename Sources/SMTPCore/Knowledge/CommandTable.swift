@@ -165,6 +165,17 @@ public enum CommandTable {
                 onTransientFailure: "HELO was not accepted for now",
                 onPermanentFailure: "HELO was not accepted")),
         CommandSpec(
+            verb: .lhlo, syntax: "LHLO <domain or address literal>", template: "LHLO <domain>",
+            summary: "Open an LMTP session; the reply lists the server's extensions, as EHLO's does.",
+            reference: "RFC 2033 §4.1", legalIn: anyOpen, suggestedIn: [.greeted], requiredExtension: nil,
+            sequenceRule: "LHLO comes after the LMTP server's 220 greeting (RFC 2033 §4.1)",
+            exchange: ExchangeSpec(
+                success: [250], failure: [504, 550, 500, 502],
+                onSuccess: "the LMTP session is open and the server listed its extensions (/caps)",
+                onTransientFailure: "LHLO was not accepted for now",
+                onPermanentFailure: "LHLO was not accepted",
+                specific: [500: "this server does not speak LMTP; greet it with EHLO"])),
+        CommandSpec(
             verb: .starttls, syntax: "STARTTLS", template: "STARTTLS",
             summary: "Switch the connection to TLS; after the handshake, EHLO again.",
             reference: "RFC 3207 §4", legalIn: [.helloed], suggestedIn: [.helloed], requiredExtension: "STARTTLS",

@@ -79,6 +79,10 @@ public enum ExtensionTable {
             keyword: "REQUIRETLS", title: "Require TLS on every hop",
             allows: "demand TLS for onward delivery with REQUIRETLS on MAIL", reference: "RFC 8689"),
         Row(
+            keyword: "PRDR", title: "Per-recipient data responses",
+            allows: "ask with PRDR on MAIL for one reply per recipient after the message (353, then each, then the whole)",
+            reference: "draft-hall-prdr-00"),
+        Row(
             keyword: "LIMITS", title: "Limits",
             allows: "nothing to do: the server states its limits (RCPTMAX, MAILMAX, …)", reference: "RFC 9422"),
         Row(
@@ -124,6 +128,9 @@ public enum ExtensionTable {
         Parameter(
             keyword: "REQUIRETLS", verb: .mail, extensionKeyword: "REQUIRETLS", values: [], takesValue: false,
             reference: "RFC 8689 §4"),
+        Parameter(
+            keyword: "PRDR", verb: .mail, extensionKeyword: "PRDR", values: [], takesValue: false,
+            reference: "draft-hall-prdr-00 §3"),
         Parameter(
             keyword: "NOTIFY", verb: .rcpt, extensionKeyword: "DSN",
             values: ["NEVER", "SUCCESS", "FAILURE", "DELAY", "SUCCESS,FAILURE,DELAY"], takesValue: true,

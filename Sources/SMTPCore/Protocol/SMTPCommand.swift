@@ -78,4 +78,5 @@ public enum SMTPVerb: String, Hashable, Sendable, CaseIterable {
     case starttls = "STARTTLS"
     case auth = "AUTH"
     case etrn = "ETRN"
+    case lhlo = "LHLO"
 }

@@ -196,10 +196,10 @@ public struct SessionStateMachine: Sendable {
         case .command(let command):
             guard let verb = command.verb else { return }
             switch verb {
-            case .ehlo, .helo:
+            case .ehlo, .helo, .lhlo:
                 guard isPositive else { return }
-                helloKind = verb == .ehlo ? .ehlo : .helo
-                capabilities = verb == .ehlo ? EHLOCapabilities(reply: reply) : EHLOCapabilities()
+                helloKind = verb == .helo ? .helo : .ehlo
+                capabilities = verb == .helo ? EHLOCapabilities() : EHLOCapabilities(reply: reply)
                 clearTransaction()
                 phase = .helloed
             case .mail:
@@ -261,6 +261,7 @@ public struct SessionStateMachine: Sendable {
 
     /// Whether a command is advertised/allowed by the extensions the server listed.
     private func extensionSatisfied(_ spec: CommandSpec) -> Bool {
+        if spec.verb == .lhlo { return false }
         guard let keyword = spec.requiredExtension else { return true }
         guard capabilities?.has(keyword) == true else { return false }
         if spec.verb == .starttls { return !isTLS }
@@ -368,7 +369,7 @@ public struct SessionStateMachine: Sendable {
                 warnings.append("RFC 5321 §4.1.1.2 allows no space after \(keyword); many servers refuse it")
             }
             warnings += parameterWarnings(command.parameters, verb: verb)
-        case .ehlo, .helo:
+        case .ehlo, .helo, .lhlo:
             if argument.isEmpty {
                 warnings.append(
                     "\(verb.rawValue) needs your domain or address literal, e.g. \(verb.rawValue) client.example (RFC 5321 §4.1.1.1)"
