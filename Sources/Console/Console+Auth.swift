@@ -9,7 +9,7 @@ extension Console {
     /// again (`--starttls`), then AUTH (`--user`).
     func openSessionAsAsked() {
         guard options.tlsMode == .starttls || options.authUser != nil, session.phase == .greeted else { return }
-        let hello = "EHLO \(heloName ?? "localhost")"
+        let hello = "\(session.sessionProtocol == .lmtp ? "LHLO" : "EHLO") \(heloName ?? "localhost")"
         sendCommand(hello, quiet: true)
         guard session.phase == .helloed else { return }
         if options.tlsMode == .starttls {
@@ -22,10 +22,10 @@ extension Console {
                 isFinished = true
                 return
             }
-            emit(.event, "--starttls: STARTTLS, then EHLO again")
+            emit(.event, "--starttls: STARTTLS, then \(hello.prefix(4)) again")
             sendCommand("STARTTLS", quiet: true)
-            guard session.isTLS, connection != nil else {
-                if connection != nil {
+            guard session.isTLS, link.isConnected else {
+                if link.isConnected {
                     emit(
                         .warning,
                         "--starttls: the server did not start TLS; ending the session rather than going on in plaintext"
@@ -78,6 +78,18 @@ extension Console {
     /// the server answered 235.
     @discardableResult
     func authenticate(mechanism: SASL.Mechanism?, user: String) -> Bool {
+        guard session.capabilities?.has("AUTH") == true else {
+            // Credentials ehlo builds itself go only where the server asked for them.
+            let hint =
+                !session.isTLS && session.capabilities?.has("STARTTLS") == true
+                ? ": this server offers AUTH only after TLS, so /starttls first (RFC 4954 §4)"
+                : (session.isTLS ? "" : " (many servers offer it only after STARTTLS)")
+            emit(
+                .warning,
+                "not sending credentials: the last EHLO did not advertise AUTH\(hint); type AUTH by hand to send it anyway"
+            )
+            return false
+        }
         guard let mechanism = mechanism ?? preferredMechanism() else {
             emit(
                 .warning,
@@ -85,29 +97,20 @@ extension Console {
             )
             return false
         }
-        guard session.capabilities?.has("AUTH") == true else {
-            // Credentials ehlo builds itself go only where the server asked for them.
-            let hint = session.isTLS ? "" : " (many servers offer it only after STARTTLS)"
-            emit(
-                .warning,
-                "not sending credentials: the last EHLO did not advertise AUTH\(hint); type AUTH by hand to send it anyway"
-            )
-            return false
-        }
         guard let secret = readSecret(for: mechanism, user: user) else { return false }
         switch mechanism {
         case .plain:
             sendCommand("AUTH PLAIN \(SASL.plain(user: user, password: secret))", quiet: true)
-            if session.isAwaitingChallengeAnswer {  // a server that wants the response after an empty 334
+            if session.inputMode == .challengeAnswer {  // a server that wants the response after an empty 334
                 sendSecret(SASL.plain(user: user, password: secret), quiet: true)
             }
         case .login:
             sendCommand("AUTH LOGIN", quiet: true)
-            if session.isAwaitingChallengeAnswer { sendSecret(SASL.login(user), quiet: true) }
-            if session.isAwaitingChallengeAnswer { sendSecret(SASL.login(secret), quiet: true) }
+            if session.inputMode == .challengeAnswer { sendSecret(SASL.login(user), quiet: true) }
+            if session.inputMode == .challengeAnswer { sendSecret(SASL.login(secret), quiet: true) }
         case .cramMD5:
             sendCommand("AUTH CRAM-MD5", quiet: true)
-            if session.isAwaitingChallengeAnswer {
+            if session.inputMode == .challengeAnswer {
                 let challenge = session.lastReply?.texts.first ?? ""
                 guard let response = SASL.cramMD5(user: user, password: secret, challenge: challenge) else {
                     emit(.warning, "the CRAM-MD5 challenge is not base64; cancelling")
@@ -119,7 +122,7 @@ extension Console {
         case .xoauth2:
             sendCommand("AUTH XOAUTH2 \(SASL.xoauth2(user: user, token: secret))", quiet: true)
             // RFC 7628 §3.2.3 style: a 334 carries an error report; an empty line ends the exchange.
-            if session.isAwaitingChallengeAnswer { sendSecret("", quiet: true) }
+            if session.inputMode == .challengeAnswer { sendSecret("", quiet: true) }
         }
         let succeeded = session.isAuthenticated
         emit(

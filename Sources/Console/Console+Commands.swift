@@ -9,6 +9,19 @@ extension Console {
         let name = String(trimmed.prefix { $0 != " " }).lowercased()
         let argument = String(trimmed.dropFirst(name.count)).trimmingCharacters(in: .whitespaces)
         if isScript { emit(.output, "/\(name)\(argument.isEmpty ? "" : " " + argument)") }
+        if name == "expect", let held = heldCommandNames {
+            // RFC 2920 §3.1: the replies of a group are read after the group is sent.
+            emit(
+                .warning,
+                "/expect inside a pipelined group: the replies to \(held) are not awaited until the group ends with a command that ends it (DATA, BDAT LAST, EHLO, NOOP, QUIT, …, RFC 2920 §3.1); put /expect after that command"
+            )
+            if isScript { fail(.usage) }
+            return
+        }
+        if isScript, name != "pipe" {
+            // In a script every other / line ends the group being built: it is sent and answered first.
+            flushAndWait()
+        }
         guard ConsoleCommandTable.row(name) != nil else {
             emit(
                 .warning,
@@ -25,7 +38,7 @@ extension Console {
         case "caps": showCapabilities()
         case "connect": connectCommand(argument)
         case "disconnect":
-            if connection == nil {
+            if !link.isConnected {
                 emit(.output, "not connected")
             } else {
                 closeConnection(reason: "closed by you, without QUIT")
@@ -38,6 +51,8 @@ extension Console {
         case "auth": authCommand(argument)
         case "b64": base64Command(argument)
         case "quit": finish()
+        case "pipe": openPipeGroup()
+        case "go": goCommand()
         default:
             preconditionFailure("ConsoleCommandTable row /\(name) has no implementation")
         }
@@ -84,49 +99,96 @@ extension Console {
         }
     }
 
+    /// The commands held for the group being built, by name; nil when none is held.
+    private var heldCommandNames: String? {
+        let held = session.pending.filter { $0.sentAt == nil && $0.source.verb != nil }
+        guard !held.isEmpty else { return nil }
+        return held.map(\.source.name).joined(separator: ", ")
+    }
+
+    private func openPipeGroup() {
+        guard link.isConnected else {
+            emit(.warning, "not connected; /connect HOST[:PORT] first")
+            return
+        }
+        guard !options.pipelines else {
+            emit(.output, "--pipeline is on: every run of commands up to one that ends a group is one write")
+            return
+        }
+        isPipeGroupOpen = true
+        emit(
+            .event,
+            "pipelining: the commands typed next are held and sent in one write on /go or an empty line; a command that must end a group (DATA, BDAT LAST, EHLO, NOOP, QUIT, STARTTLS, AUTH, VRFY, EXPN, RFC 2920 §3.1) sends it"
+        )
+        if let warning = session.pipeliningWarning {
+            hasWarnedAboutPipelining = true
+            emit(.warning, warning)
+        }
+    }
+
+    private func goCommand() {
+        guard isPipeGroupOpen else {
+            if !outgoing.isEmpty || !session.pending.isEmpty {
+                flushAndWait()
+            } else {
+                emit(.output, "no pipelined group is open; /pipe starts one")
+            }
+            return
+        }
+        sendGroup()
+    }
+
     private func showState() {
         var lines: [String] = []
-        if let server, let connection {
+        if let server = link.server, let connection = link.connection {
             let address = connection.remoteAddressDescription
             lines.append("server:      \(server)\(address == server.description ? "" : " (\(address))")")
-        } else if let server {
+        } else if let server = link.server {
             lines.append("server:      \(server) (closed)")
         } else {
             lines.append("server:      none")
         }
-        lines.append("phase:       \(session.phase.rawValue): \(session.phaseDescription)")
-        lines.append("hello:       \(session.helloKind.map { $0.rawValue.uppercased() } ?? "no EHLO/HELO yet")")
+        lines.append("protocol:    \(session.sessionProtocol == .lmtp ? "LMTP (RFC 2033)" : "SMTP")")
+        lines.append("phase:       \(session.phaseDescription)")
+        lines.append("hello:       \(session.helloKind.map { $0.rawValue.uppercased() } ?? "none yet")")
         lines.append("TLS:         \(session.isTLS ? "yes" : "no")")
         lines.append("AUTH:        \(session.isAuthenticated ? "authenticated" : "not authenticated")")
         if let sender = session.sender {
             lines.append("sender:      <\(VisibleText.escape(sender))>")
         }
-        if session.phase == .mailTransaction || session.phase == .recipientsGiven {
+        if SessionPhase.inTransaction.contains(session.phase) {
             let accepted = session.acceptedRecipients.map { "<\(VisibleText.escape($0))>" }.joined(separator: " ")
             lines.append(
-                "recipients:  \(session.acceptedRecipients.count) accepted \(accepted), \(session.refusedRecipients) refused"
+                "recipients:  \(session.acceptedRecipients.count) accepted \(accepted), \(session.refusedRecipients.count) refused"
             )
+            if session.acceptedChunks > 0 { lines.append("chunks:      \(session.acceptedChunks) accepted (BDAT)") }
         }
         if let reply = session.lastReply {
             lines.append(
                 "last reply:  \(reply.lines.last?.visible ?? "") (to \(session.lastAnswered?.name ?? "nothing"))")
         }
-        if !session.pending.isEmpty {
-            lines.append("waiting for: \(session.pending.map(\.name).joined(separator: ", "))")
-        }
+        lines += awaitedLines
         lines.append("next:        \(session.nextSteps.joined(separator: " | "))")
         output(lines)
+    }
+
+    /// `awaited:` lines: each exchange still owed a reply, oldest first (RFC 2920: in order).
+    private var awaitedLines: [String] {
+        session.awaitedDescription.enumerated().map { index, text in
+            (index == 0 ? "awaited:     " : "             ") + text
+        }
     }
 
     private func showNext() {
         let legal = session.legalCommands
         guard !legal.isEmpty else {
-            output(["next: " + session.nextSteps.joined(separator: " | ")])
+            output(awaitedLines + ["next: " + session.nextSteps.joined(separator: " | ")])
             return
         }
         let width = legal.map(\.syntax.count).max() ?? 0
+        let when = session.pending.isEmpty ? "now" : "once the awaited replies are in, if they succeed"
         output(
-            ["Legal now (\(session.phaseDescription)):"]
+            awaitedLines + ["Legal \(when) (\(session.phaseDescription)):"]
                 + legal.map {
                     "  " + $0.syntax.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary
                 })
@@ -165,13 +227,13 @@ extension Console {
     }
 
     private func connectCommand(_ argument: String) {
-        let target = argument.isEmpty ? server?.description ?? "" : argument
+        let target = argument.isEmpty ? link.server?.description ?? "" : argument
         guard !target.isEmpty else {
             emit(.warning, "usage: /connect HOST[:PORT]")
             return
         }
         do {
-            let address = try ServerAddress(parsing: target, defaultPort: 25)
+            let address = try ServerAddress(parsing: target, defaultPort: options.sessionProtocol.defaultPort)
             connect(to: address)
         } catch {
             emit(.warning, "\(error)")
@@ -210,23 +272,23 @@ extension Console {
     private func recordCommand(_ argument: String) {
         switch argument {
         case "":
-            if let transcript {
+            if let transcript = screen.transcript {
                 output(["recording to \(transcript.path)"])
             } else {
                 emit(.warning, "usage: /record FILE | /record off")
             }
         case "off":
-            guard let transcript else {
+            guard let transcript = screen.transcript else {
                 output(["not recording"])
                 return
             }
             emit(.event, "transcript \(transcript.path) ends here")
-            self.transcript = nil
+            screen.transcript = nil
             output(["stopped recording to \(transcript.path)"])
         default:
-            if let transcript {
+            if let transcript = screen.transcript {
                 emit(.event, "transcript continues in \(argument)")
-                self.transcript = nil
+                screen.transcript = nil
                 output(["stopped recording to \(transcript.path)"])
             }
             startRecording(to: NSString(string: argument).expandingTildeInPath)
@@ -242,12 +304,12 @@ extension Console {
             redactsSecrets: options.redactsSecrets)
         do {
             let sink = try TranscriptSink(path: path, formatter: formatter, append: options.appendsToTranscript)
-            let serverName = server?.description ?? "no server yet"
+            let serverName = link.server?.description ?? "no server yet"
             if let warning = sink.start(server: serverName, time: Date().timeIntervalSince1970) {
                 emit(.warning, warning)
                 if isScript, exitStatus == .success { exitStatus = .transcriptFailed }
             }
-            transcript = sink
+            screen.transcript = sink
             if input.isInteractive { output(["recording to \(path)"]) }
             if !options.redactsSecrets {
                 emit(.warning, "--no-redact: passwords and AUTH exchanges go into \(path) in clear")
@@ -256,70 +318,5 @@ extension Console {
             emit(.warning, "\(error); the session goes on without a transcript")
             if isScript, exitStatus == .success { exitStatus = .transcriptFailed }
         }
-    }
-
-    // MARK: /send
-
-    /// DATA, then the file as the body (CRLF-normalised, dot-stuffed, streamed), then the dot.
-    private func sendFile(_ argument: String) {
-        let path = NSString(string: argument).expandingTildeInPath
-        guard !argument.isEmpty else {
-            emit(.warning, "usage: /send FILE")
-            return
-        }
-        var status = stat()
-        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
-            let handle = FileHandle(forReadingAtPath: path)
-        else {
-            emit(.warning, "cannot read \(argument)")
-            if isScript { fail(.inputUnreadable) }
-            return
-        }
-        defer { try? handle.close() }
-        guard session.phase != .data else {
-            emit(.warning, "/send starts its own DATA; end the current message with . first")
-            return
-        }
-        sendCommand("DATA", quiet: true)
-        guard session.phase == .data, let connection else {
-            emit(.event, "the server did not accept DATA; \(argument) was not sent")
-            return
-        }
-        var encoder = BodyEncoder()
-        // The transcript gets every wire line, as if typed, without holding the body in memory.
-        var unrecorded: [UInt8] = []
-        func recordLines(of wire: [UInt8]) {
-            guard transcript != nil else { return }
-            unrecorded += wire
-            while let lineEnd = unrecorded.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = unrecorded[..<lineEnd].dropLast()  // without its CR
-                let shown = VisibleText.escape(line)
-                record(.client(shown: shown, wire: shown))
-                unrecorded.removeSubrange(...lineEnd)
-            }
-        }
-        let blockTimeout = options.timeoutOverride ?? 180
-        do {
-            while true {
-                let chunk = try handle.read(upToCount: 64 * 1024) ?? Data()
-                if chunk.isEmpty { break }
-                let wire = encoder.encode(chunk)
-                try connection.send(raw: wire, timeout: .seconds(Int64(blockTimeout)))
-                recordLines(of: wire)
-            }
-            let closing = encoder.finish()
-            try connection.send(raw: closing, timeout: .seconds(Int64(blockTimeout)))
-            recordLines(of: closing)
-        } catch {
-            emit(.event, "sending \(argument) failed: \(error)")
-            closeConnection(reason: nil)
-            fail(.sessionFailed)
-            return
-        }
-        show([DisplayLine(.client, ".")])
-        emit(.event, "sent \(argument): \(encoder.bodyOctets) octets on the wire (CRLF, dot-stuffed), then the final .")
-        session.endOfDataSent()
-        exchangeStarted()
-        waitForReplies()
     }
 }

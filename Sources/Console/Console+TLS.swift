@@ -11,8 +11,8 @@ struct TLSFailure: Error {
 extension Console {
     /// After the server's 220 to STARTTLS: the handshake, then the report (or the failure).
     func performTLSHandshake() {
-        tlsOutcome = nil
-        guard let connection else {
+        tls.outcome = nil
+        guard let connection = link.connection else {
             tlsFailed("the server closed the connection before the TLS handshake")
             return
         }
@@ -28,7 +28,7 @@ extension Console {
     /// Waits for the handshake to end (with implicit TLS it runs before the greeting).
     func waitForTLSOutcome() {
         let seconds = options.timeoutOverride ?? 60
-        switch takeEvents(until: { self.tlsOutcome != nil }, seconds: Double(seconds)) {
+        switch takeEvents(until: { self.tls.outcome != nil }, seconds: Double(seconds)) {
         case .done, .disconnected:
             break
         case .timedOut:
@@ -41,8 +41,8 @@ extension Console {
     func tlsEstablished(_ report: TLSReport) {
         let isSTARTTLS = session.phase != .awaitingGreeting
         session.tlsEstablished()
-        tlsReport = report
-        tlsOutcome = .success(report)
+        tls.report = report
+        tls.outcome = .success(report)
         var summary = "TLS established: \(report.protocolVersion)"
         if let cipher = report.cipherSuite { summary += ", \(cipher)" }
         if let leaf = report.chain.first {
@@ -65,7 +65,7 @@ extension Console {
         if report.discardedPlaintextOctets > 0 {
             emit(
                 .warning,
-                "\(report.discardedPlaintextOctets) octets arrived in plaintext after the 220 to STARTTLS and were discarded, unread: a man in the middle may be injecting commands or replies (RFC 3207 §5, CVE-2011-0411)"
+                "\(report.discardedPlaintextOctets) octets arrived in plaintext after the 220 to STARTTLS and were discarded, unread: a man in the middle may be injecting commands or replies (RFC 3207 §6, CVE-2011-0411)"
             )
         }
         if isSTARTTLS {
@@ -77,7 +77,7 @@ extension Console {
     }
 
     func tlsFailed(_ reason: String, isCertificateRejected: Bool = false) {
-        tlsOutcome = .failure(TLSFailure(reason: reason))
+        tls.outcome = .failure(TLSFailure(reason: reason))
         emit(.warning, "TLS failed: \(reason)")
         if isCertificateRejected {
             emit(
@@ -95,7 +95,7 @@ extension Console {
 
     /// `/cert [pem]`: the chain the server presented.
     func showCertificates(_ argument: String) {
-        guard let report = tlsReport, !report.chain.isEmpty else {
+        guard let report = tls.report, !report.chain.isEmpty else {
             emit(.warning, "no TLS session yet: STARTTLS (or connect with --tls) first")
             return
         }

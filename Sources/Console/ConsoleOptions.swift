@@ -30,6 +30,12 @@ public struct ConsoleOptions: Sendable {
     public var heloName: String?
     /// Refuse out-of-sequence commands instead of sending them with a warning.
     public var isStrict = false
+    /// What the server is expected to speak (`--lmtp`): it decides the greeting's next steps,
+    /// the hello verb and the per-recipient replies after the message (RFC 2033).
+    public var sessionProtocol = SessionProtocol.smtp
+    /// `--pipeline`: in a script, each run of commands up to one that ends a group is sent in
+    /// one write (RFC 2920 §3.1).
+    public var pipelines = false
 
     /// Record the session to this file (`--transcript`).
     public var transcriptFile: String?

@@ -22,8 +22,8 @@ enum FilePathCompletion {
             .sorted()
             .map { name in
                 var isDirectory: ObjCBool = false
-                FileManager.default.fileExists(atPath: folder + name, isDirectory: &isDirectory)
-                return typedFolder + name + (isDirectory.boolValue ? "/" : " ")
+                let exists = FileManager.default.fileExists(atPath: folder + name, isDirectory: &isDirectory)
+                return typedFolder + name + (exists && isDirectory.boolValue ? "/" : " ")
             }
     }
 }

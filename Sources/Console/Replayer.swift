@@ -45,158 +45,211 @@ public enum Replayer {
         consoleOptions.historyFile = nil
         if let server = options.server {
             consoleOptions.server = server
-        } else if let named = recording.server, let server = try? ServerAddress(parsing: named, defaultPort: 25) {
+        } else if let named = recording.server,
+            let server = try? ServerAddress(parsing: named, defaultPort: consoleOptions.sessionProtocol.defaultPort)
+        {
             consoleOptions.server = server
         } else {
             throw ConsoleError(status: .usage, message: "\(options.file) names no server; give HOST[:PORT]")
         }
-        let input = ReplayInput(recording: recording, options: options)
         let colorEnabled = consoleOptions.color.isEnabled(
             stdoutIsTerminal: Terminal.stdoutIsTerminal, environment: ProcessInfo.processInfo.environment)
-        let console = Console(options: consoleOptions, input: input, colorEnabled: colorEnabled)
-        input.console = console
-        console.onReply = { [unowned input] outcome in input.observed.append(outcome.reply) }
-        let status = console.run()
-        input.compareObserved()
-        input.summarise()
-        if status == .success, input.failedCheck { return .replayDiffered }
-        return status
+        let console = Console(options: consoleOptions, input: ReplayInput(), colorEnabled: colorEnabled)
+        let plan = ReplayPlan(recording, sessionProtocol: consoleOptions.sessionProtocol)
+        return ReplayRun(plan: plan, options: options, console: console).run()
     }
 }
 
-/// Feeds the recorded client lines to the console one at a time, comparing the replies each
-/// line got with those it got when it was recorded.
+/// The console's input during a replay: none of its own; `ReplayRun` hands it each line.
 final class ReplayInput: InputSource {
-    private let recording: RecordedSession
-    private let options: ReplayOptions
-    weak var console: Console?
-    /// Replies the console has shown since the last line was given to it.
-    var observed: [SMTPReply] = []
-    private var index = 0
-    /// The recorded replies that followed the last line given out (or the greeting, at first).
-    private var expected: [(SMTPReply, Int)] = []
-    private var isInRecordedData = false
-    private var secretsUsed = 0
-    private(set) var differences = 0
-    private(set) var failedCheck = false
-    private var compared = 0
-
-    init(recording: RecordedSession, options: ReplayOptions) {
-        self.recording = recording
-        self.options = options
-        expected = Self.replies(in: recording.steps, from: 0)
-    }
-
     var isInteractive: Bool { false }
+    func readLine(prompt: @escaping () -> String) -> LineEditor.ReadResult { .endOfInput }
+    func readSecret(prompt: String) -> String? { nil }
+    func remember(_ line: String, persist: Bool) {}
+}
 
-    func readLine(prompt: @escaping () -> String) -> LineEditor.ReadResult {
-        compareObserved()
-        guard let console, !failedCheck else { return .endOfInput }
-        while index < recording.steps.count {
-            if case .newSession(let server, let sourceLine) = recording.steps[index] {
-                // The next session of an appended transcript: connect again, and compare its greeting.
-                index += 1
-                expected = Self.replies(in: recording.steps, from: index)
-                isInRecordedData = false
-                guard let target = options.server?.description ?? server else { continue }
-                console.emit(.event, "the recording starts another session (transcript line \(sourceLine))")
-                return .line("/connect \(target)")
-            }
-            guard case .client(let bytes, let isRedacted, let sourceLine) = recording.steps[index] else {
-                index += 1
-                continue
-            }
-            index += 1
-            let text = String(decoding: bytes, as: UTF8.self)
-            let isBodyLine = isInRecordedData
-            if isBodyLine, console.session.phase != .data {
-                // The server did not take the message this time: skip it, and the reply to its end.
-                console.emit(
-                    .event,
-                    "skipping the recorded message (transcript line \(sourceLine)): the server did not answer DATA with 354 this time"
-                )
-                skipRecordedMessage()
-                continue
-            }
-            expected = Self.replies(in: recording.steps, from: index)
-            if isBodyLine {
-                if text == "." { isInRecordedData = false }
-                // Recorded dot-stuffed; the console stuffs again.
-                return .line(text == "." ? text : DotStuffing.unstuff(text))
-            }
-            if expected.first?.0.code == 354 { isInRecordedData = true }
-            if options.isStepping, !waitForEnter(sourceLine: sourceLine, text: text) {
-                expected = []
-                return .endOfInput
-            }
-            guard isRedacted else { return .line(text) }
-            guard let secret = secret(for: text, sourceLine: sourceLine) else {
-                expected = []
-                return .endOfInput
-            }
-            return .line(
-                text == Redactor.placeholder
-                    ? secret : text.replacingOccurrences(of: Redactor.placeholder, with: secret))
-        }
-        return .endOfInput
+/// One replay: sends the plan's lines through the console, in the groups they were recorded in,
+/// and compares the replies each exchange gets with the recorded ones.
+///
+/// It drives the console; the console never calls back. Replies are matched to recorded ones by
+/// the transcript line that opened their exchange (the tag given with each line).
+final class ReplayRun {
+    private let plan: ReplayPlan
+    private let options: ReplayOptions
+    private let console: Console
+    /// Replies that came, by the transcript line of the exchange they answered.
+    private var observed: [Int: [SMTPReply]] = [:]
+    private var observedGreeting: [SMTPReply] = []
+    private var compared = 0
+    private var differences = 0
+    private var failedCheck = false
+    /// Why the replay did not get through every recorded line, if it did not.
+    private var stoppedEarly: String?
+    private var secretsUsed = 0
+
+    init(plan: ReplayPlan, options: ReplayOptions, console: Console) {
+        self.plan = plan
+        self.options = options
+        self.console = console
     }
 
-    func readSecret(prompt: String) -> String? { nil }
-
-    func remember(_ line: String, persist: Bool) {}
-
-    /// Compares the replies shown since the last line with the recorded ones.
-    func compareObserved() {
-        guard let console else { return }
-        defer {
-            observed = []
-            expected = []
+    func run() -> ExitStatus {
+        console.observed = []
+        if console.start() {
+            replaySessions()
+            if !console.isFinished { console.finish() }
+            collect()
+        } else {
+            collect()
+            stoppedEarly = "the connection failed"
         }
-        for (position, (recorded, sourceLine)) in expected.enumerated() {
-            guard position < observed.count else {
-                report(
-                    console, "the recording has a reply here that did not come (transcript line \(sourceLine)):",
-                    recorded: recorded, now: nil)
-                return
+        let status = console.end()
+        summarise()
+        if status == .success, failedCheck || (options.check != nil && stoppedEarly != nil) {
+            return .replayDiffered
+        }
+        return status
+    }
+
+    private func replaySessions() {
+        for (index, session) in plan.sessions.enumerated() {
+            if index > 0 {
+                guard let target = options.server?.description ?? session.server else { continue }
+                console.emit(.event, "the recording starts another session (transcript line \(session.sourceLine))")
+                console.perform("/connect \(target)", tag: nil, holdsForGroup: false)
             }
-            let now = observed[position]
-            compared += 1
-            let codeDiffers = now.code != recorded.code
-            let enhancedDiffers = now.enhancedCode != recorded.enhancedCode
-            if codeDiffers || enhancedDiffers {
-                report(
-                    console, "differs from the recording (transcript line \(sourceLine)):", recorded: recorded, now: now
-                )
-                if codeDiffers && options.check != nil || enhancedDiffers && options.check == .enhanced {
-                    failedCheck = true
-                    console.emit(.event, "replay --check: stopping at the first difference")
-                    console.exitStatus = .replayDiffered
-                    console.finish()
+            collect()
+            compare(session.greeting, observedGreeting, sourceLine: session.sourceLine)
+            observedGreeting = []
+            guard !failedCheck else { return }
+            var comparedUpTo = 0
+            for (position, line) in session.lines.enumerated() {
+                guard console.link.isConnected, !console.isFinished else {
+                    stoppedEarly = "the connection ended before transcript line \(line.sourceLine)"
                     return
                 }
+                guard send(line) else { return }
+                collect()
+                guard line.isFollowedByReplies || position == session.lines.count - 1 else { continue }
+                for earlier in session.lines[comparedUpTo...position] {
+                    compare(earlier.replies, observed[earlier.sourceLine] ?? [], sourceLine: earlier.sourceLine)
+                    if failedCheck { return }
+                }
+                comparedUpTo = position + 1
             }
         }
     }
 
-    func summarise() {
-        guard let console else { return }
-        let total = recording.steps.reduce(0) { count, step in
-            if case .reply = step { return count + 1 }
-            return count
+    /// Hands one recorded line to the console. Returns false when the replay must stop.
+    private func send(_ line: ReplayPlan.Line) -> Bool {
+        let holds = !line.isFollowedByReplies
+        switch line.kind {
+        case .messageLine:
+            // Recorded on the wire, dot-stuffed: sent exactly so (RFC 5321 §4.5.2).
+            if console.session.inputMode == .skipping, !isSkippingMessage {
+                console.emit(
+                    .event,
+                    "skipping the recorded message (transcript line \(line.sourceLine)): the server did not answer DATA with 354 this time"
+                )
+            }
+            isSkippingMessage = console.session.inputMode == .skipping
+            console.replayMessageLine(line.octets)
+            return true
+        case .endOfData, .chunk:
+            isSkippingMessage = false
+            console.perform(line.text, tag: line.sourceLine, holdsForGroup: holds)
+            return true
+        case .command, .challengeAnswer:
+            var text = line.text
+            if options.isStepping, line.kind == .command, !waitForEnter(sourceLine: line.sourceLine, text: text) {
+                stoppedEarly = "stopped at transcript line \(line.sourceLine)"
+                return false
+            }
+            if line.isRedacted {
+                guard let secret = secret(for: text, sourceLine: line.sourceLine) else {
+                    stoppedEarly = "no secret for transcript line \(line.sourceLine)"
+                    return false
+                }
+                text =
+                    text == Redactor.placeholder
+                    ? secret : text.replacingOccurrences(of: Redactor.placeholder, with: secret)
+            }
+            console.perform(text, tag: line.sourceLine, holdsForGroup: holds)
+            return true
         }
+    }
+
+    private var isSkippingMessage = false
+
+    /// Files the replies the console showed under the exchanges they answered.
+    private func collect() {
+        for outcome in console.observed ?? [] {
+            if outcome.answered == .greeting {
+                observedGreeting.append(outcome.reply)
+            } else if let tag = outcome.tag {
+                observed[tag, default: []].append(outcome.reply)
+            }
+        }
+        console.observed = []
+    }
+
+    /// Compares the replies one exchange got with the recorded ones, position by position.
+    private func compare(_ recorded: [ReplayPlan.RecordedReply], _ now: [SMTPReply], sourceLine: Int) {
+        for (position, expected) in recorded.enumerated() {
+            guard position < now.count else {
+                report(
+                    "the recording has a reply here that did not come (transcript line \(expected.sourceLine)):",
+                    recorded: expected.reply, now: nil)
+                if options.check != nil { stop() }
+                return
+            }
+            let reply = now[position]
+            compared += 1
+            let codeDiffers = reply.code != expected.reply.code
+            let enhancedDiffers = reply.enhancedCode != expected.reply.enhancedCode
+            guard codeDiffers || enhancedDiffers else { continue }
+            report(
+                "differs from the recording (transcript line \(expected.sourceLine)):", recorded: expected.reply,
+                now: reply)
+            if codeDiffers && options.check != nil || enhancedDiffers && options.check == .enhanced {
+                stop()
+                return
+            }
+        }
+        if now.count > recorded.count {
+            for extra in now[recorded.count...] {
+                report(
+                    "a reply came that the recording does not have (after transcript line \(sourceLine)):",
+                    recorded: nil, now: extra)
+            }
+            if options.check != nil { stop() }
+        }
+    }
+
+    private func stop() {
+        failedCheck = true
+        console.emit(.event, "replay --check: stopping at the first difference")
+        console.finish()
+    }
+
+    private func summarise() {
+        let total = plan.replyCount
         let plural = { (count: Int) in count == 1 ? "reply" : "replies" }
         var summary = "replay of \(options.file): \(compared) \(plural(compared)) compared, "
         summary +=
             differences == 0
             ? "every reply matched the recording" : "\(differences) \(plural(differences)) differed from the recording"
-        if compared < total { summary += " (it has \(total) \(plural(total)); the replay stopped early)" }
+        if compared < total || stoppedEarly != nil {
+            summary += " (it has \(total) \(plural(total)); the replay stopped early"
+            summary += stoppedEarly.map { ": \($0))" } ?? ")"
+        }
         console.emit(.event, summary)
     }
 
-    private func report(_ console: Console, _ title: String, recorded: SMTPReply, now: SMTPReply?) {
+    private func report(_ title: String, recorded: SMTPReply?, now: SMTPReply?) {
         differences += 1
         var lines = [DisplayLine(.warning, title)]
-        let recordedLines = recorded.lines.map(\.visible)
+        let recordedLines = recorded?.lines.map(\.visible) ?? ["(nothing)"]
         let nowLines = now?.lines.map(\.visible) ?? ["(nothing)"]
         for (offset, line) in recordedLines.enumerated() {
             lines.append(DisplayLine(.warning, (offset == 0 ? "  recorded  S: " : "            S: ") + line))
@@ -207,51 +260,26 @@ final class ReplayInput: InputSource {
         console.emit(lines)
     }
 
-    private func skipRecordedMessage() {
-        while index < recording.steps.count {
-            if case .client(let bytes, _, _) = recording.steps[index] {
-                index += 1
-                if bytes == [UInt8(ascii: ".")] { break }
-            } else {
-                index += 1
-            }
-        }
-        isInRecordedData = false
-        // The reply to the end of data is not coming either.
-        while index < recording.steps.count, case .reply = recording.steps[index] { index += 1 }
-    }
-
-    /// The replies recorded after the step before `start`, up to the next client line.
-    private static func replies(in steps: [RecordedSession.Step], from start: Int) -> [(SMTPReply, Int)] {
-        var replies: [(SMTPReply, Int)] = []
-        var position = start
-        while position < steps.count, case .reply(let reply, let sourceLine) = steps[position] {
-            replies.append((reply, sourceLine))
-            position += 1
-        }
-        return replies
-    }
-
     private func secret(for text: String, sourceLine: Int) -> String? {
         secretsUsed += 1
         if options.secretsFromEnvironment {
             let name = "EHLO_SECRET_\(secretsUsed)"
             if let value = ProcessInfo.processInfo.environment[name] { return value }
-            console?.emit(
+            console.emit(
                 .warning,
                 "transcript line \(sourceLine) was recorded redacted (\(text)) and \(name) is not set; stopping")
-            console?.exitStatus = .usage
+            console.exitStatus = .usage
             return nil
         }
         guard
             let answer = TerminalQuestion.ask(
                 "secret for transcript line \(sourceLine) (\(VisibleText.escape(text))), not echoed: ", echo: false)
         else {
-            console?.emit(
+            console.emit(
                 .warning,
                 "transcript line \(sourceLine) was recorded redacted; give the secret at a terminal or with --auth-from-env (EHLO_SECRET_1, …)"
             )
-            console?.exitStatus = .usage
+            console.exitStatus = .usage
             return nil
         }
         return answer
@@ -259,13 +287,8 @@ final class ReplayInput: InputSource {
 
     private func waitForEnter(sourceLine: Int, text: String) -> Bool {
         let shown = VisibleText.escape(Redactor.redact(command: text))
-        guard
-            TerminalQuestion.ask(
-                "step: Enter sends C: \(shown) (transcript line \(sourceLine)), Ctrl-D stops ", echo: true) != nil
-        else {
-            return false
-        }
-        return true
+        return TerminalQuestion.ask(
+            "step: Enter sends C: \(shown) (transcript line \(sourceLine)), Ctrl-D stops ", echo: true) != nil
     }
 }
 

@@ -91,6 +91,18 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(help: "Refuse to send commands that are out of sequence or not advertised, instead of warning.")
     var strict = false
 
+    @Flag(
+        help:
+            "Speak LMTP (RFC 2033): LHLO, and one reply per accepted recipient after the message; the port defaults to 24."
+    )
+    var lmtp = false
+
+    @Flag(
+        help:
+            "In a script, send each run of commands up to one that ends a group (DATA, BDAT LAST, EHLO, NOOP, QUIT, …) in one write (RFC 2920)."
+    )
+    var pipeline = false
+
     @OptionGroup(title: "TLS and authentication")
     var security: SecurityOptions
 
@@ -108,11 +120,15 @@ struct ConsoleCommand: ParsableCommand {
         if practice, server != nil {
             throw ValidationError("--practice connects to its own server; give no HOST")
         }
+
     }
 
     func run() throws {
         var options = ConsoleOptions()
-        options.server = try server.map { try ServerAddress.parseArgument($0, defaultPort: security.defaultPort) }
+        let defaultPort = lmtp && !security.tls ? SessionProtocol.lmtp.defaultPort : security.defaultPort
+        options.server = try server.map { try ServerAddress.parseArgument($0, defaultPort: defaultPort) }
+        options.sessionProtocol = lmtp ? .lmtp : .smtp
+        options.pipelines = pipeline
         options.scriptFile = script
         options.explain = explain
         options.color = color

@@ -1,34 +1,10 @@
-/// Where an SMTP session stands, as far as the legal next commands are concerned.
-///
-/// RFC 5321 §4.1.4 (order of commands) and §4.3.2 (command-reply sequences) define these phases.
-public enum SessionPhase: String, Hashable, Sendable, CaseIterable {
-    /// No connection.
-    case disconnected
-    /// Connected; the server has not greeted yet (§3.1: wait for it).
-    case awaitingGreeting
-    /// Greeted with 220; EHLO or HELO is due.
-    case greeted
-    /// EHLO or HELO accepted; no mail transaction open.
-    case helloed
-    /// MAIL accepted; no recipient accepted yet.
-    case mailTransaction
-    /// At least one RCPT accepted.
-    case recipientsGiven
-    /// DATA answered with 354: lines typed now are the message.
-    case data
-    /// The greeting refused the session (554, 521): only QUIT is left (RFC 5321 §3.1).
-    case refused
-    /// The connection is over (221, 421, or dropped).
-    case closed
-
-    /// Every phase with an open, greeted connection.
-    public static let connected: Set<SessionPhase> = [.greeted, .helloed, .mailTransaction, .recipientsGiven]
-}
-
 /// What may happen after one exchange: the replies it may get and what each means in context.
 ///
 /// The codes are RFC 5321 §4.3.2's "Command-Reply Sequences" (S: success, I: intermediate,
-/// E: error), completed from RFC 3207, RFC 4954 and RFC 3030 for the extensions.
+/// E: error), completed from RFC 3207, RFC 4954 and RFC 3030 for the extensions. `specific`
+/// holds the codes whose meaning differs from their class's, including codes that other RFCs
+/// define for the exchange (RFC 7504's 521 and 556) and that real servers send (454 and 554 to
+/// RCPT): a code is "listed" when it is in either.
 public struct ExchangeSpec: Sendable {
     public let successCodes: [Int]
     public let intermediateCodes: [Int]
@@ -60,8 +36,14 @@ public struct ExchangeSpec: Sendable {
         self.timeout = timeout
     }
 
-    /// The listed codes, in the order §4.3.2 gives them.
+    /// The codes of the command-reply sequence, in the order §4.3.2 gives them.
     public var allCodes: [Int] { successCodes + intermediateCodes + failureCodes }
+
+    /// Whether `code` is a reply this exchange may get: its sequence, a code another RFC or real
+    /// servers use for it, or one any command may get (RFC 5321 §4.3.2).
+    public func lists(_ code: Int) -> Bool {
+        allCodes.contains(code) || specific[code] != nil || Self.anyCommand[code] != nil
+    }
 
     /// What `code` means as the answer to this exchange.
     public func meaning(of code: Int) -> String {
@@ -75,15 +57,62 @@ public struct ExchangeSpec: Sendable {
         }
     }
 
-    /// RFC 5321 §4.2.4 and §4.3.2: replies any command may get, with the same sense everywhere.
-    static let anyCommand: [Int: String] = [
-        421: "the server is closing the connection; this session is over",
-        500: "the server did not recognise the line; nothing changed",
-        501: "the arguments were not accepted; nothing changed",
-        502: "the server does not implement this command; nothing changed",
+    /// RFC 5321 §4.3.2 (before the list): "any SMTP command can return" 500, 501 and 421; 502, 503
+    /// and 530 have one sense whatever the command (§4.2.4, RFC 4954 §6).
+    public static let anyCommand: [Int: String] = [
+        421:
+            "the server is closing the connection; this session is over (any command may get 421, RFC 5321 §4.3.2)",
+        500:
+            "the server did not recognise the line, or it was too long; nothing changed (any command may get 500, RFC 5321 §4.3.2)",
+        501:
+            "the arguments were not accepted; nothing changed (any command may get 501, RFC 5321 §4.3.2)",
+        502: "the server does not implement this command; nothing changed (RFC 5321 §4.2.4)",
+        521: "the server will not go on and closes the connection (RFC 7504 §3; Postfix hangs up with 521)",
         503: "the server says this command is out of sequence; nothing changed",
-        530: "the server wants authentication (AUTH) first; nothing changed",
+        530: "the server wants authentication (AUTH) first; nothing changed (RFC 4954 §6)",
     ]
+}
+
+/// Where a command may stand in a pipelined group (RFC 2920 §3.1).
+public enum PipeliningRule: Hashable, Sendable {
+    /// "RSET, MAIL FROM, SEND FROM, SOML FROM, SAML FROM, and RCPT TO can all appear anywhere in a
+    /// pipelined command group" (RFC 2920 §3.1); so can BDAT, whose chunks RFC 3030 §4 pipelines,
+    /// except that the client "MUST wait for the results of the LAST BDAT" before a new
+    /// transaction (RFC 4468 §3.2).
+    case anywhere
+    /// The command changes the state in a way the client must see before it goes on, so it ends
+    /// its group: EHLO, DATA, VRFY, EXPN, TURN, QUIT and NOOP (RFC 2920 §3.1); STARTTLS (RFC 3207
+    /// §4) and AUTH (RFC 4954 §4) say so too, and other extensions' commands do unless they say
+    /// otherwise (RFC 2920 §3.1).
+    case endsGroup
+}
+
+extension CommandTable {
+    /// Whether `command` must be the last of its pipelined group.
+    ///
+    /// RFC 4954 §4 makes one exception for AUTH: with an initial response, for a mechanism that
+    /// completes in one round trip and negotiates no security layer (PLAIN, EXTERNAL), it may be
+    /// followed by the commands of the transaction.
+    public static func endsGroup(_ command: SMTPCommand) -> Bool {
+        guard let verb = command.verb else { return true }
+        if verb == .bdat { return command.bdatChunk?.isLast != false }
+        if verb == .auth, ["PLAIN", "EXTERNAL"].contains(command.authMechanism ?? ""),
+            command.argument.split(separator: " ").count == 2
+        {
+            return false
+        }
+        return spec(verb).pipelining == .endsGroup
+    }
+}
+
+/// Which protocol a command belongs to: LMTP replaces EHLO and HELO with LHLO (RFC 2033 §4.1).
+public enum SessionProtocol: String, Hashable, Sendable, CaseIterable {
+    case smtp
+    case lmtp
+
+    /// The default TCP port: 25 for SMTP; for LMTP, which must not use 25 (RFC 2033 §5) and names
+    /// no port of its own, 24 as LMTP servers commonly do (IANA: "any private mail system").
+    public var defaultPort: Int { self == .smtp ? 25 : 24 }
 }
 
 /// One SMTP command: its syntax, where it is legal, what it needs and the replies it may get.
@@ -102,18 +131,42 @@ public struct CommandSpec: Sendable {
     public let requiredExtension: String?
     /// The rule a user breaks by sending the command out of sequence.
     public let sequenceRule: String
+    public let pipelining: PipeliningRule
+    /// The protocols the command belongs to.
+    public let protocols: Set<SessionProtocol>
     public let exchange: ExchangeSpec
+
+    init(
+        verb: SMTPVerb, syntax: String, template: String, summary: String, reference: String,
+        legalIn: Set<SessionPhase>, suggestedIn: Set<SessionPhase>, requiredExtension: String? = nil,
+        sequenceRule: String, pipelining: PipeliningRule = .endsGroup,
+        protocols: Set<SessionProtocol> = [.smtp, .lmtp], exchange: ExchangeSpec
+    ) {
+        self.verb = verb
+        self.syntax = syntax
+        self.template = template
+        self.summary = summary
+        self.reference = reference
+        self.legalIn = legalIn
+        self.suggestedIn = suggestedIn
+        self.requiredExtension = requiredExtension
+        self.sequenceRule = sequenceRule
+        self.pipelining = pipelining
+        self.protocols = protocols
+        self.exchange = exchange
+    }
 }
 
-/// The command table: one row per verb (RFC 5321 §4.1.1 and extensions), plus the two exchanges
-/// that are not commands: the greeting and the end of message data.
+/// The command table: one row per verb (RFC 5321 §4.1.1 and extensions), plus the exchanges
+/// that are not commands: the greeting, the end of message data, the last BDAT chunk and the
+/// answers to AUTH challenges.
 public enum CommandTable {
     public static let greeting = ExchangeSpec(
         success: [220], failure: [554],
         onSuccess: "the server is ready for EHLO",
         onTransientFailure: "the server will not serve you now; it will close the connection",
         onPermanentFailure: "the server refuses this session; it waits only for QUIT",
-        specific: [521: "this host never accepts mail (RFC 7504); the session is over"],
+        specific: [521: "this host never accepts mail (RFC 7504 §3); the session is over"],
         timeout: 300
     )
 
@@ -123,6 +176,49 @@ public enum CommandTable {
         onSuccess: "the message is accepted for delivery; the transaction is over",
         onTransientFailure: "the message was not accepted, for now; the transaction is over, send it again later",
         onPermanentFailure: "the message was refused; the transaction is over",
+        specific: [
+            353:
+                "PRDR: the server checks the message; one reply per recipient follows, then one for the message (draft-hall-prdr-00 §4.5.1)"
+        ],
+        timeout: 600
+    )
+
+    /// `BDAT <n> LAST`: the chunk and the end of the message in one (RFC 3030 §2).
+    public static let lastChunk = ExchangeSpec(
+        success: [250], failure: [552, 554, 451, 452, 450, 550, 503],
+        onSuccess: "the last chunk and the message are accepted; the transaction is over",
+        onTransientFailure:
+            "the message was not accepted, for now; the transaction has failed, RSET is due (RFC 3030 §2)",
+        onPermanentFailure: "the message was refused; the transaction has failed, RSET is due (RFC 3030 §2)",
+        specific: [
+            503: "BDAT is out of sequence here (no accepted recipient, or after DATA); RSET is due (RFC 3030 §2)",
+            353:
+                "PRDR: the server checks the message; one reply per recipient follows, then one for the message (draft-hall-prdr-00 §4.5.1)",
+        ],
+        timeout: 600
+    )
+
+    /// One of the replies after the message that LMTP (RFC 2033 §4.2) and PRDR (draft-hall-prdr-00
+    /// §4.5.2) give per recipient, in the order of the accepted RCPTs.
+    public static let recipientDelivery = ExchangeSpec(
+        success: [250, 251], failure: [450, 451, 452, 550, 551, 552, 553, 554],
+        onSuccess: "the message is delivered to this recipient",
+        onTransientFailure:
+            "not delivered to this recipient, for now; send it again later for this recipient only (RFC 2033 §4.2)",
+        onPermanentFailure: "the message is refused for this recipient; the others are not affected",
+        specific: [
+            452: "not delivered to this recipient, for now: mailbox or storage full; try later for this recipient",
+            552: "refused for this recipient: the mailbox is over its quota or the message too big for it",
+        ],
+        timeout: 600
+    )
+
+    /// PRDR's last reply after the per-recipient ones: the message as a whole (draft-hall-prdr-00 §4.5.3).
+    public static let prdrMessage = ExchangeSpec(
+        success: [250], failure: [450, 451, 452, 550, 552, 554],
+        onSuccess: "the message is accepted for the recipients whose replies were 2xx; the transaction is over",
+        onTransientFailure: "the message as a whole failed, for now; the transaction is over",
+        onPermanentFailure: "the message as a whole was refused; the transaction is over",
         timeout: 600
     )
 
@@ -136,29 +232,37 @@ public enum CommandTable {
         specific: [
             501: "the exchange was cancelled or the answer was not valid base64",
             535: "the credentials were rejected",
-            500: "the answer line was too long",
+            500: "the answer line was too long (RFC 4954 §4)",
+            432: "the account needs a password transition: authenticate once with PLAIN over TLS (RFC 4954 §6)",
+            454: "a temporary failure on the server's side (RFC 4954 §6); try again later",
         ]
     )
 
     private static let anyOpen = SessionPhase.connected
 
+    /// RFC 5321 §4.5.3.2.5: "Data Block: 3 minutes", the wait for each write of message data.
+    public static let dataBlockTimeout = 180
+
     public static let commands: [CommandSpec] = [
         CommandSpec(
             verb: .ehlo, syntax: "EHLO <domain or address literal>", template: "EHLO <domain>",
             summary: "Open the session and ask for the server's service extensions.",
-            reference: "RFC 5321 §4.1.1.1", legalIn: anyOpen, suggestedIn: [.greeted], requiredExtension: nil,
-            sequenceRule: "EHLO comes after the server's 220 greeting (RFC 5321 §3.1)",
+            reference: "RFC 5321 §4.1.1.1", legalIn: anyOpen, suggestedIn: [.greeted],
+            sequenceRule: "EHLO comes after the server's 220 greeting (RFC 5321 §3.1)", protocols: [.smtp],
             exchange: ExchangeSpec(
                 success: [250], failure: [504, 550, 502],
                 onSuccess: "the session is open and the server listed its extensions (/caps)",
                 onTransientFailure: "EHLO was not accepted for now",
                 onPermanentFailure: "EHLO was not accepted; try HELO or another domain",
-                specific: [502: "this server does not speak ESMTP; use HELO"])),
+                specific: [
+                    502: "this server does not speak ESMTP; fall back to HELO (RFC 5321 §3.2)",
+                    500: "this server does not know EHLO (an old one); fall back to HELO (RFC 5321 §3.2)",
+                ])),
         CommandSpec(
             verb: .helo, syntax: "HELO <domain>", template: "HELO <domain>",
             summary: "Open the session without service extensions (the pre-ESMTP greeting).",
-            reference: "RFC 5321 §4.1.1.1", legalIn: anyOpen, suggestedIn: [.greeted], requiredExtension: nil,
-            sequenceRule: "HELO comes after the server's 220 greeting (RFC 5321 §3.1)",
+            reference: "RFC 5321 §4.1.1.1", legalIn: anyOpen, suggestedIn: [.greeted],
+            sequenceRule: "HELO comes after the server's 220 greeting (RFC 5321 §3.1)", protocols: [.smtp],
             exchange: ExchangeSpec(
                 success: [250], failure: [504, 550, 502],
                 onSuccess: "the session is open, without extensions: ESMTP parameters may not be used",
@@ -167,14 +271,14 @@ public enum CommandTable {
         CommandSpec(
             verb: .lhlo, syntax: "LHLO <domain or address literal>", template: "LHLO <domain>",
             summary: "Open an LMTP session; the reply lists the server's extensions, as EHLO's does.",
-            reference: "RFC 2033 §4.1", legalIn: anyOpen, suggestedIn: [.greeted], requiredExtension: nil,
-            sequenceRule: "LHLO comes after the LMTP server's 220 greeting (RFC 2033 §4.1)",
+            reference: "RFC 2033 §4.1", legalIn: anyOpen, suggestedIn: [.greeted],
+            sequenceRule: "LHLO comes after the LMTP server's 220 greeting (RFC 2033 §4.1)", protocols: [.lmtp],
             exchange: ExchangeSpec(
                 success: [250], failure: [504, 550, 500, 502],
                 onSuccess: "the LMTP session is open and the server listed its extensions (/caps)",
                 onTransientFailure: "LHLO was not accepted for now",
                 onPermanentFailure: "LHLO was not accepted",
-                specific: [500: "this server does not speak LMTP; greet it with EHLO"])),
+                specific: [500: "this server does not speak LMTP; greet it with EHLO (connect without --lmtp)"])),
         CommandSpec(
             verb: .starttls, syntax: "STARTTLS", template: "STARTTLS",
             summary: "Switch the connection to TLS; after the handshake, EHLO again.",
@@ -186,7 +290,10 @@ public enum CommandTable {
                     "start the TLS handshake now; afterwards the server forgets this session and EHLO is due again",
                 onTransientFailure: "TLS is not available for now; the session goes on in plain text",
                 onPermanentFailure: "TLS was not started",
-                specific: [501: "STARTTLS takes no arguments"])),
+                specific: [
+                    501: "STARTTLS takes no arguments",
+                    503: "TLS is already on, or STARTTLS is out of sequence",
+                ])),
         CommandSpec(
             verb: .auth, syntax: "AUTH <mechanism> [initial-response]", template: "AUTH <mechanism>",
             summary: "Authenticate with a SASL mechanism the server advertised.",
@@ -204,26 +311,36 @@ public enum CommandTable {
                     503: "already authenticated, or AUTH is out of sequence",
                     535: "the credentials were rejected",
                     538: "this mechanism needs TLS first (STARTTLS)",
-                    534: "the server will not accept this mechanism here",
+                    534: "the server will not accept this mechanism here; use a stronger one",
+                    432:
+                        "the account needs a password transition: authenticate once with PLAIN over TLS (RFC 4954 §6)",
+                    454: "a temporary failure on the server's side (RFC 4954 §6); try again later",
+                    500: "the AUTH line was too long (RFC 4954 §4)",
                 ])),
         CommandSpec(
             verb: .mail, syntax: "MAIL FROM:<reverse-path> [parameters]", template: "MAIL FROM:<…>",
             summary: "Start a mail transaction with the sender's address (<> for bounces).",
-            reference: "RFC 5321 §4.1.1.2", legalIn: [.helloed], suggestedIn: [.helloed], requiredExtension: nil,
+            reference: "RFC 5321 §4.1.1.2", legalIn: [.helloed], suggestedIn: [.helloed],
             sequenceRule:
                 "MAIL needs a session opened with EHLO or HELO and no transaction in progress (RFC 5321 §4.1.4)",
+            pipelining: .anywhere,
             exchange: ExchangeSpec(
                 success: [250], failure: [552, 451, 452, 550, 553, 503, 455, 555],
                 onSuccess: "the transaction has started with this sender",
                 onTransientFailure: "the transaction did not start, for now",
                 onPermanentFailure: "the transaction did not start",
-                specific: [503: "MAIL is out of sequence (EHLO first, or a transaction is already open)"])),
+                specific: [
+                    503: "MAIL is out of sequence (EHLO first, or a transaction is already open)",
+                    554: "the sender or this client is refused by policy; the transaction did not start",
+                    555: "a parameter after the address is not known or not offered; the transaction did not start",
+                ])),
         CommandSpec(
             verb: .rcpt, syntax: "RCPT TO:<forward-path> [parameters]", template: "RCPT TO:<…>",
             summary: "Add one recipient to the transaction; repeat for each recipient.",
             reference: "RFC 5321 §4.1.1.3", legalIn: [.mailTransaction, .recipientsGiven],
-            suggestedIn: [.mailTransaction, .recipientsGiven], requiredExtension: nil,
-            sequenceRule: "RCPT needs a transaction started by MAIL (RFC 5321 §4.1.4)",
+            suggestedIn: [.mailTransaction, .recipientsGiven],
+            sequenceRule: "RCPT needs a transaction started by MAIL, before the message (RFC 5321 §4.1.4, RFC 3030 §2)",
+            pipelining: .anywhere,
             exchange: ExchangeSpec(
                 success: [250, 251], failure: [550, 551, 552, 553, 450, 451, 452, 503, 455, 555],
                 onSuccess: "this recipient is accepted",
@@ -232,15 +349,23 @@ public enum CommandTable {
                 specific: [
                     251: "this recipient is accepted and the message will be forwarded",
                     551: "this recipient is not served here; the text may name the address to use",
-                    452: "this recipient is refused for now (storage, or too many recipients); the transaction goes on",
+                    452:
+                        "this recipient is refused for now (storage, or too many recipients: send it in another transaction after this one, RFC 5321 §4.5.3.1.10); the transaction goes on",
+                    552:
+                        "this recipient is refused; for \"too many recipients\" RFC 5321 §4.5.3.1.10 says to treat it as 452 and send the rest in a new transaction; the transaction goes on",
                     503: "there is no transaction: MAIL must come first",
+                    454:
+                        "this recipient is refused for now by policy (e.g. Postfix's \"Relay access denied\" to a client it cannot yet trust); the transaction goes on",
+                    554:
+                        "this recipient is refused by policy (relaying, or this client is on a block list); the transaction goes on with the others",
+                    556: "the recipient's domain accepts no mail at all (null MX, RFC 7504 §4)",
                 ])),
         CommandSpec(
             verb: .data, syntax: "DATA", template: "DATA",
             summary: "Send the message: after 354, the lines of the message and then a lone period.",
             reference: "RFC 5321 §4.1.1.4", legalIn: [.recipientsGiven], suggestedIn: [.recipientsGiven],
-            requiredExtension: nil,
-            sequenceRule: "DATA needs at least one recipient accepted by RCPT (RFC 5321 §4.1.1.4)",
+            sequenceRule:
+                "DATA needs at least one recipient accepted by RCPT, and no BDAT before it (RFC 5321 §4.1.1.4, RFC 3030 §2)",
             exchange: ExchangeSpec(
                 success: [], intermediate: [354], failure: [503, 554],
                 onSuccess: "accepted",
@@ -250,27 +375,39 @@ public enum CommandTable {
                 specific: [
                     503: "there is no transaction with an accepted recipient",
                     554: "no valid recipients, or the server refuses the transaction",
+                    451:
+                        "a local error on the server; no message input now, try again later (RFC 5321 §4.3.2 lists 451 after the data; servers send it to DATA too)",
+                    450: "refused for now by policy (greylisting is a common cause); the transaction is still open",
+                    550: "refused by policy; no message input",
+                    452: "no room for the message now; the transaction is still open",
                 ],
                 timeout: 120)),
         CommandSpec(
-            verb: .bdat, syntax: "BDAT <octets> [LAST]", template: "BDAT <octets> LAST",
+            verb: .bdat, syntax: "BDAT <octets> [LAST]", template: "BDAT <octets> [LAST]",
             summary: "Send the next chunk of the message, of exactly the given size (CHUNKING).",
-            reference: "RFC 3030 §2", legalIn: [.recipientsGiven], suggestedIn: [.recipientsGiven],
+            reference: "RFC 3030 §2", legalIn: [.recipientsGiven, .chunking],
+            suggestedIn: [.recipientsGiven, .chunking],
             requiredExtension: "CHUNKING",
             sequenceRule:
-                "BDAT needs at least one accepted recipient and a server that advertised CHUNKING (RFC 3030 §2)",
+                "BDAT needs at least one accepted recipient and a server that advertised CHUNKING, and no DATA before it (RFC 3030 §2)",
+            pipelining: .anywhere,
             exchange: ExchangeSpec(
                 success: [250], failure: [552, 554, 451, 452, 450, 550, 503],
-                onSuccess: "the chunk is accepted (after LAST: the message is accepted)",
-                onTransientFailure: "the chunk was not accepted, for now; the transaction is over",
-                onPermanentFailure: "the chunk was refused; the transaction is over",
+                onSuccess: "the chunk is accepted; send the next with BDAT <octets> [LAST]",
+                onTransientFailure:
+                    "the chunk was not accepted, for now; the transaction has failed, RSET is due (RFC 3030 §2)",
+                onPermanentFailure: "the chunk was refused; the transaction has failed, RSET is due (RFC 3030 §2)",
+                specific: [
+                    503:
+                        "BDAT is out of sequence here (no accepted recipient, or after DATA); RSET is due (RFC 3030 §2)"
+                ],
                 timeout: 600)),
         CommandSpec(
             verb: .rset, syntax: "RSET", template: "RSET",
             summary: "Abort the current transaction; the session stays open.",
             reference: "RFC 5321 §4.1.1.5", legalIn: anyOpen,
-            suggestedIn: [.helloed, .mailTransaction, .recipientsGiven],
-            requiredExtension: nil, sequenceRule: "RSET is allowed at any time after the greeting",
+            suggestedIn: [.helloed, .mailTransaction, .recipientsGiven, .chunking, .resetRequired],
+            sequenceRule: "RSET is allowed at any time after the greeting", pipelining: .anywhere,
             exchange: ExchangeSpec(
                 success: [250], failure: [],
                 onSuccess: "any transaction is cleared; the session stays open",
@@ -279,7 +416,7 @@ public enum CommandTable {
         CommandSpec(
             verb: .vrfy, syntax: "VRFY <user or mailbox>", template: "VRFY <user>",
             summary: "Ask whether the server knows a user or mailbox.",
-            reference: "RFC 5321 §4.1.1.6", legalIn: anyOpen, suggestedIn: [], requiredExtension: nil,
+            reference: "RFC 5321 §4.1.1.6", legalIn: anyOpen, suggestedIn: [],
             sequenceRule: "VRFY is allowed at any time after the greeting",
             exchange: ExchangeSpec(
                 success: [250, 251, 252], failure: [550, 551, 553, 502, 504],
@@ -294,7 +431,7 @@ public enum CommandTable {
         CommandSpec(
             verb: .expn, syntax: "EXPN <mailing list>", template: "EXPN <list>",
             summary: "Ask for the members of a mailing list.",
-            reference: "RFC 5321 §4.1.1.7", legalIn: anyOpen, suggestedIn: [], requiredExtension: nil,
+            reference: "RFC 5321 §4.1.1.7", legalIn: anyOpen, suggestedIn: [],
             sequenceRule: "EXPN is allowed at any time after the greeting",
             exchange: ExchangeSpec(
                 success: [250, 252], failure: [550, 500, 502, 504],
@@ -308,7 +445,7 @@ public enum CommandTable {
         CommandSpec(
             verb: .help, syntax: "HELP [topic]", template: "HELP",
             summary: "Ask the server for help text.",
-            reference: "RFC 5321 §4.1.1.8", legalIn: anyOpen, suggestedIn: [], requiredExtension: nil,
+            reference: "RFC 5321 §4.1.1.8", legalIn: anyOpen, suggestedIn: [],
             sequenceRule: "HELP is allowed at any time after the greeting",
             exchange: ExchangeSpec(
                 success: [211, 214], failure: [502, 504],
@@ -319,7 +456,7 @@ public enum CommandTable {
             verb: .noop, syntax: "NOOP", template: "NOOP",
             summary: "Do nothing; checks that the server is alive and resets its idle timer.",
             reference: "RFC 5321 §4.1.1.9", legalIn: anyOpen, suggestedIn: [.mailTransaction, .recipientsGiven],
-            requiredExtension: nil, sequenceRule: "NOOP is allowed at any time after the greeting",
+            sequenceRule: "NOOP is allowed at any time after the greeting",
             exchange: ExchangeSpec(
                 success: [250], failure: [],
                 onSuccess: "the server is alive; nothing changed",
@@ -329,23 +466,30 @@ public enum CommandTable {
             verb: .quit, syntax: "QUIT", template: "QUIT",
             summary: "End the session; the server answers 221 and closes the connection.",
             reference: "RFC 5321 §4.1.1.10", legalIn: anyOpen.union([.awaitingGreeting, .refused]),
-            suggestedIn: anyOpen.union([.refused]), requiredExtension: nil, sequenceRule: "QUIT is allowed at any time",
+            suggestedIn: anyOpen.union([.refused]), sequenceRule: "QUIT is allowed at any time",
             exchange: ExchangeSpec(
                 success: [221], failure: [],
                 onSuccess: "the server closes the connection; the session is over",
                 onTransientFailure: "QUIT was not accepted",
                 onPermanentFailure: "QUIT was not accepted")),
-
         CommandSpec(
             verb: .etrn, syntax: "ETRN <domain>", template: "ETRN <domain>",
             summary: "Ask the server to start delivering mail queued for a domain.",
             reference: "RFC 1985 §5", legalIn: [.helloed], suggestedIn: [], requiredExtension: "ETRN",
-            sequenceRule: "ETRN needs an EHLO whose reply advertised ETRN, outside a transaction (RFC 1985)",
+            sequenceRule: "ETRN needs an EHLO whose reply advertised ETRN, outside a transaction (RFC 1985 §5)",
             exchange: ExchangeSpec(
                 success: [250, 251, 252, 253], failure: [458, 459, 500, 501],
                 onSuccess: "the server will run its queue for that domain",
                 onTransientFailure: "the queue cannot be run now",
-                onPermanentFailure: "the queue was not run")),
+                onPermanentFailure: "the queue was not run",
+                specific: [
+                    250: "the server has started a queue run for that domain (RFC 1985 §5)",
+                    251: "there are no messages waiting for that domain (RFC 1985 §5)",
+                    252: "the server has started delivering the messages pending for that domain (RFC 1985 §5)",
+                    253: "the server has started delivering the given number of pending messages (RFC 1985 §5)",
+                    458: "the server cannot queue messages for that domain now (RFC 1985 §5)",
+                    459: "the server will not run its queue for that domain (RFC 1985 §5)",
+                ])),
     ]
 
     public static func spec(_ verb: SMTPVerb) -> CommandSpec {

@@ -60,6 +60,10 @@ public enum ConsoleCommandTable {
             "record", "FILE|off", "Record the session to FILE (JSON Lines if it ends in .jsonl, else text); off stops.",
             argument: .filePath),
         Row(
+            "pipe", "",
+            "Start a pipelined group: the commands typed next are held and sent in one write (RFC 2920)."),
+        Row("go", "", "Send the pipelined group (an empty line does too), and wait for every reply."),
+        Row(
             "expect", "CODE", "Check the last reply's code: 250, 2xx, 25x or an enhanced code like 5.1.1.",
             argument: .code),
         Row("quit", "", "Say QUIT to the server if connected, then leave ehlo."),

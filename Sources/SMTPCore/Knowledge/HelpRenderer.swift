@@ -57,8 +57,15 @@ public enum HelpRenderer {
         if let keyword = spec.requiredExtension {
             lines.append("  needs the \(keyword) extension in the EHLO reply")
         }
-        let phases = SessionPhase.allCases.filter { spec.legalIn.contains($0) }.map(\.rawValue)
-        lines.append("  in sequence: \(spec.sequenceRule); legal in: \(phases.joined(separator: ", "))")
+        let phases = SessionPhase.allCases.filter { spec.legalIn.contains($0) }.map(\.title)
+        lines.append("  in sequence: \(spec.sequenceRule)")
+        lines.append("  legal: \(phases.joined(separator: "; "))")
+        if spec.protocols == [.lmtp] { lines.append("  LMTP only (RFC 2033); an SMTP session opens with EHLO") }
+        if spec.protocols == [.smtp] { lines.append("  SMTP only: an LMTP session opens with LHLO (RFC 2033 §4.1)") }
+        lines.append(
+            spec.pipelining == .anywhere
+                ? "  pipelining: may stand anywhere in a group (RFC 2920 §3.1)"
+                : "  pipelining: ends its group; wait for its reply before sending more (RFC 2920 §3.1)")
         func describe(_ codes: [Int], _ label: String) {
             guard !codes.isEmpty else { return }
             lines.append("  \(label):")
@@ -116,6 +123,9 @@ public enum HelpRenderer {
             "Script mode (stdin not a terminal, or -x FILE): the same lines a person types, one per line;",
             "# starts a comment, blank lines are skipped (inside DATA they are part of the message).",
             "Each command waits for its reply; /expect CODE stops the script when the last reply differs.",
+            "With --pipeline, each run of commands up to one that ends a group (RFC 2920 §3.1) is one write;",
+            "/expect then belongs after that command. After a refused DATA, the script's message lines up to",
+            "the lone . are skipped, never sent as commands.",
             "Exit status:",
         ] + ExitStatus.allCases.map { "  \(String($0.rawValue).padded(to: 4))\($0.meaning)" }
     }

@@ -56,6 +56,11 @@ public enum ReplyCodeTable {
             meaning: "The server waits for the next step of the SASL exchange: a base64 line, or `*` to cancel.",
             reference: "RFC 4954 §4"),
         Row(
+            code: 353, title: "PRDR: per-recipient replies follow",
+            meaning:
+                "After the message of a PRDR transaction: one reply per accepted recipient follows, then one for the message.",
+            reference: "draft-hall-prdr-00 §4.5.1"),
+        Row(
             code: 354, title: "Start mail input",
             meaning: "Send the message now: header lines, an empty line, the body, then a line holding only a period.",
             reference: "RFC 5321 §4.2.3, §4.1.1.4"),
@@ -125,9 +130,10 @@ public enum ReplyCodeTable {
             meaning: "This host never accepts mail; it greets only to say so.",
             reference: "RFC 7504 §3"),
         Row(
-            code: 530, title: "Authentication required",
-            meaning: "The server refuses this command until the client has authenticated (or started TLS).",
-            reference: "RFC 4954 §6"),
+            code: 530, title: "Authentication required, or STARTTLS first",
+            meaning:
+                "The server refuses this command until the client has authenticated (RFC 4954 §6) or, as RFC 3207 §4 uses it, started TLS; the text says which.",
+            reference: "RFC 4954 §6, RFC 3207 §4"),
         Row(
             code: 534, title: "Authentication mechanism is too weak",
             meaning: "The server does not allow this SASL mechanism here; use a stronger one.",
@@ -167,7 +173,7 @@ public enum ReplyCodeTable {
         Row(
             code: 556, title: "Domain does not accept mail",
             meaning: "The recipient's domain publishes that it receives no mail at all (null MX).",
-            reference: "RFC 7504 §3"),
+            reference: "RFC 7504 §4"),
     ]
 
     /// The codes RFC 5321 §4.2.3 lists, in its order (plus 455 and 555 from its text).
@@ -186,7 +192,7 @@ public enum ReplyCodeTable {
         case 0: return "syntax"
         case 1: return "information"
         case 2: return "connections"
-        case 3: return "authentication"
+        case 3: return "unspecified (RFC 4954 uses x3z for authentication, a later convention)"
         case 4: return "unspecified"
         case 5: return "mail system"
         default: return "undefined category"

@@ -36,7 +36,7 @@ public struct LineFramer: Sendable {
         self.maximumLineLength = maximumLineLength
     }
 
-    /// Bytes received but not yet part of a complete line (RFC 3207 §5: must be zero when TLS starts).
+    /// Bytes received but not yet part of a complete line (RFC 3207 §6: must be zero when TLS starts).
     public var bufferedByteCount: Int { buffer.count + (cut?.count ?? 0) }
 
     public mutating func append(_ bytes: some Sequence<UInt8>) {

@@ -38,6 +38,21 @@ public struct SMTPCommand: Hashable, Sendable {
         return argument[argument.index(after: close)...].split(separator: " ").map { ESMTPParameter(String($0)) }
     }
 
+    /// For BDAT: the chunk's size and whether it is the last (RFC 3030 §2: `BDAT <size> [LAST]`);
+    /// nil when the argument is not that.
+    public var bdatChunk: (size: Int, isLast: Bool)? {
+        guard verb == .bdat else { return nil }
+        let words = argument.split(separator: " ")
+        guard (1...2).contains(words.count), words[0].allSatisfy(\.isASCIIDigit), words[0].count <= 18,
+            let size = Int(words[0])
+        else { return nil }
+        if words.count == 2 {
+            guard words[1].uppercased() == "LAST" else { return nil }
+            return (size, true)
+        }
+        return (size, false)
+    }
+
     /// For AUTH: the mechanism name.
     public var authMechanism: String? {
         guard verb == .auth else { return nil }

@@ -34,6 +34,7 @@ public enum ReplyAnnotator {
         if reply.code == 334, let decoded = decodedChallenge(reply) {
             lines.append(DisplayLine(.annotation, "334 challenge, base64-decoded: \"\(decoded)\""))
         }
+        lines += outcome.notes.map { DisplayLine(.annotation, $0) }
         lines.append(DisplayLine(.annotation, contextLine(outcome)))
         return lines
     }
@@ -60,18 +61,22 @@ public enum ReplyAnnotator {
         return "\(code) not registered: \(classTitle), \(subjectTitle) (RFC 3463 §2)"
     }
 
-    /// `after MAIL: the transaction did not start; next: MAIL FROM:<…> | RSET | QUIT`
+    /// `after MAIL: the transaction did not start; next: MAIL FROM:<…> | RSET | QUIT`, or, while
+    /// more replies are owed, `…; awaited: RCPT, DATA`.
     public static func contextLine(_ outcome: SessionStateMachine.ReplyOutcome) -> String {
-        let next = "next: " + outcome.nextSteps.joined(separator: " | ")
+        let tail =
+            outcome.stillAwaited.isEmpty
+            ? "next: " + outcome.nextSteps.joined(separator: " | ")
+            : "awaited: " + outcome.stillAwaited.joined(separator: ", ")
         switch outcome.answered {
         case .greeting where outcome.reply.code == 220:
-            return next
+            return tail
         case .greeting:
-            return "greeting: \(outcome.meaning); \(next)"
+            return "greeting: \(outcome.meaning); \(tail)"
         case .some(let source):
-            return "after \(source.name): \(outcome.meaning); \(next)"
+            return "after \(outcome.isPipelined ? source.detailedName : source.name): \(outcome.meaning); \(tail)"
         case nil:
-            return "unsolicited: \(outcome.meaning); \(next)"
+            return "unsolicited: \(outcome.meaning); \(tail)"
         }
     }
 }

@@ -1,54 +1,42 @@
-/// The state of one SMTP session, as the console user sees it.
+/// The state of one SMTP or LMTP session as the console user sees it, and the exchanges still
+/// owed a reply.
 ///
-/// Events go in (`connectionOpened`, `commandSent`, `endOfDataSent`, `replyReceived`,
-/// `tlsEstablished`, `connectionClosed`); what the console must do comes out as actions. It
-/// never touches a socket or a terminal, so tests read like the traces of RFC 5321 Appendix D.
+/// Events go in (`connectionOpened`, `commandSent`, `endOfDataSent`, `chunkOctetsSent`,
+/// `authResponseSent`, `replyReceived`, `tlsEstablished`, `connectionClosed`); what the console
+/// must do comes out as actions. It never touches a socket, a terminal or a clock (times are
+/// given to it), so tests read like the traces of RFC 5321 Appendix D.
 ///
-///     disconnected      --connect----------------------->  awaitingGreeting
-///     awaitingGreeting  --220--------------------------->  greeted
-///     awaitingGreeting  --554, 521---------------------->  refused      (QUIT only)
-///     greeted           --EHLO/HELO, 250---------------->  helloed(capabilities)
-///     helloed           --STARTTLS 220, handshake------->  greeted      (capabilities forgotten, RFC 3207 §4.2)
-///     helloed           --MAIL, 250--------------------->  mailTransaction
-///     mailTransaction   --RCPT, 250/251----------------->  recipientsGiven
-///     recipientsGiven   --RCPT, 250/251----------------->  recipientsGiven
-///     recipientsGiven   --DATA, 354--------------------->  data
-///     data              --"."--------------------------->  helloed      (the reply says whether it was accepted)
-///     mail…, rcpt…      --RSET 250, EHLO/HELO 250------->  helloed
-///     any               --QUIT 221, any 421, drop------->  closed
+/// The state is what the server's replies have established so far. Commands sent but not yet
+/// answered wait in a queue, oldest first; a reply is matched to the oldest exchange still owed
+/// one, and an exchange may be owed several (LMTP's end of data, RFC 2033 §4.2; PRDR). Commands
+/// typed ahead (pipelined, RFC 2920) are judged against the state the queue predicts: the state
+/// after every queued exchange succeeds.
+///
+///     disconnected      --connect------------------------->  awaitingGreeting
+///     awaitingGreeting  --220----------------------------->  greeted
+///     awaitingGreeting  --554, 521------------------------>  refused          (QUIT only, RFC 5321 §3.1)
+///     greeted           --EHLO/HELO/LHLO 250-------------->  helloed(hello)
+///     helloed           --STARTTLS 220-------------------->  tlsHandshake  --handshake-->  greeted (RFC 3207 §4.2)
+///     helloed           --AUTH 334------------------------>  authenticating --answer-->  helloed
+///     helloed           --MAIL 250------------------------>  transaction(hello, transaction)
+///     transaction       --RCPT 250/251, or refused-------->  transaction      (recipients counted)
+///     transaction       --DATA 354------------------------>  message          --"."-->  helloed
+///     transaction       --BDAT n 250---------------------->  transaction      (chunking, RFC 3030 §2)
+///     transaction       --BDAT n LAST 250----------------->  helloed
+///     transaction       --BDAT 4xx/5xx, DATA after BDAT--->  failedTransaction (RSET only, RFC 3030 §2)
+///     transaction, failedTransaction --RSET 250, EHLO 250-->  helloed
+///     any               --QUIT 221, any 421, drop--------->  closed
 public struct SessionStateMachine: Sendable {
-    public enum HelloKind: String, Sendable { case ehlo, helo }
-
-    /// What a reply answered.
-    public enum ReplySource: Hashable, Sendable {
-        case greeting
-        case command(SMTPCommand)
-        case endOfData
-        case authContinuation
-
-        /// The name used in annotations: "MAIL", "the greeting", "the end of data".
-        public var name: String {
-            switch self {
-            case .greeting: return "greeting"
-            case .command(let command):
-                return command.verb?.rawValue ?? VisibleText.escape(command.verbText.uppercased())
-            case .endOfData: return "end of data"
-            case .authContinuation: return "AUTH response"
-            }
-        }
-
-        public var exchange: ExchangeSpec? {
-            switch self {
-            case .greeting: return CommandTable.greeting
-            case .endOfData: return CommandTable.endOfData
-            case .authContinuation: return CommandTable.authContinuation
-            case .command(let command): return command.verb.map { CommandTable.spec($0).exchange }
-            }
-        }
-    }
-
     /// What the console must do after an event.
     public enum Action: Hashable, Sendable {
+        /// Write what is held and wait for the replies owed: the command was sent in lock-step,
+        /// or it ends its pipelined group (RFC 2920 §3.1).
+        case awaitReplies
+        /// The next typed lines are the octets of a BDAT chunk, sent as typed (RFC 3030 §2).
+        case readChunk(octets: Int)
+        /// BDAT to a server that did not advertise CHUNKING: wait a moment for the refusal that
+        /// such a server sends at once, before its octets go out as commands.
+        case awaitEarlyRefusal
         /// 354: the lines typed next are the message.
         case enterDataMode
         /// 220 to STARTTLS: the TLS handshake must start before anything else is sent.
@@ -57,6 +45,11 @@ public struct SessionStateMachine: Sendable {
         case expectSecretResponse
         /// 221, 421, a refused greeting: the server is closing or has closed the connection.
         case closeConnection
+        /// A script's message lines after a refused DATA, or a chunk's after an early reply to BDAT,
+        /// are skipped up to their end, never sent as commands.
+        case skipInput(String)
+        /// The server answered BDAT before its octets: the chunk's remaining lines are not sent.
+        case abandonChunk(octets: Int)
     }
 
     /// The interpretation of one reply.
@@ -64,401 +57,618 @@ public struct SessionStateMachine: Sendable {
         public var reply: SMTPReply
         /// The exchange it answered; nil for an unsolicited reply.
         public var answered: ReplySource?
+        /// For LMTP and PRDR replies after the message: the recipient it is for.
+        public var recipient: RecipientReply?
+        /// The exchange was written together with others (a pipelined group): annotations name it in full.
+        public var isPipelined = false
         /// What the reply means as an answer to `answered`.
         public var meaning: String
+        /// What follows from it, beyond its meaning: the RFC's advice for this reply here.
+        public var notes: [String] = []
         public var nextSteps: [String]
+        /// The exchanges still owed a reply after this one, oldest first.
+        public var stillAwaited: [String] = []
         public var actions: [Action]
         public var warnings: [String]
+        /// When the exchange was written (the console's clock), for the reply's latency.
+        public var sentAt: Double?
+        /// The tag given with the line that opened the exchange.
+        public var tag: Int?
     }
 
-    public private(set) var phase: SessionPhase = .disconnected
-    public private(set) var helloKind: HelloKind?
-    /// The extensions of the last successful EHLO; empty after HELO, nil before any.
-    public private(set) var capabilities: EHLOCapabilities?
-    public private(set) var isTLS = false
-    /// The server said 220 to STARTTLS: nothing but the TLS handshake may follow.
-    public private(set) var isAwaitingTLSHandshake = false
-    public private(set) var isAuthenticated = false
-    public private(set) var sender: String?
-    public private(set) var acceptedRecipients: [String] = []
-    public private(set) var refusedRecipients = 0
+    /// One of the replies after the message that LMTP (RFC 2033 §4.2) and PRDR send per recipient.
+    public struct RecipientReply: Hashable, Sendable {
+        public var address: String
+        public var position: Int
+        public var count: Int
+    }
+
+    /// What the next typed line is.
+    public enum InputMode: Hashable, Sendable {
+        /// Not connected: only `/` commands do anything.
+        case offline
+        case commands
+        /// After 354: message lines, dot-stuffed on the wire, until a lone `.`.
+        case message
+        /// The octets of a BDAT chunk, this many still to send.
+        case chunk(remaining: Int, size: Int)
+        /// After 334: a base64 answer to the challenge (or `*`).
+        case challengeAnswer
+        /// The reply to this exchange decides what the next lines are (DATA's 354, STARTTLS's 220,
+        /// AUTH's 334); nothing may be sent until it arrives.
+        case awaitingReply(ReplySource)
+        /// 220 to STARTTLS: only the handshake.
+        case tlsHandshake
+        /// A script's lines that are not to be sent (a refused DATA's message, a refused chunk's octets).
+        case skipping
+    }
+
+    /// What EHLO, HELO or LHLO established.
+    public struct Hello: Hashable, Sendable {
+        public enum Kind: String, Hashable, Sendable { case ehlo, helo, lhlo }
+        public var kind: Kind
+        /// The extensions of the reply; empty after HELO; nil while the reply is still awaited.
+        public var capabilities: EHLOCapabilities?
+    }
+
+    /// A mail transaction, MAIL to the end of the message (RFC 5321 §3.3).
+    public struct Transaction: Hashable, Sendable {
+        public var sender: String
+        public var acceptedRecipients: [String] = []
+        public var refusedRecipients: [String] = []
+        /// BDAT chunks accepted (RFC 3030 §2).
+        public var acceptedChunks = 0
+        /// MAIL asked for per-recipient data responses.
+        public var requestsPRDR = false
+        /// MAIL declared BODY=BINARYMIME: only BDAT may carry the message (RFC 3030 §3).
+        public var isBinaryMIME = false
+        /// MAIL declared SMTPUTF8 (RFC 6531 §3.4).
+        public var isInternational = false
+        /// DATA got a permanent refusal: repeating it will not help.
+        public var isDataRefused = false
+    }
+
+    enum State: Hashable, Sendable {
+        case disconnected
+        case awaitingGreeting
+        case refused
+        case greeted
+        case helloed(Hello)
+        case transaction(Hello, Transaction)
+        /// A refused chunk, or DATA after BDAT: "A RSET command MUST be sent" (RFC 3030 §2).
+        case failedTransaction(Hello, Transaction)
+        case message(Hello, Transaction)
+        case authenticating(Hello)
+        case tlsHandshake
+        case closed
+    }
+
+    /// The state and the facts of the connection that outlive it (TLS, authentication, protocol).
+    struct Snapshot: Hashable, Sendable {
+        var state: State
+        var sessionProtocol: SessionProtocol
+        var isTLS = false
+        var isAuthenticated = false
+    }
+
+    /// A script's lines being skipped.
+    struct Skip: Hashable, Sendable {
+        enum Kind: Hashable, Sendable {
+            /// Up to the lone `.`.
+            case message
+            /// Up to the lone `.`, which is sent: 354 came with no recipient accepted (RFC 2920 §3.1).
+            case messageBody
+            /// This many octets of a chunk.
+            case chunk(remaining: Int)
+        }
+        var kind: Kind
+        var reason: String
+        var lines = 0
+    }
+
+    var confirmed: Snapshot
+    var queue: [PendingExchange] = []
+    var skip: Skip?
     public private(set) var lastReply: SMTPReply?
     public private(set) var lastAnswered: ReplySource?
-    /// Exchanges awaiting a reply, oldest first (more than one only when pipelining).
-    public private(set) var pending: [ReplySource] = []
 
-    public init() {}
+    /// - Parameter sessionProtocol: what the connection is expected to speak; a server that accepts
+    ///   LHLO makes it LMTP whatever was expected.
+    public init(sessionProtocol: SessionProtocol = .smtp) {
+        confirmed = Snapshot(state: .disconnected, sessionProtocol: sessionProtocol)
+    }
 
     // MARK: Events
 
-    public mutating func connectionOpened(overTLS: Bool = false) {
-        self = SessionStateMachine()
-        phase = .awaitingGreeting
-        isTLS = overTLS
-        pending = [.greeting]
+    public mutating func connectionOpened(overTLS: Bool = false, at time: Double? = nil, tag: Int? = nil) {
+        self = SessionStateMachine(sessionProtocol: confirmed.sessionProtocol)
+        confirmed.state = .awaitingGreeting
+        confirmed.isTLS = overTLS
+        queue = [PendingExchange(.greeting, sentAt: time, tag: tag)]
     }
 
-    /// Records a command line sent to the server. Call `warnings(for:)` first to show what is wrong with it.
-    public mutating func commandSent(_ command: SMTPCommand) {
-        pending.append(.command(command))
+    /// Records a command line sent to the server (or held for a pipelined group). Call
+    /// `warnings(for:)` first to show what is wrong with it.
+    ///
+    /// - Parameters:
+    ///   - time: when it was written; nil while it is held, until `exchangesWritten(at:)`.
+    ///   - isPipelined: a group is being built: only a command that ends its group (RFC 2920 §3.1)
+    ///     is followed by `.awaitReplies`.
+    ///   - bodyFollowsInInput: the lines after it in the input are its message, written ahead
+    ///     (a script's DATA or BDAT): if the server refuses, they are skipped, never sent.
+    ///   - tag: handed back with each reply to this command.
+    public mutating func commandSent(
+        _ command: SMTPCommand, at time: Double? = nil, isPipelined: Bool = false, bodyFollowsInInput: Bool = false,
+        tag: Int? = nil
+    ) -> [Action] {
+        var exchange = PendingExchange(.command(command), sentAt: time, tag: tag)
+        exchange.bodyFollowsInInput = bodyFollowsInInput
+        exchange.isPipelined = isPipelined
+        if let chunk = command.bdatChunk, chunk.size > 0 {
+            let advertised = predictedHello?.capabilities.map { $0.has("CHUNKING") }
+            exchange.octetsToSend = chunk.size
+            queue.append(exchange)
+            // A server without CHUNKING answers BDAT at once; one with it only after the octets.
+            return advertised == false
+                ? [.awaitEarlyRefusal, .readChunk(octets: chunk.size)] : [.readChunk(octets: chunk.size)]
+        }
+        queue.append(exchange)
+        return isPipelined && !CommandTable.endsGroup(command) ? [] : [.awaitReplies]
+    }
+
+    /// Octets of the current BDAT chunk went out; when the last one has, its reply is awaited.
+    public mutating func chunkOctetsSent(_ count: Int) -> [Action] {
+        guard let index = queue.lastIndex(where: { $0.octetsToSend > 0 }) else {
+            preconditionFailure("chunk octets sent outside a BDAT chunk")
+        }
+        queue[index].octetsToSend -= min(count, queue[index].octetsToSend)
+        guard queue[index].octetsToSend == 0 else { return [] }
+        let endsGroup = queue[index].source.command.map(CommandTable.endsGroup) ?? true
+        return queue[index].isPipelined && !endsGroup ? [] : [.awaitReplies]
+    }
+
+    /// The line `.` that ends the message was sent: the transaction is over whatever the reply
+    /// (RFC 5321 §4.1.1.4), which in LMTP comes once per accepted recipient (RFC 2033 §4.2).
+    public mutating func endOfDataSent(at time: Double? = nil, isPipelined: Bool = false, tag: Int? = nil) -> [Action] {
+        guard case .message(let hello, let transaction) = confirmed.state else {
+            preconditionFailure("end of data sent outside data mode")
+        }
+        confirmed.state = .helloed(hello)
+        var exchange = PendingExchange(
+            .endOfData, sentAt: time, expectation: Self.expectation(after: transaction, in: confirmed), tag: tag)
+        exchange.isPipelined = isPipelined
+        queue.append(exchange)
+        // RFC 2920 §3.1: the message content may be the first "command" of the next group.
+        return isPipelined ? [] : [.awaitReplies]
     }
 
     /// The answer to a 334 challenge was sent.
-    public mutating func authResponseSent() {
-        pending.append(.authContinuation)
+    public mutating func authResponseSent(at time: Double? = nil, tag: Int? = nil) -> [Action] {
+        if case .authenticating(let hello) = confirmed.state { confirmed.state = .helloed(hello) }
+        queue.append(PendingExchange(.authContinuation, sentAt: time, tag: tag))
+        return [.awaitReplies]
     }
 
-    /// The line `.` that ends the message was sent: the transaction is over whatever the reply.
-    public mutating func endOfDataSent() {
-        precondition(phase == .data, "end of data sent outside data mode")
-        phase = .helloed
-        sender = nil
-        acceptedRecipients = []
-        refusedRecipients = 0
-        pending.append(.endOfData)
+    /// The held lines of a pipelined group were written, in one go.
+    public mutating func exchangesWritten(at time: Double) {
+        for index in queue.indices where queue[index].sentAt == nil {
+            queue[index].sentAt = time
+        }
     }
 
     public mutating func tlsEstablished() {
         // RFC 3207 §4.2: the server discards all knowledge obtained from the client, and the
         // client must discard what it learnt from the server, then EHLO again.
-        isTLS = true
-        isAwaitingTLSHandshake = false
-        isAuthenticated = false
-        capabilities = nil
-        helloKind = nil
-        clearTransaction()
+        confirmed.isTLS = true
+        confirmed.isAuthenticated = false
         // With implicit TLS the handshake comes before the greeting, which is still awaited.
-        if phase != .closed, phase != .awaitingGreeting { phase = .greeted }
+        switch confirmed.state {
+        case .awaitingGreeting, .closed, .disconnected: break
+        default: confirmed.state = .greeted
+        }
     }
 
-    public mutating func connectionClosed() {
-        phase = .closed
-        isAwaitingTLSHandshake = false
-        pending = []
+    /// The connection ended. Returns the exchanges that will never get their reply.
+    @discardableResult
+    public mutating func connectionClosed() -> [ReplySource] {
+        let unanswered = queue.map(\.source)
+        confirmed.state = .closed
+        queue = []
+        skip = nil
+        return unanswered
     }
 
     /// Interprets one complete reply and moves the session on.
     public mutating func replyReceived(_ reply: SMTPReply) -> ReplyOutcome {
         lastReply = reply
-        let source = pending.isEmpty ? nil : pending.removeFirst()
-        lastAnswered = source
+        guard !queue.isEmpty else {
+            lastAnswered = nil
+            return unsolicited(reply)
+        }
+        let before = confirmed
+        var exchange = queue[0]
         var actions: [Action] = []
         var warnings = Self.enhancedCodeWarnings(reply)
-        let code = reply.code
+        var notes: [String] = []
+        let source = exchange.source
+        lastAnswered = source
 
-        if let source, let exchange = source.exchange, !exchange.allCodes.contains(code),
-            ExchangeSpec.anyCommand[code] == nil
-        {
-            let listed = exchange.allCodes.map(String.init).joined(separator: ", ")
-            warnings.append("\(code) is not a reply the RFC lists for \(source.name) (\(listed))")
+        let isEarly = exchange.octetsToSend > 0
+        if isEarly {
+            // RFC 3030 §2: the server reads the whole chunk before it answers. A reply now means it
+            // did not take the octets as a chunk (a server without CHUNKING answers 500 at once).
+            warnings.append(
+                "the server answered BDAT before its \(exchange.octetsToSend) remaining octets: it did not take them as a chunk (RFC 3030 §2); they are not sent"
+            )
+            if exchange.bodyFollowsInInput {
+                skip = Skip(
+                    kind: .chunk(remaining: exchange.octetsToSend),
+                    reason: "the server answered BDAT with \(reply.code) before its octets")
+                actions.append(.skipInput("the lines of this chunk are skipped, not sent"))
+            } else {
+                actions.append(.abandonChunk(octets: exchange.octetsToSend))
+            }
+            exchange.octetsToSend = 0
         }
 
-        if code == 421 {
-            phase = .closed
+        if exchange.repliesTaken == 0, let count = Self.lateExpectation(for: exchange, in: confirmed) {
+            exchange.expectation = count
+        }
+        if case .prdr = exchange.expectation, exchange.repliesTaken == 0 {
+            exchange.isPRDRAccepted = reply.code == 353
+            if reply.code != 353 {
+                notes.append(
+                    "no 353: the server answers for every recipient at once, which PRDR allows (draft-hall-prdr-00 §4.4)"
+                )
+            }
+        }
+        let recipient = exchange.recipientOfNextReply.map {
+            RecipientReply(address: $0.address, position: $0.position, count: $0.count)
+        }
+        let isFinalPRDRReply: Bool = {
+            guard case .prdr(let recipients) = exchange.expectation, exchange.isPRDRAccepted else { return false }
+            return exchange.repliesTaken == recipients.count + 1
+        }()
+        exchange.repliesTaken += 1
+
+        let interpretation = interpret(
+            reply, answering: exchange, recipient: recipient, isFinalPRDRReply: isFinalPRDRReply, in: before)
+        notes += interpretation.notes
+        warnings += interpretation.warnings
+
+        if reply.code == 421 {
+            // RFC 5321 §3.8: the server closes; nothing queued will be answered.
+            confirmed.state = .closed
+            queue = []
             actions.append(.closeConnection)
-        } else if let source {
-            apply(reply, to: source, actions: &actions)
         } else {
-            warnings.append("unsolicited reply: no command was waiting for an answer")
+            if exchange.repliesOwed <= 0 {
+                queue.removeFirst()
+                actions += apply(reply, completing: exchange, isEarly: isEarly)
+            } else {
+                queue[0] = exchange
+            }
         }
 
-        let meaning: String
-        if let source, let exchange = source.exchange {
-            meaning = exchange.meaning(of: code)
-        } else if code == 421 {
-            meaning = ExchangeSpec.anyCommand[421]!
-        } else {
-            meaning = ReplyCodeTable.title(code)
-        }
-        return ReplyOutcome(
-            reply: reply, answered: source, meaning: meaning, nextSteps: nextSteps, actions: actions,
-            warnings: warnings)
+        let outcome = ReplyOutcome(
+            reply: reply, answered: source, recipient: recipient, isPipelined: exchange.isPipelined,
+            meaning: interpretation.meaning, notes: notes, nextSteps: nextSteps,
+            stillAwaited: queue.map(\.awaitedName), actions: actions, warnings: warnings, sentAt: exchange.sentAt,
+            tag: exchange.tag)
+        return outcome
     }
 
-    private mutating func apply(_ reply: SMTPReply, to source: ReplySource, actions: inout [Action]) {
-        let code = reply.code
-        let isPositive = reply.replyClass == .positiveCompletion
+    private mutating func unsolicited(_ reply: SMTPReply) -> ReplyOutcome {
+        var warnings = Self.enhancedCodeWarnings(reply)
+        var actions: [Action] = []
+        let meaning: String
+        if reply.code == 421 {
+            confirmed.state = .closed
+            actions.append(.closeConnection)
+            meaning = ExchangeSpec.anyCommand[421]!
+        } else {
+            warnings.append("unsolicited reply: no command was waiting for an answer")
+            meaning = ReplyCodeTable.title(reply.code)
+        }
+        return ReplyOutcome(
+            reply: reply, answered: nil, meaning: meaning, nextSteps: nextSteps, actions: actions, warnings: warnings)
+    }
+
+    /// The effect of an exchange's last reply on the state, and what the console must do about it.
+    ///
+    /// - Parameter isEarly: the reply to a BDAT came before its octets: the server did not take it
+    ///   as BDAT at all (it does not know CHUNKING), so nothing changed.
+    private mutating func apply(_ reply: SMTPReply, completing exchange: PendingExchange, isEarly: Bool) -> [Action] {
+        let before = confirmed
+        if !isEarly {
+            confirmed = confirmed.advanced(by: exchange.source, reply: reply)
+        }
+        if exchange.expectation != .one, exchange.source.command?.bdatChunk?.isLast == true,
+            let hello = before.state.hello
+        {
+            // Per-recipient replies: each said how its recipient fared; the message is over (RFC 2033 §4.2).
+            confirmed.state = .helloed(hello)
+        }
+        var actions: [Action] = []
+        switch confirmed.state {
+        case .message where !before.state.isMessage:
+            actions.append(.enterDataMode)
+        case .tlsHandshake where before.state != .tlsHandshake:
+            actions.append(.startTLSHandshake)
+        case .authenticating:
+            actions.append(.expectSecretResponse)
+        case .closed where before.state != .closed:
+            actions.append(.closeConnection)
+        case .refused:
+            break
+        default:
+            break
+        }
+        guard exchange.bodyFollowsInInput, exchange.source.verb == .data else { return actions }
+        if reply.code != 354 {
+            skip = Skip(kind: .message, reason: "DATA was answered \(reply.code), not 354")
+            actions.append(
+                .skipInput("the message lines that follow are skipped up to the lone ., never sent as commands"))
+        } else if confirmed.state.transaction?.acceptedRecipients.isEmpty == true {
+            // RFC 2920 §3.1: "if the DATA command was accepted the client SMTP should send a single dot."
+            skip = Skip(kind: .messageBody, reason: "354 came with no recipient accepted")
+            actions.append(
+                .skipInput(
+                    "no recipient was accepted: the message lines are skipped and only the final . is sent (RFC 2920 §3.1)"
+                ))
+        }
+        return actions
+    }
+
+    // MARK: Skipped input
+
+    /// What became of a line that was not sent.
+    public enum SkippedLine: Hashable, Sendable {
+        case skipped
+        /// The skipping ended with this line; the note says how many lines and why.
+        case ended(note: String)
+        /// The skipping ended; this line (the lone `.`) is to be sent after all (RFC 2920 §3.1).
+        case endedSendingLine(note: String)
+    }
+
+    /// A script line that is not to be sent (`inputMode == .skipping`).
+    public mutating func lineSkipped(_ line: String) -> SkippedLine {
+        guard var current = skip else { preconditionFailure("a line skipped while nothing is skipped") }
+        current.lines += 1
+        switch current.kind {
+        case .message, .messageBody:
+            guard line == "." else {
+                skip = current
+                return .skipped
+            }
+            skip = nil
+            let count = current.lines - 1
+            let lines = "\(count) message line\(count == 1 ? "" : "s")"
+            if current.kind == .messageBody {
+                return .endedSendingLine(note: "skipped \(lines): \(current.reason); sending the final . alone")
+            }
+            return .ended(
+                note: "skipped \(lines) and the final . of this script: \(current.reason), so they were not sent")
+        case .chunk(let remaining):
+            let left = remaining - (line.utf8.count + 2)
+            guard left <= 0 else {
+                current.kind = .chunk(remaining: left)
+                skip = current
+                return .skipped
+            }
+            skip = nil
+            let lines = "\(current.lines) line\(current.lines == 1 ? "" : "s")"
+            return .ended(note: "skipped \(lines) of the BDAT chunk: \(current.reason), so they were not sent")
+        }
+    }
+
+    /// What the end of the input means while lines are skipped, if they are.
+    public var skippedInputAtEnd: String? {
+        guard let skip else { return nil }
+        switch skip.kind {
+        case .message, .messageBody:
+            return "the script ended inside a skipped message (\(skip.lines) lines, no lone .): \(skip.reason)"
+        case .chunk:
+            return "the script ended inside a skipped BDAT chunk: \(skip.reason)"
+        }
+    }
+
+    // MARK: Expectations
+
+    /// How many replies the end of this transaction's message takes.
+    private static func expectation(after transaction: Transaction, in snapshot: Snapshot)
+        -> PendingExchange.Expectation
+    {
+        if snapshot.sessionProtocol == .lmtp { return .perRecipient(transaction.acceptedRecipients) }
+        if transaction.requestsPRDR { return .prdr(transaction.acceptedRecipients) }
+        return .one
+    }
+
+    /// BDAT LAST ends the message too; its recipients are known once its first reply is due,
+    /// since replies come in order and every RCPT's has come by then.
+    private static func lateExpectation(for exchange: PendingExchange, in snapshot: Snapshot) -> PendingExchange
+        .Expectation?
+    {
+        guard exchange.source.command?.bdatChunk?.isLast == true, let transaction = snapshot.state.transaction else {
+            return nil
+        }
+        return expectation(after: transaction, in: snapshot)
+    }
+
+    // MARK: Prediction
+
+    /// The state after every queued exchange succeeds: what commands typed now are judged against.
+    var predicted: Snapshot {
+        queue.reduce(confirmed) { $0.advanced(by: $1.source, reply: nil) }
+    }
+
+    private var predictedHello: Hello? { predicted.state.hello }
+}
+
+extension SessionStateMachine.Snapshot {
+    /// The state after `source` got `reply`, or, with no reply, after it succeeds (for prediction).
+    ///
+    /// One function for both, so that the prediction and the truth cannot drift apart.
+    func advanced(by source: ReplySource, reply: SMTPReply?) -> Self {
+        var next = self
+        let code = reply?.code
+        let succeeded = reply.map { $0.replyClass == .positiveCompletion } ?? true
+        if code == 421 {
+            next.state = .closed
+            return next
+        }
         switch source {
         case .greeting:
-            if code == 220 {
-                phase = .greeted
-            } else if reply.replyClass == .permanentNegative {
-                phase = .refused
+            guard case .awaitingGreeting = state else { return next }
+            if code == nil || code == 220 {
+                next.state = .greeted
+            } else if reply?.replyClass == .permanentNegative {
+                next.state = .refused
             } else {
-                phase = .closed
-                actions.append(.closeConnection)
+                next.state = .closed
             }
         case .endOfData:
             break
         case .authContinuation:
-            if code == 235 { isAuthenticated = true }
-            if code == 334 { actions.append(.expectSecretResponse) }
+            next.authenticationAnswered(code: code, hello: state.hello)
         case .command(let command):
-            guard let verb = command.verb else { return }
+            guard let verb = command.verb else { return next }
             switch verb {
             case .ehlo, .helo, .lhlo:
-                guard isPositive else { return }
-                helloKind = verb == .helo ? .helo : .ehlo
-                capabilities = verb == .helo ? EHLOCapabilities() : EHLOCapabilities(reply: reply)
-                clearTransaction()
-                phase = .helloed
+                guard succeeded else { return next }
+                let kind: SessionStateMachine.Hello.Kind = verb == .helo ? .helo : (verb == .lhlo ? .lhlo : .ehlo)
+                let capabilities = reply.map { verb == .helo ? EHLOCapabilities() : EHLOCapabilities(reply: $0) }
+                next.state = .helloed(SessionStateMachine.Hello(kind: kind, capabilities: capabilities))
+                // RFC 2033 §4.1: a server that accepts LHLO speaks LMTP.
+                if verb == .lhlo { next.sessionProtocol = .lmtp }
             case .mail:
-                guard isPositive, phase == .helloed else { return }
-                sender = command.path ?? command.argument
-                phase = .mailTransaction
+                guard succeeded, case .helloed(let hello) = state else { return next }
+                next.state = .transaction(hello, SessionStateMachine.Transaction(command))
             case .rcpt:
-                guard phase == .mailTransaction || phase == .recipientsGiven else { return }
-                if isPositive {
-                    acceptedRecipients.append(command.path ?? command.argument)
-                    phase = .recipientsGiven
+                guard case .transaction(let hello, var transaction) = state else { return next }
+                let address = command.path ?? command.argument
+                if succeeded {
+                    transaction.acceptedRecipients.append(address)
                 } else {
-                    refusedRecipients += 1
+                    transaction.refusedRecipients.append(address)
                 }
+                next.state = .transaction(hello, transaction)
             case .data:
-                if code == 354 {
-                    phase = .data
-                    actions.append(.enterDataMode)
+                guard case .transaction(let hello, var transaction) = state else { return next }
+                if code == nil || code == 354 {
+                    next.state = .message(hello, transaction)
+                } else if code == 503, transaction.acceptedChunks > 0 {
+                    // RFC 3030 §2: "The state resulting from this error is indeterminate. A RSET
+                    // command MUST be sent to clear the transaction before continuing."
+                    next.state = .failedTransaction(hello, transaction)
+                } else if reply?.replyClass == .permanentNegative, code != 503 {
+                    transaction.isDataRefused = true
+                    next.state = .transaction(hello, transaction)
                 }
             case .bdat:
-                // RFC 3030 §2: after LAST the transaction is done; after a refused chunk it has
-                // failed, but only RSET ends it on both sides, so the phase stays until then.
-                let isLast = command.argument.uppercased().split(separator: " ").contains("LAST")
-                if isPositive, isLast {
-                    clearTransaction()
-                    phase = .helloed
+                guard case .transaction(let hello, var transaction) = state else { return next }
+                if !succeeded {
+                    // RFC 3030 §2: the transaction "should be considered failed"; no more chunks.
+                    next.state = .failedTransaction(hello, transaction)
+                } else if command.bdatChunk?.isLast == true {
+                    next.state = .helloed(hello)
+                } else {
+                    transaction.acceptedChunks += 1
+                    next.state = .transaction(hello, transaction)
                 }
             case .rset:
-                if isPositive, phase == .mailTransaction || phase == .recipientsGiven {
-                    clearTransaction()
-                    phase = .helloed
+                guard succeeded else { return next }
+                switch state {
+                case .transaction(let hello, _), .failedTransaction(let hello, _): next.state = .helloed(hello)
+                default: break
                 }
             case .quit:
-                if code == 221 {
-                    phase = .closed
-                    actions.append(.closeConnection)
-                }
+                if code == nil || code == 221 { next.state = .closed }
             case .starttls:
-                if code == 220 {
-                    isAwaitingTLSHandshake = true
-                    actions.append(.startTLSHandshake)
-                }
+                if code == nil || code == 220, case .helloed = state { next.state = .tlsHandshake }
             case .auth:
-                if code == 235 { isAuthenticated = true }
-                if code == 334 { actions.append(.expectSecretResponse) }
+                next.authenticationAnswered(code: code, hello: state.hello)
             case .vrfy, .expn, .help, .noop, .etrn:
                 break
             }
         }
+        return next
     }
 
-    private mutating func clearTransaction() {
-        sender = nil
-        acceptedRecipients = []
-        refusedRecipients = 0
-    }
-
-    // MARK: Derived
-
-    /// Whether a command is advertised/allowed by the extensions the server listed.
-    private func extensionSatisfied(_ spec: CommandSpec) -> Bool {
-        if spec.verb == .lhlo { return false }
-        guard let keyword = spec.requiredExtension else { return true }
-        guard capabilities?.has(keyword) == true else { return false }
-        if spec.verb == .starttls { return !isTLS }
-        if spec.verb == .auth { return !isAuthenticated }
-        return true
-    }
-
-    /// The commands that are in sequence now, in table order.
-    public var legalCommands: [CommandSpec] {
-        CommandTable.commands.filter { $0.legalIn.contains(phase) && extensionSatisfied($0) }
-    }
-
-    /// The usual next steps, as shown after "next:" (RFC 5321 §4.1.4, §4.3.2).
-    public var nextSteps: [String] {
-        switch phase {
-        case .disconnected, .closed:
-            return ["/connect HOST[:PORT]"]
-        case .awaitingGreeting:
-            return ["wait for the greeting"]
-        case .data:
-            return ["the message lines", "a line holding only . to end it"]
-        case .greeted, .helloed, .mailTransaction, .recipientsGiven, .refused:
-            if isAwaitingChallengeAnswer {
-                return ["a base64 answer", "* to cancel"]
-            }
-            if isAwaitingTLSHandshake {
-                return ["the TLS handshake"]
-            }
-            return CommandTable.commands
-                .filter { $0.suggestedIn.contains(phase) && extensionSatisfied($0) }
-                .map(\.template)
+    /// AUTH and its answers: 334 asks for more, 235 authenticates (RFC 4954 §4).
+    private mutating func authenticationAnswered(code: Int?, hello: SessionStateMachine.Hello?) {
+        guard let hello else { return }
+        switch code {
+        case 334: state = .authenticating(hello)
+        case 235: isAuthenticated = true
+        default: break
         }
     }
+}
 
-    private func isAwaitingChallengeAnswer(_ source: ReplySource) -> Bool {
-        guard lastReply?.code == 334 else { return false }
-        switch source {
-        case .authContinuation: return true
-        case .command(let command): return command.verb == .auth
-        default: return false
-        }
-    }
-
-    /// True after a 334 challenge: the next line is a secret.
-    public var isAwaitingChallengeAnswer: Bool {
-        pending.isEmpty && lastAnswered.map(isAwaitingChallengeAnswer) == true
-    }
-
-    /// Why this command is out of sequence, not advertised, or malformed; empty when it is fine.
-    public func warnings(for command: SMTPCommand) -> [String] {
-        guard let verb = command.verb else {
-            return [
-                "\(command.verbText.isEmpty ? "an empty line" : "'\(VisibleText.escape(command.verbText))'") is not a command ehlo knows; sending it anyway"
-            ]
-        }
-        let spec = CommandTable.spec(verb)
-        var warnings: [String] = []
-        if phase == .disconnected || phase == .closed {
-            return warnings
-        }
-        if !spec.legalIn.contains(phase) {
-            warnings.append("\(verb.rawValue) is out of sequence here (\(phaseDescription)): \(spec.sequenceRule)")
-        } else if let keyword = spec.requiredExtension {
-            if capabilities?.has(keyword) != true {
-                let why =
-                    helloKind == .helo
-                    ? "the session was opened with HELO, which advertises nothing"
-                    : "the last EHLO did not advertise \(keyword)"
-                warnings.append(
-                    "\(verb.rawValue) needs the \(keyword) extension, but \(why) (\(ExtensionTable.row(keyword)?.reference ?? spec.reference))"
-                )
-            } else if verb == .starttls, isTLS {
-                warnings.append("the connection already uses TLS; a second STARTTLS is not allowed (RFC 3207 §4.2)")
-            } else if verb == .auth, isAuthenticated {
-                warnings.append("already authenticated; a second AUTH is not allowed (RFC 4954 §4)")
+extension SessionStateMachine.Transaction {
+    /// The transaction MAIL opens, with what its parameters declare.
+    init(_ command: SMTPCommand) {
+        sender = command.path ?? command.argument
+        for parameter in command.parameters {
+            switch parameter.keyword {
+            case "PRDR": requestsPRDR = true
+            case "SMTPUTF8": isInternational = true
+            case "BODY": isBinaryMIME = parameter.value?.uppercased() == "BINARYMIME"
+            default: break
             }
         }
-        if verb == .auth, !isTLS {
-            warnings.append(
-                "AUTH on a connection without TLS: the credentials cross the network readable (RFC 4954 §4, RFC 8314)")
-        }
-        if verb == .auth, let mechanism = command.authMechanism, let offered = capabilities?.authMechanisms,
-            !offered.isEmpty, !offered.contains(mechanism)
-        {
-            warnings.append(
-                "the server did not list \(mechanism) among its AUTH mechanisms (\(offered.joined(separator: " ")))")
-        }
-        warnings += syntaxWarnings(for: command, verb: verb)
-        return warnings
     }
+}
 
-    private func syntaxWarnings(for command: SMTPCommand, verb: SMTPVerb) -> [String] {
-        var warnings: [String] = []
-        let argument = command.argument
-        switch verb {
-        case .mail, .rcpt:
-            let keyword = verb == .mail ? "FROM:" : "TO:"
-            if !argument.uppercased().hasPrefix(keyword) {
-                warnings.append(
-                    "\(verb.rawValue) expects \(CommandTable.spec(verb).syntax) (\(CommandTable.spec(verb).reference))")
-            } else if command.path == nil {
-                warnings.append(
-                    "the address should be in angle brackets: \(verb.rawValue) \(keyword)<…> (RFC 5321 §4.1.2)")
-            } else if argument.dropFirst(keyword.count).hasPrefix(" ") {
-                warnings.append("RFC 5321 §4.1.1.2 allows no space after \(keyword); many servers refuse it")
-            }
-            warnings += parameterWarnings(command.parameters, verb: verb)
-        case .ehlo, .helo, .lhlo:
-            if argument.isEmpty {
-                warnings.append(
-                    "\(verb.rawValue) needs your domain or address literal, e.g. \(verb.rawValue) client.example (RFC 5321 §4.1.1.1)"
-                )
-            }
-        case .data, .rset, .noop, .quit, .starttls:
-            if !argument.isEmpty, verb != .noop {
-                warnings.append("\(verb.rawValue) takes no arguments (\(CommandTable.spec(verb).reference))")
-            }
-        case .vrfy, .expn, .etrn, .auth, .bdat:
-            if argument.isEmpty {
-                warnings.append("\(verb.rawValue) expects \(CommandTable.spec(verb).syntax)")
-            }
-        case .help:
-            break
-        }
-        return warnings
-    }
-
-    private func parameterWarnings(_ parameters: [ESMTPParameter], verb: SMTPVerb) -> [String] {
-        guard !parameters.isEmpty else { return [] }
-        if helloKind == .helo {
-            return ["parameters after the address need EHLO; this session was opened with HELO (RFC 5321 §4.1.2)"]
-        }
-        var warnings: [String] = []
-        for parameter in parameters {
-            guard let keyword = ExtensionTable.extensionNeeded(for: parameter, of: verb) else {
-                if ExtensionTable.parameter(parameter.keyword, of: verb) == nil, parameter.keyword != "BODY" {
-                    warnings.append("\(parameter.keyword) is not a \(verb.rawValue) parameter ehlo knows")
-                }
-                continue
-            }
-            if let capabilities, !capabilities.has(keyword) {
-                warnings.append(
-                    "\(parameter.keyword)\(parameter.value.map { "=\($0)" } ?? "") needs \(keyword), which the last EHLO did not advertise"
-                )
-            }
-            if parameter.keyword == "SIZE", let limit = capabilities?.maximumMessageSize,
-                let size = parameter.value.flatMap({ Int($0) }), size > limit
-            {
-                warnings.append("SIZE=\(size) is over the server's limit of \(limit) octets (RFC 1870 §6)")
-            }
-        }
-        return warnings
-    }
-
-    /// RFC 3463 §2 (and RFC 2034): the enhanced code's class must agree with the basic code's.
-    static func enhancedCodeWarnings(_ reply: SMTPReply) -> [String] {
-        guard let enhanced = reply.enhancedCode else { return [] }
-        let basicClass = reply.code / 100
-        guard [2, 4, 5].contains(basicClass), enhanced.statusClass != basicClass else { return [] }
-        return [
-            "enhanced code \(enhanced) (class \(enhanced.statusClass)) contradicts reply code \(reply.code) (class \(basicClass)); RFC 3463 §2 wants them to agree"
-        ]
-    }
-
-    /// A few words for the phase, as shown in warnings and `/state`.
-    public var phaseDescription: String {
-        switch phase {
-        case .disconnected: return "not connected"
-        case .awaitingGreeting: return "waiting for the greeting"
-        case .greeted: return "greeted, no EHLO yet"
-        case .helloed: return helloKind == .helo ? "after HELO, no transaction" : "after EHLO, no transaction"
-        case .mailTransaction: return "in a transaction, no recipient accepted yet"
-        case .recipientsGiven:
-            return
-                "in a transaction with \(acceptedRecipients.count) accepted recipient\(acceptedRecipients.count == 1 ? "" : "s")"
-        case .data: return "sending the message"
-        case .refused: return "the server refused the session"
-        case .closed: return "connection closed"
+extension SessionStateMachine.State {
+    var hello: SessionStateMachine.Hello? {
+        switch self {
+        case .helloed(let hello), .transaction(let hello, _), .failedTransaction(let hello, _), .message(let hello, _),
+            .authenticating(let hello):
+            return hello
+        case .disconnected, .awaitingGreeting, .refused, .greeted, .tlsHandshake, .closed:
+            return nil
         }
     }
 
-    /// The state words in the prompt: `mail rcpt=2 tls`.
-    public var promptTags: [String] {
-        var tags: [String]
-        switch phase {
-        case .disconnected: tags = []
-        case .awaitingGreeting: tags = ["connecting"]
-        case .greeted: tags = ["greeted"]
-        case .helloed: tags = [helloKind?.rawValue ?? "helo"]
-        case .mailTransaction: tags = ["mail"]
-        case .recipientsGiven: tags = ["mail", "rcpt=\(acceptedRecipients.count)"]
-        case .data: tags = ["data"]
-        case .refused: tags = ["refused"]
-        case .closed: tags = ["closed"]
+    var transaction: SessionStateMachine.Transaction? {
+        switch self {
+        case .transaction(_, let transaction), .failedTransaction(_, let transaction), .message(_, let transaction):
+            return transaction
+        case .disconnected, .awaitingGreeting, .refused, .greeted, .helloed, .authenticating, .tlsHandshake, .closed:
+            return nil
         }
-        if isTLS, phase != .closed { tags.append("tls") }
-        if isAuthenticated, phase != .closed { tags.append("auth") }
-        return tags
+    }
+
+    var isMessage: Bool {
+        if case .message = self { return true }
+        return false
+    }
+
+    /// The phase `CommandTable` speaks of.
+    var phase: SessionPhase {
+        switch self {
+        case .disconnected: return .disconnected
+        case .awaitingGreeting: return .awaitingGreeting
+        case .refused: return .refused
+        case .greeted: return .greeted
+        case .helloed: return .helloed
+        case .transaction(_, let transaction):
+            if transaction.acceptedChunks > 0 { return .chunking }
+            return transaction.acceptedRecipients.isEmpty ? .mailTransaction : .recipientsGiven
+        case .failedTransaction: return .resetRequired
+        case .message: return .data
+        case .authenticating: return .authenticating
+        case .tlsHandshake: return .tlsHandshake
+        case .closed: return .closed
+        }
+    }
+}
+
+extension ReplySource {
+    var command: SMTPCommand? {
+        if case .command(let command) = self { return command }
+        return nil
     }
 }

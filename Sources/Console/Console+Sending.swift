@@ -1,0 +1,240 @@
+import Foundation
+import SMTPClient
+import SMTPCore
+
+/// Lines for the server that are not written yet, with how each is recorded and shown.
+///
+/// A pipelined group is written in one write (RFC 2920: "a single TCP send operation"); so are
+/// the lines of a message, up to a buffer's worth at a time.
+struct OutgoingLines {
+    struct Line {
+        /// The octets on the wire, with their CRLF (a cut chunk line may lack it).
+        var octets: [UInt8]
+        /// How the transcript and the screen show it (secrets redacted).
+        var shown: String
+        /// The wire form in ehlo's visible notation, for the transcript.
+        var wire: String
+        /// Shown as `C:` when written (script lines, and lines the user did not type).
+        var isEchoed: Bool
+    }
+
+    private(set) var lines: [Line] = []
+    private(set) var octetCount = 0
+
+    var isEmpty: Bool { lines.isEmpty }
+
+    mutating func append(_ line: Line) {
+        lines.append(line)
+        octetCount += line.octets.count
+    }
+}
+
+/// Writing to the server, and the actions of the session that follow a write.
+extension Console {
+    /// RFC 5321 §4.5.3.2.5: a client waits 3 minutes for each block of message data to be taken.
+    var dataBlockTimeout: Int { options.timeoutOverride ?? CommandTable.dataBlockTimeout }
+
+    /// A message's lines are written once this many octets are waiting.
+    private static let messageBufferOctets = 64 * 1024
+
+    /// Sends (or holds, for a pipelined group) one command line.
+    ///
+    /// - Parameters:
+    ///   - quiet: a line the user did not type (`/send`'s DATA, `/auth`'s AUTH): shown as `C:`,
+    ///     never part of a group, and never followed by message lines from the input.
+    ///   - replyTimeout: seconds to wait for the reply, instead of the command's own.
+    func sendCommand(_ line: String, quiet: Bool = false, replyTimeout: Int? = nil, tag: Int? = nil) {
+        // Show what arrived meanwhile first: the server may have closed the connection.
+        takeEvents()
+        guard link.isConnected else {
+            emit(.warning, "not connected; /connect HOST[:PORT] first")
+            fail(.sessionFailed)
+            return
+        }
+        switch session.inputMode {
+        case .commands, .challengeAnswer:
+            break
+        case .awaitingReply(let source):
+            emit(.warning, "not sent: the reply to \(source.name) decides what may follow; wait for it")
+            return
+        case .tlsHandshake:
+            emit(.warning, "not sent: after the 220 to STARTTLS only the TLS handshake may follow (RFC 3207 §4)")
+            return
+        case .offline, .message, .chunk, .skipping:
+            preconditionFailure("a command sent in input mode \(session.inputMode)")
+        }
+        let command = SMTPCommand(line: line)
+        let warnings = session.warnings(for: command)
+        for warning in warnings { emit(.warning, warning) }
+        if options.isStrict, !warnings.isEmpty {
+            emit(.event, "not sent (--strict)")
+            return
+        }
+        if let verb = command.verb, [.mail, .rcpt, .vrfy, .expn].contains(verb) {
+            let address = command.path ?? command.argument
+            if !address.isEmpty {
+                addresses.removeAll { $0 == address }
+                addresses.insert(address, at: 0)
+            }
+        }
+        let isPipelined = isGrouping && !quiet
+        if isPipelined { warnAboutPipeliningOnce() }
+        if command.verb == .starttls {
+            // Replies owed before it (a group, or an interrupted wait) come first; the hold arms on its own.
+            try? link.connection?.expectSTARTTLSReply(repliesBefore: session.pending.count)
+        }
+        let actions = session.commandSent(
+            command, isPipelined: isPipelined, bodyFollowsInInput: isScript && !quiet, tag: tag)
+        let shown = VisibleText.escape(Redactor.redact(command: line))
+        hold(Array(line.utf8), shown: shown, isEchoed: isScript || quiet, wire: line)
+        run(actions, replyTimeout: replyTimeout)
+        if session.inputMode == .tlsHandshake { performTLSHandshake() }
+    }
+
+    /// A body line in data mode: dot-stuffed on the wire (RFC 5321 §4.5.2); a lone "." ends the message.
+    func sendBodyLine(_ line: String, quiet: Bool = false, tag: Int?) {
+        if line == "." {
+            hold(Array(line.utf8), shown: line, isEchoed: isScript || quiet)
+            run(session.endOfDataSent(isPipelined: isGrouping, tag: tag))
+            return
+        }
+        sendMessageOctets(DotStuffing.stuff(Array(line.utf8)))
+    }
+
+    /// A message line exactly as it goes on the wire, already dot-stuffed (replay sends what was recorded).
+    func sendMessageOctets(_ wire: [UInt8]) {
+        let shown = VisibleText.escape(wire)
+        hold(wire, shown: shown, isEchoed: isScript)
+        if outgoing.octetCount >= Self.messageBufferOctets { flush() }
+    }
+
+    /// A line of a BDAT chunk: sent with CRLF, not dot-stuffed (RFC 3030 §2); cut to the octets left.
+    func sendChunkLine(_ line: String) {
+        guard case .chunk(let remaining, _) = session.inputMode else {
+            preconditionFailure("a chunk line outside a BDAT chunk")
+        }
+        var wire = Array(line.utf8) + [0x0D, 0x0A]
+        if wire.count > remaining {
+            emit(
+                .warning,
+                "BDAT counts octets: only \(remaining) of this line's \(wire.count) (with CRLF) fit in the chunk; the rest is not sent"
+            )
+            wire = Array(wire.prefix(remaining))
+        }
+        let shown = VisibleText.escape(wire.last == 0x0A ? Array(wire.dropLast(2)) : wire)
+        outgoing.append(OutgoingLines.Line(octets: wire, shown: shown, wire: shown, isEchoed: isScript))
+        let actions = session.chunkOctetsSent(wire.count)
+        if outgoing.octetCount >= Self.messageBufferOctets { flush() }
+        run(actions)
+    }
+
+    func sendSecret(_ line: String, quiet: Bool = false, tag: Int? = nil) {
+        hold(Array(line.utf8), shown: Redactor.placeholder, isEchoed: isScript || quiet, wire: line)
+        run(session.authResponseSent(tag: tag))
+    }
+
+    /// Adds a line (CRLF appended) to what is written next.
+    private func hold(_ octets: [UInt8], shown: String, isEchoed: Bool, wire: String? = nil) {
+        outgoing.append(
+            OutgoingLines.Line(
+                octets: octets + [0x0D, 0x0A], shown: shown, wire: wire.map(VisibleText.escape) ?? shown,
+                isEchoed: isEchoed))
+    }
+
+    /// Writes every held line in one write, then records (and, for scripts, shows) them. A failed
+    /// write ends the connection. Returns whether the lines were written.
+    @discardableResult
+    func flush() -> Bool {
+        guard !outgoing.isEmpty else { return true }
+        let lines = outgoing.lines
+        outgoing = OutgoingLines()
+        do {
+            try link.write(lines.flatMap(\.octets), timeout: dataBlockTimeout)
+        } catch {
+            // The close event usually explains why; show it before anything else.
+            takeEvents()
+            if link.isConnected {
+                emit(.event, "could not send: \(error)")
+                closeConnection(reason: nil)
+            } else {
+                emit(.event, lines.count == 1 ? "the line was not sent" : "the \(lines.count) lines were not sent")
+            }
+            fail(.sessionFailed)
+            return false
+        }
+        session.exchangesWritten(at: Date().timeIntervalSince1970)
+        for line in lines {
+            screen.record(.client(shown: line.shown, wire: line.wire))
+        }
+        show(lines.filter(\.isEchoed).map { DisplayLine(.client, $0.shown) })
+        return true
+    }
+
+    /// Writes what is held and waits for every reply owed.
+    func flushAndWait(timeout: Int? = nil) {
+        guard flush() else { return }
+        waitForReplies(timeout: timeout)
+    }
+
+    /// `/go`, an empty line, or a command that ends the group: the `/pipe` group is sent.
+    func sendGroup() {
+        isPipeGroupOpen = false
+        flushAndWait()
+    }
+
+    /// Carries out what the session asked for after a line was sent or a reply came.
+    ///
+    /// Called while taking events too, so only the actions that follow a send may block.
+    func run(_ actions: [SessionStateMachine.Action], replyTimeout: Int? = nil) {
+        for action in actions {
+            switch action {
+            case .awaitReplies:
+                if isPipeGroupOpen {
+                    isPipeGroupOpen = false
+                    emit(.event, "that command ends the pipelined group (RFC 2920 §3.1): the group is sent")
+                }
+                flushAndWait(timeout: replyTimeout)
+            case .readChunk(let octets):
+                if input.isInteractive {
+                    emit(
+                        .event,
+                        "chunk mode: the next lines (each with its CRLF) are the \(octets) octets of this BDAT, sent as typed"
+                    )
+                }
+            case .awaitEarlyRefusal:
+                awaitEarlyRefusalOfChunk()
+            case .enterDataMode:
+                if input.isInteractive {
+                    emit(.event, "data mode: type the message, end it with a line holding only .")
+                }
+            case .skipInput(let note):
+                emit(.warning, note)
+            case .abandonChunk(let octets):
+                emit(.event, "chunk mode ends: the \(octets) octets left of it are not sent")
+            case .startTLSHandshake, .expectSecretResponse, .closeConnection:
+                // The loop starts the handshake or asks for the secret once this reply is shown
+                // (the session's input mode says so); the server's close comes as an event.
+                break
+            }
+        }
+    }
+
+    /// A server that did not advertise CHUNKING treats BDAT as an unknown command and answers at
+    /// once; its octets would then arrive as commands (RFC 3030 §2). Give it a moment to say so.
+    private func awaitEarlyRefusalOfChunk() {
+        guard flush() else { return }
+        let seconds = min(options.timeoutOverride ?? 3, 3)
+        emit(
+            .event,
+            "the server did not advertise CHUNKING: waiting \(seconds) s for it to refuse BDAT before the chunk's octets go out"
+        )
+        _ = takeEvents(until: { !self.session.inputMode.isMessageText }, seconds: Double(seconds))
+    }
+
+    /// Once per connection: pipelining to a server that did not offer it.
+    private func warnAboutPipeliningOnce() {
+        guard !hasWarnedAboutPipelining, let warning = session.pipeliningWarning else { return }
+        hasWarnedAboutPipelining = true
+        emit(.warning, warning)
+    }
+}

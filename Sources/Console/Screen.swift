@@ -1,0 +1,55 @@
+import Foundation
+import LineEditor
+import SMTPCore
+
+/// Where the console's lines go: the terminal (or stdout), and the transcript when one is open.
+///
+/// While the line editor owns the terminal (a reply arriving as the user types), lines are
+/// collected and handed to the editor, which prints them above the line being edited.
+final class Screen {
+    private let style: Style
+    /// Where the session is recorded (`--transcript`, `/record`), if anywhere.
+    var transcript: TranscriptSink?
+    /// A transcript write failed (shown once, as it happened); a script ends with exit status 8.
+    private(set) var hasTranscriptFailed = false
+    private var collected: [String]?
+
+    init(colorEnabled: Bool) {
+        style = Style(isEnabled: colorEnabled)
+    }
+
+    /// Shows and records lines (console command output is shown only).
+    func emit(_ lines: [DisplayLine]) {
+        for line in lines where line.kind != .output {
+            record(.line(line))
+        }
+        show(lines)
+    }
+
+    /// Writes to the screen only (or above the line being edited).
+    func show(_ lines: [DisplayLine]) {
+        let rendered = lines.map(style.render)
+        if collected != nil {
+            collected! += rendered
+        } else {
+            Terminal.write(rendered.map { $0 + "\n" }.joined())
+        }
+    }
+
+    /// Writes to the transcript, if one is open; a write failure is shown once.
+    func record(_ content: TranscriptEntry.Content) {
+        guard let transcript else { return }
+        if let warning = transcript.record(TranscriptEntry(time: Date().timeIntervalSince1970, content: content)) {
+            show([DisplayLine(.warning, warning)])
+            hasTranscriptFailed = true
+        }
+    }
+
+    /// Runs `body` and returns what it would have written to the terminal, for the line editor.
+    func collecting(_ body: () -> Void) -> [String] {
+        collected = []
+        body()
+        defer { collected = nil }
+        return collected ?? []
+    }
+}

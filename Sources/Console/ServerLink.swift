@@ -1,0 +1,83 @@
+import Foundation
+import SMTPClient
+import SMTPCore
+
+/// The console's connection to a server: opening it, writing to it, closing it, and the events
+/// the network thread posts for the main thread. It knows nothing of the session; the console's
+/// `SessionStateMachine` does.
+///
+/// Events are tagged with the connection they came from, so that a late event of a connection
+/// already closed (or replaced by `/connect`) is never taken for one of the current connection.
+final class ServerLink {
+    struct TaggedEvent: Sendable {
+        let connectionID: Int
+        let event: ConnectionEvent
+    }
+
+    private let connector = SMTPConnector()
+    let inbox: EventInbox<TaggedEvent>
+    private(set) var connection: SMTPConnection?
+    /// The server connected to last; kept after the connection ends, for `/state` and the prompt.
+    private(set) var server: ServerAddress?
+    private var connectionID = 0
+
+    init(inbox: EventInbox<TaggedEvent> = EventInbox()) {
+        self.inbox = inbox
+    }
+
+    var isConnected: Bool { connection != nil }
+
+    /// Opens a connection to `address`; blocks until it is open or has failed.
+    func connect(to address: ServerAddress, timeoutSeconds: Int, implicitTLS: TLSSettings?) throws -> SMTPConnection {
+        close()
+        connectionID += 1
+        let id = connectionID
+        let inbox = self.inbox
+        let opened = try connector.connect(to: address, timeoutSeconds: timeoutSeconds, implicitTLS: implicitTLS) {
+            event in
+            inbox.post(TaggedEvent(connectionID: id, event: event))
+        }
+        connection = opened
+        server = address
+        return opened
+    }
+
+    /// Names the server before any connection (a transcript opened by `--transcript` names it in its header).
+    func expect(_ address: ServerAddress?) {
+        if connection == nil { server = address }
+    }
+
+    /// Closes the connection from our side; its later events are ignored.
+    func close() {
+        guard let connection else { return }
+        connection.close()
+        self.connection = nil
+        connectionID += 1
+    }
+
+    /// The server closed the connection (its `.closed` event was taken).
+    func connectionEnded() {
+        connection = nil
+        connectionID += 1
+    }
+
+    /// Writes `bytes` in one write; at most `timeout` seconds may pass before they are taken
+    /// (RFC 5321 §4.5.3.2.5: a data block may take 3 minutes).
+    func write(_ bytes: [UInt8], timeout: Int) throws {
+        guard let connection else { throw ConnectionError("the connection is closed") }
+        try connection.send(raw: bytes, timeout: .seconds(Int64(timeout)))
+    }
+
+    /// The events of the current connection that arrived since the last call, oldest first.
+    /// Returns nil when nothing at all arrived (not even a stale event).
+    func takeEvents() -> [ConnectionEvent]? {
+        let events = inbox.takeAll()
+        guard !events.isEmpty else { return nil }
+        return events.filter { $0.connectionID == connectionID }.map(\.event)
+    }
+
+    func shutdown() {
+        close()
+        connector.shutdown()
+    }
+}
