@@ -20,12 +20,12 @@ public final class SMTPConnection: @unchecked Sendable {
 
     /// Opens the connection; blocks until connected or failed.
     ///
-    /// - Throws: `ConnectionError` with a sentence such as "connection refused".
     /// - Parameter implicitTLS: TLS from the first byte (port 465, RFC 8314 §3.3), or nil for plain TCP.
+    /// - Throws: `ConnectionError`, e.g. `.connectionRefused` ("connection refused").
     static func connect(
         host: String, port: Int, connectTimeout: TimeAmount, implicitTLS: TLSSettings?, group: EventLoopGroup,
         report: @escaping @Sendable (ConnectionEvent) -> Void
-    ) throws -> SMTPConnection {
+    ) throws(ConnectionError) -> SMTPConnection {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelOption(.allowRemoteHalfClosure, value: false)
@@ -44,7 +44,7 @@ public final class SMTPConnection: @unchecked Sendable {
             let channel = try bootstrap.connect(host: host, port: port).wait()
             return SMTPConnection(host: host, port: port, channel: channel)
         } catch {
-            throw ConnectionError(ConnectionError.describe(error))
+            throw ConnectionError(error)
         }
     }
 
@@ -61,7 +61,9 @@ public final class SMTPConnection: @unchecked Sendable {
 
     /// Sends one line with CRLF appended. Returns when the bytes are handed to the kernel, or
     /// fails (and closes) if that takes longer than `timeout` seconds.
-    public func send(line bytes: [UInt8], timeout: Int = 180) throws {
+    ///
+    /// - Throws: `ConnectionError`: `.writeTimedOut`, `.closed`, `.brokenPipe`, …
+    public func send(line bytes: [UInt8], timeout: Int = 180) throws(ConnectionError) {
         var buffer = channel.allocator.buffer(capacity: bytes.count + 2)
         buffer.writeBytes(bytes)
         buffer.writeBytes([0x0D, 0x0A])
@@ -70,13 +72,13 @@ public final class SMTPConnection: @unchecked Sendable {
 
     /// Sends raw bytes (message data); waits at most `timeout` for them to be written, so a
     /// large body is streamed with bounded memory (RFC 5321 §4.5.3.2.5: 3 minutes per block).
-    public func send(raw bytes: [UInt8], timeout: TimeAmount) throws {
+    public func send(raw bytes: [UInt8], timeout: TimeAmount) throws(ConnectionError) {
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         try write(buffer, timeout: timeout)
     }
 
-    private func write(_ buffer: ByteBuffer, timeout: TimeAmount) throws {
+    private func write(_ buffer: ByteBuffer, timeout: TimeAmount) throws(ConnectionError) {
         let timedOut = NIOLockedValueBox(false)
         // A write not done within `timeout` ends the connection (RFC 5321 §4.5.3.2).
         let timer = channel.eventLoop.scheduleTask(in: timeout) { [channel] in
@@ -89,12 +91,10 @@ public final class SMTPConnection: @unchecked Sendable {
         } catch {
             if timedOut.withLockedValue({ $0 }) {
                 throw ConnectionError(
+                    .writeTimedOut,
                     "the server accepted no data for \(timeout.nanoseconds / 1_000_000_000) s; connection closed")
             }
-            if let error = error as? ChannelError, error == .ioOnClosedChannel || error == .alreadyClosed {
-                throw ConnectionError("the connection is closed")
-            }
-            throw ConnectionError(ConnectionError.describe(error))
+            throw ConnectionError(error)
         }
     }
 
@@ -102,11 +102,16 @@ public final class SMTPConnection: @unchecked Sendable {
     ///
     /// - Parameter repliesBefore: replies still owed to commands sent earlier (pipelining, or a
     ///   wait the user interrupted), so that the hold arms on STARTTLS's own reply.
-    public func expectSTARTTLSReply(repliesBefore: Int) throws {
-        try channel.eventLoop.submit { [channel] in
-            try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self)
-                .expectSTARTTLSReply(repliesBefore: repliesBefore)
-        }.wait()
+    /// - Throws: `ConnectionError` `.closed` once the connection is gone.
+    public func expectSTARTTLSReply(repliesBefore: Int) throws(ConnectionError) {
+        do {
+            try channel.eventLoop.submit { [channel] in
+                try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self)
+                    .expectSTARTTLSReply(repliesBefore: repliesBefore)
+            }.wait()
+        } catch {
+            throw ConnectionError(error)
+        }
     }
 
     /// Starts the TLS handshake after the server's 220 to STARTTLS. Returns at once; the outcome
@@ -114,11 +119,17 @@ public final class SMTPConnection: @unchecked Sendable {
     ///
     /// Plaintext that arrived after the 220 (whole lines, and a partial line still in the
     /// decoder) is discarded and counted in the report (RFC 3207 §5; CVE-2011-0411 class).
-    public func startTLS(settings: TLSSettings) throws {
+    ///
+    /// - Throws: `ConnectionError` `.closed` once the connection is gone.
+    public func startTLS(settings: TLSSettings) throws(ConnectionError) {
         let host = self.host
-        try channel.eventLoop.submit { [channel] in
-            try Self.installTLS(on: channel.pipeline.syncOperations, host: host, settings: settings)
-        }.wait()
+        do {
+            try channel.eventLoop.submit { [channel] in
+                try Self.installTLS(on: channel.pipeline.syncOperations, host: host, settings: settings)
+            }.wait()
+        } catch {
+            throw ConnectionError(error)
+        }
     }
 
     /// Puts TLS in front of the SMTP handlers, throwing away the plaintext that is still unread.

@@ -90,7 +90,7 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
             report(
                 .tlsFailed(reason: "the server's certificate is not trusted: \(failure)", isCertificateRejected: true))
         } else {
-            report(.tlsFailed(reason: ConnectionError.describe(error), isCertificateRejected: false))
+            report(.tlsFailed(reason: ConnectionError(error).description, isCertificateRejected: false))
         }
         context.close(promise: nil)
     }

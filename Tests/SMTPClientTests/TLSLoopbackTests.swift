@@ -137,7 +137,7 @@ import X509
                 // Sleep, never block: the certificate check runs as a Task on the pool this test runs on.
                 try await Task.sleep(for: .milliseconds(2))
             }
-            throw ConnectionError("timed out")
+            throw ConnectionError(.timedOut, "no event within 10 s")
         }
         #expect(try await next() == .reply(SMTPReply(220, "tls.test ESMTP")))
         try connection.expectSTARTTLSReply(repliesBefore: 0)
