@@ -1,29 +1,41 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SMTPCore
 
-/// One TCP connection to a mail server, used from a thread that may block (the console's).
+/// One connection to a mail server, over TCP or a UNIX-domain socket, used from a thread that
+/// may block (the console's).
 ///
 /// Lines from the server arrive as `ConnectionEvent`s in the inbox; sending never waits for a
 /// reply. The console decides what to wait for, and for how long.
 public final class SMTPConnection: @unchecked Sendable {
-    public let host: String
-    public let port: Int
+    /// Where this connection goes, as given.
+    public let address: ServerAddress
+    /// `address.host`: for a socket, a name to show, not one to connect to (see `ServerAddress`).
+    public var host: String { address.host }
+    /// `address.port`: 0 for a socket.
+    public var port: Int { address.port }
+    /// The socket path connected to, with `~/` expanded; nil over TCP.
+    private let socketPath: String?
     private let channel: Channel
 
-    private init(host: String, port: Int, channel: Channel) {
-        self.host = host
-        self.port = port
+    init(address: ServerAddress, socketPath: String?, channel: Channel) {
+        self.address = address
+        self.socketPath = socketPath
         self.channel = channel
     }
 
     /// Opens the connection; blocks until connected or failed.
     ///
+    /// A socket address connects with `connect(unixDomainSocketPath:)`; `~/` at the start of its
+    /// path is the user's home directory (`/connect ~/sock` has no shell to expand it).
+    ///
     /// - Parameter implicitTLS: TLS from the first byte (port 465, RFC 8314 §3.3), or nil for plain TCP.
-    /// - Throws: `ConnectionError`, e.g. `.connectionRefused` ("connection refused").
+    /// - Throws: `ConnectionError`, e.g. `.connectionRefused` ("connection refused") or `.noSocket`
+    ///   ("no such socket /run/lmtp").
     static func connect(
-        host: String, port: Int, connectTimeout: TimeAmount, implicitTLS: TLSSettings?, group: EventLoopGroup,
+        to address: ServerAddress, connectTimeout: TimeAmount, implicitTLS: TLSSettings?, group: EventLoopGroup,
         report: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws(ConnectionError) -> SMTPConnection {
         let bootstrap = ClientBootstrap(group: group)
@@ -34,22 +46,50 @@ public final class SMTPConnection: @unchecked Sendable {
                     if let implicitTLS {
                         try channel.pipeline.syncOperations.addHandlers(
                             TLSHandshakeHandler.makeHandlers(
-                                host: host, settings: implicitTLS, discardedPlaintextOctets: 0, report: report))
+                                address: address, settings: implicitTLS, discardedPlaintextOctets: 0, report: report))
                     }
                     try channel.pipeline.syncOperations.addHandler(SMTPLineHandler())
                     try channel.pipeline.syncOperations.addHandler(SMTPClientHandler(report: report))
                 }
             }
+        let socketPath = address.socketPath.map(Self.expandingHome)
         do {
-            let channel = try bootstrap.connect(host: host, port: port).wait()
-            return SMTPConnection(host: host, port: port, channel: channel)
+            let connected =
+                switch address.endpoint {
+                case .tcp(let host, let port): bootstrap.connect(host: host, port: port)
+                case .unixSocket: bootstrap.connect(unixDomainSocketPath: socketPath ?? "")
+                }
+            return SMTPConnection(address: address, socketPath: socketPath, channel: try connected.wait())
         } catch {
-            throw ConnectionError(error)
+            let failure = ConnectionError(error, socketPath: socketPath)
+            // connect(2) says ECONNREFUSED for a regular file or a directory too: say which it is.
+            if let socketPath, failure.code == .connectionRefused, Self.isFileButNoSocket(socketPath) {
+                throw ConnectionError(.notASocket, "\(socketPath) is not a socket")
+            }
+            throw failure
         }
     }
 
-    /// The peer's address as connected, e.g. `127.0.0.1:2525` or `[::1]:25`.
+    private static func isFileButNoSocket(_ path: String) -> Bool {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let type = try? FileManager.default.attributesOfItem(atPath: resolved)[.type] as? FileAttributeType else {
+            return false
+        }
+        return type != .typeSocket
+    }
+
+    /// `~/x` as `$HOME/x`; any other path unchanged.
+    static func expandingHome(_ path: String) -> String {
+        guard path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty else {
+            return path
+        }
+        return (home.hasSuffix("/") ? String(home.dropLast()) : home) + path.dropFirst()
+    }
+
+    /// The peer's address as connected, e.g. `127.0.0.1:2525` or `[::1]:25`; for a socket, its
+    /// path (`~/` expanded).
     public var remoteAddressDescription: String {
+        if let socketPath { return socketPath }
         guard let address = channel.remoteAddress else { return "\(host):\(port)" }
         switch address {
         case .v6: return "[\(address.ipAddress ?? host)]:\(address.port ?? port)"
@@ -122,10 +162,10 @@ public final class SMTPConnection: @unchecked Sendable {
     ///
     /// - Throws: `ConnectionError` `.closed` once the connection is gone.
     public func startTLS(settings: TLSSettings) throws(ConnectionError) {
-        let host = self.host
+        let address = self.address
         do {
             try channel.eventLoop.submit { [channel] in
-                try Self.installTLS(on: channel.pipeline.syncOperations, host: host, settings: settings)
+                try Self.installTLS(on: channel.pipeline.syncOperations, address: address, settings: settings)
             }.wait()
         } catch {
             throw ConnectionError(error)
@@ -133,14 +173,14 @@ public final class SMTPConnection: @unchecked Sendable {
     }
 
     /// Puts TLS in front of the SMTP handlers, throwing away the plaintext that is still unread.
-    static func installTLS(on pipeline: ChannelPipeline.SynchronousOperations, host: String, settings: TLSSettings)
-        throws
-    {
+    static func installTLS(
+        on pipeline: ChannelPipeline.SynchronousOperations, address: ServerAddress, settings: TLSSettings
+    ) throws {
         let client = try pipeline.handler(type: SMTPClientHandler.self)
         let lines = try pipeline.handler(type: SMTPLineHandler.self)
         let discarded = client.endHoldForTLS() + lines.discardBufferedBytes()
         let handlers = try TLSHandshakeHandler.makeHandlers(
-            host: host, settings: settings, discardedPlaintextOctets: discarded, report: client.reportForTLS)
+            address: address, settings: settings, discardedPlaintextOctets: discarded, report: client.reportForTLS)
         try pipeline.addHandlers(handlers, position: .first)
     }
 

@@ -127,7 +127,9 @@ import Testing
         #expect(
             recorder.events == [.reply(SMTPReply(220, "mx.test ESMTP")), .reply(SMTPReply(220, "2.0.0 go ahead"))])
 
-        try SMTPConnection.installTLS(on: channel.pipeline.syncOperations, host: "mx.test", settings: TLSSettings())
+        try SMTPConnection.installTLS(
+            on: channel.pipeline.syncOperations, address: ServerAddress(host: "mx.test", port: 25),
+            settings: TLSSettings())
         // The handshake starts at once: a TLS handshake record (ClientHello) goes out.
         let hello = try #require(try channel.readOutbound(as: ByteBuffer.self))
         #expect(hello.getBytes(at: hello.readerIndex, length: 1) == [0x16])
