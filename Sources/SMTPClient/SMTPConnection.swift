@@ -18,7 +18,8 @@ public final class SMTPConnection: @unchecked Sendable {
     public var port: Int { address.port }
     /// The socket path connected to, with `~/` expanded; nil over TCP.
     private let socketPath: String?
-    private let channel: Channel
+    /// Internal for tests, which look at the handlers' state.
+    let channel: Channel
 
     init(address: ServerAddress, socketPath: String?, channel: Channel) {
         self.address = address
@@ -104,9 +105,25 @@ public final class SMTPConnection: @unchecked Sendable {
     ///
     /// - Throws: `ConnectionError`: `.writeTimedOut`, `.closed`, `.brokenPipe`, …
     public func send(line bytes: [UInt8], timeout: Int = 180) throws(ConnectionError) {
-        var buffer = channel.allocator.buffer(capacity: bytes.count + 2)
-        buffer.writeBytes(bytes)
-        buffer.writeBytes([0x0D, 0x0A])
+        try send(lines: [bytes], timeout: timeout)
+    }
+
+    /// Sends a pipelined group: each line with CRLF appended, all in one buffer and one flush, so
+    /// that they leave in one TCP send where the kernel allows (RFC 2920: "multiple commands in
+    /// a single TCP send operation"). Waits and fails as `send(line:timeout:)` does.
+    ///
+    /// RFC 2920 §3.1 lets only the last command of a group change the state (EHLO, DATA, NOOP,
+    /// QUIT, …), and RFC 3207 §4 puts STARTTLS last too; that is for the caller to decide (a
+    /// debugging console sends what it is told), not checked here.
+    /// Before a group that ends in STARTTLS, call `expectSTARTTLSReply(repliesBefore:)` with the
+    /// number of lines before it (plus any replies still owed).
+    public func send(lines: [[UInt8]], timeout: Int = 180) throws(ConnectionError) {
+        guard !lines.isEmpty else { return }
+        var buffer = channel.allocator.buffer(capacity: lines.reduce(0) { $0 + $1.count + 2 })
+        for line in lines {
+            buffer.writeBytes(line)
+            buffer.writeBytes([0x0D, 0x0A])
+        }
         try write(buffer, timeout: .seconds(Int64(timeout)))
     }
 

@@ -161,7 +161,11 @@ import X509
             address: ServerAddress(host: "127.0.0.1", port: server.localAddress!.port!), settings: settings)
     }
 
-    private func upgrade(address: ServerAddress, settings: TLSSettings) async throws -> ConnectionEvent {
+    /// - Parameter before: commands sent in one group with STARTTLS, before it (RFC 2920); each
+    ///   gets 250.
+    private func upgrade(address: ServerAddress, settings: TLSSettings, before: [String] = []) async throws
+        -> ConnectionEvent
+    {
         let inbox = EventInbox<ConnectionEvent>()
         let connection = try SMTPConnection.connect(
             to: address, connectTimeout: .seconds(5), implicitTLS: nil, group: group, report: { inbox.post($0) })
@@ -176,8 +180,11 @@ import X509
             throw ConnectionError(.timedOut, "no event within 10 s")
         }
         #expect(try await next() == .reply(SMTPReply(220, "tls.test ESMTP")))
-        try connection.expectSTARTTLSReply(repliesBefore: 0)
-        try connection.send(line: Array("STARTTLS".utf8))
+        try connection.expectSTARTTLSReply(repliesBefore: before.count)
+        try connection.send(lines: (before + ["STARTTLS"]).map { Array($0.utf8) })
+        for _ in before {
+            #expect(try await next() == .reply(SMTPReply(250, "ok")))
+        }
         #expect(try await next() == .reply(SMTPReply(220, "2.0.0 go ahead")))
         try connection.startTLS(settings: settings)
         let outcome = try await next()
@@ -218,6 +225,26 @@ import X509
             Issue.record("expected TLS, got \(outcome)")
             return
         }
+        #expect(report.discardedPlaintextOctets == injection.utf8.count)
+    }
+
+    /// STARTTLS last in a pipelined group sent in one write (here NOOP, NOOP, STARTTLS; RFC 2920
+    /// §3.1 wants NOOP last in a group, but a debugging console sends what it is told): the server
+    /// reads the group at once, both 250s are reported, and the plaintext glued to the 220 is
+    /// discarded and counted (RFC 3207 §5), not taken as the server's.
+    @Test func starttlsEndingAPipelinedGroupDiscardsInjectedPlaintext() async throws {
+        let identity = try Self.makeIdentity(names: ["localhost"])
+        let injection = "250-forged.test\r\n250 AUTH PLAIN\r\n"
+        let server = try startServer(identity, injection: injection)
+        defer { close(server) }
+        let outcome = try await upgrade(
+            address: ServerAddress(host: "127.0.0.1", port: server.localAddress!.port!),
+            settings: TLSSettings(serverName: "localhost", trustedPEM: identity.pem), before: ["NOOP", "NOOP"])
+        guard case .tlsEstablished(let report) = outcome else {
+            Issue.record("expected TLS, got \(outcome)")
+            return
+        }
+        #expect(log.reads.first == "NOOP\r\nNOOP\r\nSTARTTLS\r\n")
         #expect(report.discardedPlaintextOctets == injection.utf8.count)
     }
 
