@@ -55,7 +55,7 @@ struct CertificateCheck: Sendable {
         }
         let identity = Self.identityPolicy(for: expectedName)
         var verifier = Verifier(rootCertificates: roots) {
-            RFC5280Policy(validationTime: Date())
+            RFC5280Policy()
             identity
         }
         let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(certificates.dropFirst()))

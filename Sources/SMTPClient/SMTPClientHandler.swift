@@ -21,7 +21,8 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private var parser = ReplyParser()
     private let report: @Sendable (ConnectionEvent) -> Void
-    private var closeReason: String?
+    /// Why the connection ended, when it was not the server's orderly close.
+    private(set) var closeError: ConnectionError?
     private var hasReportedClose = false
     private(set) var mode = Mode.normal
 
@@ -77,7 +78,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        closeReason = ConnectionError.describe(error)
+        closeError = ConnectionError(error)
         context.close(promise: nil)
     }
 
@@ -89,7 +90,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         if !hasReportedClose {
             hasReportedClose = true
-            report(.closed(reason: closeReason))
+            report(.closed(reason: closeError?.description))
         }
         context.fireChannelInactive()
     }

@@ -1,31 +1,44 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SMTPCore
 
-/// One TCP connection to a mail server, used from a thread that may block (the console's).
+/// One connection to a mail server, over TCP or a UNIX-domain socket, used from a thread that
+/// may block (the console's).
 ///
 /// Lines from the server arrive as `ConnectionEvent`s in the inbox; sending never waits for a
 /// reply. The console decides what to wait for, and for how long.
 public final class SMTPConnection: @unchecked Sendable {
-    public let host: String
-    public let port: Int
-    private let channel: Channel
+    /// Where this connection goes, as given.
+    public let address: ServerAddress
+    /// `address.host`: for a socket, a name to show, not one to connect to (see `ServerAddress`).
+    public var host: String { address.host }
+    /// `address.port`: 0 for a socket.
+    public var port: Int { address.port }
+    /// The socket path connected to, with `~/` expanded; nil over TCP.
+    private let socketPath: String?
+    /// Internal for tests, which look at the handlers' state.
+    let channel: Channel
 
-    private init(host: String, port: Int, channel: Channel) {
-        self.host = host
-        self.port = port
+    init(address: ServerAddress, socketPath: String?, channel: Channel) {
+        self.address = address
+        self.socketPath = socketPath
         self.channel = channel
     }
 
     /// Opens the connection; blocks until connected or failed.
     ///
-    /// - Throws: `ConnectionError` with a sentence such as "connection refused".
+    /// A socket address connects with `connect(unixDomainSocketPath:)`; `~/` at the start of its
+    /// path is the user's home directory (`/connect ~/sock` has no shell to expand it).
+    ///
     /// - Parameter implicitTLS: TLS from the first byte (port 465, RFC 8314 §3.3), or nil for plain TCP.
+    /// - Throws: `ConnectionError`, e.g. `.connectionRefused` ("connection refused") or `.noSocket`
+    ///   ("no such socket /run/lmtp").
     static func connect(
-        host: String, port: Int, connectTimeout: TimeAmount, implicitTLS: TLSSettings?, group: EventLoopGroup,
+        to address: ServerAddress, connectTimeout: TimeAmount, implicitTLS: TLSSettings?, group: EventLoopGroup,
         report: @escaping @Sendable (ConnectionEvent) -> Void
-    ) throws -> SMTPConnection {
+    ) throws(ConnectionError) -> SMTPConnection {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelOption(.allowRemoteHalfClosure, value: false)
@@ -34,22 +47,50 @@ public final class SMTPConnection: @unchecked Sendable {
                     if let implicitTLS {
                         try channel.pipeline.syncOperations.addHandlers(
                             TLSHandshakeHandler.makeHandlers(
-                                host: host, settings: implicitTLS, discardedPlaintextOctets: 0, report: report))
+                                address: address, settings: implicitTLS, discardedPlaintextOctets: 0, report: report))
                     }
                     try channel.pipeline.syncOperations.addHandler(SMTPLineHandler())
                     try channel.pipeline.syncOperations.addHandler(SMTPClientHandler(report: report))
                 }
             }
+        let socketPath = address.socketPath.map(Self.expandingHome)
         do {
-            let channel = try bootstrap.connect(host: host, port: port).wait()
-            return SMTPConnection(host: host, port: port, channel: channel)
+            let connected =
+                switch address.endpoint {
+                case .tcp(let host, let port): bootstrap.connect(host: host, port: port)
+                case .unixSocket: bootstrap.connect(unixDomainSocketPath: socketPath ?? "")
+                }
+            return SMTPConnection(address: address, socketPath: socketPath, channel: try connected.wait())
         } catch {
-            throw ConnectionError(ConnectionError.describe(error))
+            let failure = ConnectionError(error, socketPath: socketPath)
+            // connect(2) says ECONNREFUSED for a regular file or a directory too: say which it is.
+            if let socketPath, failure.code == .connectionRefused, Self.isFileButNoSocket(socketPath) {
+                throw ConnectionError(.notASocket, "\(socketPath) is not a socket")
+            }
+            throw failure
         }
     }
 
-    /// The peer's address as connected, e.g. `127.0.0.1:2525` or `[::1]:25`.
+    private static func isFileButNoSocket(_ path: String) -> Bool {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let type = try? FileManager.default.attributesOfItem(atPath: resolved)[.type] as? FileAttributeType else {
+            return false
+        }
+        return type != .typeSocket
+    }
+
+    /// `~/x` as `$HOME/x`; any other path unchanged.
+    static func expandingHome(_ path: String) -> String {
+        guard path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty else {
+            return path
+        }
+        return (home.hasSuffix("/") ? String(home.dropLast()) : home) + path.dropFirst()
+    }
+
+    /// The peer's address as connected, e.g. `127.0.0.1:2525` or `[::1]:25`; for a socket, its
+    /// path (`~/` expanded).
     public var remoteAddressDescription: String {
+        if let socketPath { return socketPath }
         guard let address = channel.remoteAddress else { return "\(host):\(port)" }
         switch address {
         case .v6: return "[\(address.ipAddress ?? host)]:\(address.port ?? port)"
@@ -61,22 +102,40 @@ public final class SMTPConnection: @unchecked Sendable {
 
     /// Sends one line with CRLF appended. Returns when the bytes are handed to the kernel, or
     /// fails (and closes) if that takes longer than `timeout` seconds.
-    public func send(line bytes: [UInt8], timeout: Int = 180) throws {
-        var buffer = channel.allocator.buffer(capacity: bytes.count + 2)
-        buffer.writeBytes(bytes)
-        buffer.writeBytes([0x0D, 0x0A])
+    ///
+    /// - Throws: `ConnectionError`: `.writeTimedOut`, `.closed`, `.brokenPipe`, …
+    public func send(line bytes: [UInt8], timeout: Int = 180) throws(ConnectionError) {
+        try send(lines: [bytes], timeout: timeout)
+    }
+
+    /// Sends a pipelined group: each line with CRLF appended, all in one buffer and one flush, so
+    /// that they leave in one TCP send where the kernel allows (RFC 2920: "multiple commands in
+    /// a single TCP send operation"). Waits and fails as `send(line:timeout:)` does.
+    ///
+    /// RFC 2920 §3.1 lets only the last command of a group change the state (EHLO, DATA, NOOP,
+    /// QUIT, …), and RFC 3207 §4 puts STARTTLS last too; that is for the caller to decide (a
+    /// debugging console sends what it is told), not checked here.
+    /// Before a group that ends in STARTTLS, call `expectSTARTTLSReply(repliesBefore:)` with the
+    /// number of lines before it (plus any replies still owed).
+    public func send(lines: [[UInt8]], timeout: Int = 180) throws(ConnectionError) {
+        guard !lines.isEmpty else { return }
+        var buffer = channel.allocator.buffer(capacity: lines.reduce(0) { $0 + $1.count + 2 })
+        for line in lines {
+            buffer.writeBytes(line)
+            buffer.writeBytes([0x0D, 0x0A])
+        }
         try write(buffer, timeout: .seconds(Int64(timeout)))
     }
 
     /// Sends raw bytes (message data); waits at most `timeout` for them to be written, so a
     /// large body is streamed with bounded memory (RFC 5321 §4.5.3.2.5: 3 minutes per block).
-    public func send(raw bytes: [UInt8], timeout: TimeAmount) throws {
+    public func send(raw bytes: [UInt8], timeout: TimeAmount) throws(ConnectionError) {
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         try write(buffer, timeout: timeout)
     }
 
-    private func write(_ buffer: ByteBuffer, timeout: TimeAmount) throws {
+    private func write(_ buffer: ByteBuffer, timeout: TimeAmount) throws(ConnectionError) {
         let timedOut = NIOLockedValueBox(false)
         // A write not done within `timeout` ends the connection (RFC 5321 §4.5.3.2).
         let timer = channel.eventLoop.scheduleTask(in: timeout) { [channel] in
@@ -89,12 +148,10 @@ public final class SMTPConnection: @unchecked Sendable {
         } catch {
             if timedOut.withLockedValue({ $0 }) {
                 throw ConnectionError(
+                    .writeTimedOut,
                     "the server accepted no data for \(timeout.nanoseconds / 1_000_000_000) s; connection closed")
             }
-            if let error = error as? ChannelError, error == .ioOnClosedChannel || error == .alreadyClosed {
-                throw ConnectionError("the connection is closed")
-            }
-            throw ConnectionError(ConnectionError.describe(error))
+            throw ConnectionError(error)
         }
     }
 
@@ -102,11 +159,16 @@ public final class SMTPConnection: @unchecked Sendable {
     ///
     /// - Parameter repliesBefore: replies still owed to commands sent earlier (pipelining, or a
     ///   wait the user interrupted), so that the hold arms on STARTTLS's own reply.
-    public func expectSTARTTLSReply(repliesBefore: Int) throws {
-        try channel.eventLoop.submit { [channel] in
-            try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self)
-                .expectSTARTTLSReply(repliesBefore: repliesBefore)
-        }.wait()
+    /// - Throws: `ConnectionError` `.closed` once the connection is gone.
+    public func expectSTARTTLSReply(repliesBefore: Int) throws(ConnectionError) {
+        do {
+            try channel.eventLoop.submit { [channel] in
+                try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self)
+                    .expectSTARTTLSReply(repliesBefore: repliesBefore)
+            }.wait()
+        } catch {
+            throw ConnectionError(error)
+        }
     }
 
     /// Starts the TLS handshake after the server's 220 to STARTTLS. Returns at once; the outcome
@@ -114,22 +176,28 @@ public final class SMTPConnection: @unchecked Sendable {
     ///
     /// Plaintext that arrived after the 220 (whole lines, and a partial line still in the
     /// decoder) is discarded and counted in the report (RFC 3207 §5; CVE-2011-0411 class).
-    public func startTLS(settings: TLSSettings) throws {
-        let host = self.host
-        try channel.eventLoop.submit { [channel] in
-            try Self.installTLS(on: channel.pipeline.syncOperations, host: host, settings: settings)
-        }.wait()
+    ///
+    /// - Throws: `ConnectionError` `.closed` once the connection is gone.
+    public func startTLS(settings: TLSSettings) throws(ConnectionError) {
+        let address = self.address
+        do {
+            try channel.eventLoop.submit { [channel] in
+                try Self.installTLS(on: channel.pipeline.syncOperations, address: address, settings: settings)
+            }.wait()
+        } catch {
+            throw ConnectionError(error)
+        }
     }
 
     /// Puts TLS in front of the SMTP handlers, throwing away the plaintext that is still unread.
-    static func installTLS(on pipeline: ChannelPipeline.SynchronousOperations, host: String, settings: TLSSettings)
-        throws
-    {
+    static func installTLS(
+        on pipeline: ChannelPipeline.SynchronousOperations, address: ServerAddress, settings: TLSSettings
+    ) throws {
         let client = try pipeline.handler(type: SMTPClientHandler.self)
         let lines = try pipeline.handler(type: SMTPLineHandler.self)
         let discarded = client.endHoldForTLS() + lines.discardBufferedBytes()
         let handlers = try TLSHandshakeHandler.makeHandlers(
-            host: host, settings: settings, discardedPlaintextOctets: discarded, report: client.reportForTLS)
+            address: address, settings: settings, discardedPlaintextOctets: discarded, report: client.reportForTLS)
         try pipeline.addHandlers(handlers, position: .first)
     }
 

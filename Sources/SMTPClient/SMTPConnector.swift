@@ -8,17 +8,19 @@ public final class SMTPConnector: @unchecked Sendable {
 
     public init() {}
 
-    /// Connects to `address`, resolving names (IPv4 and IPv6). Blocks until connected or failed.
+    /// Connects to `address`: over TCP, resolving names (IPv4 and IPv6), or to a UNIX-domain
+    /// socket. Blocks until connected or failed.
     ///
     /// - Parameter report: called on the network thread for every reply, malformed line and the close.
-    /// - Throws: `ConnectionError` with one sentence, e.g. "connection refused".
+    /// - Throws: `ConnectionError`: a `code` such as `.connectionRefused` or `.noSocket`, and a
+    ///   sentence such as "connection refused" or "no such socket /run/lmtp".
     public func connect(
         to address: ServerAddress, timeoutSeconds: Int, implicitTLS: TLSSettings? = nil,
         report: @escaping @Sendable (ConnectionEvent) -> Void
-    ) throws -> SMTPConnection {
+    ) throws(ConnectionError) -> SMTPConnection {
         try SMTPConnection.connect(
-            host: address.host, port: address.port, connectTimeout: .seconds(Int64(timeoutSeconds)),
-            implicitTLS: implicitTLS, group: group, report: report)
+            to: address, connectTimeout: .seconds(Int64(timeoutSeconds)), implicitTLS: implicitTLS, group: group,
+            report: report)
     }
 
     public func shutdown() {

@@ -31,21 +31,19 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     /// The three handlers TLS needs, in pipeline order.
     static func makeHandlers(
-        host: String, settings: TLSSettings, discardedPlaintextOctets: Int,
+        address: ServerAddress, settings: TLSSettings, discardedPlaintextOctets: Int,
         report: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws -> [ChannelHandler] {
         var configuration = TLSConfiguration.makeClientConfiguration()
         // Our callback checks names itself (CertificateCheck), so that --insecure can still say what is wrong.
         configuration.certificateVerification = .noHostnameVerification
         let context = try NIOSSLContext(configuration: configuration)
-        let expectedName = settings.serverName ?? host
+        let names = Names(address: address, settings: settings)
         let check = CertificateCheck(
-            expectedName: expectedName, caFile: settings.caFile, trustedPEM: settings.trustedPEM)
+            expectedName: names.expected, caFile: settings.caFile, trustedPEM: settings.trustedPEM)
         let checked = NIOLockedValueBox<CertificateCheck.Outcome?>(nil)
         let isInsecure = settings.isInsecure
-        // SNI carries names only (RFC 6066 §3), never an address literal.
-        let sniName = CertificateCheck.isAddressLiteral(expectedName) ? nil : expectedName
-        let tls = try NIOSSLClientHandler(context: context, serverHostname: sniName) { certificates, promise in
+        let tls = try NIOSSLClientHandler(context: context, serverHostname: names.sni) { certificates, promise in
             Task {
                 let outcome = await check.check(certificates)
                 checked.withLockedValue { $0 = outcome }
@@ -90,7 +88,7 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
             report(
                 .tlsFailed(reason: "the server's certificate is not trusted: \(failure)", isCertificateRejected: true))
         } else {
-            report(.tlsFailed(reason: ConnectionError.describe(error), isCertificateRejected: false))
+            report(.tlsFailed(reason: ConnectionError(error).description, isCertificateRejected: false))
         }
         context.close(promise: nil)
     }

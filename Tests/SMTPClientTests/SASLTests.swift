@@ -33,19 +33,3 @@ import Testing
         #expect(SASL.Mechanism.allCases.map(\.rawValue) == ExtensionTable.saslMechanisms.map(\.name))
     }
 }
-
-/// Connection failures in one sentence a user can act on.
-@Suite struct ConnectionErrorTests {
-    @Test func failuresReadAsSentences() {
-        #expect(ConnectionError.describe(IOError(errnoCode: ECONNREFUSED, reason: "connect")) == "connection refused")
-        #expect(
-            ConnectionError.describe(SocketAddressError.unknown(host: "mx.invalid", port: 25))
-                == "unknown host 'mx.invalid'")
-        #expect(
-            ConnectionError.describe(ChannelError.connectTimeout(.seconds(30)))
-                == "no answer to the TCP connection within 30 s")
-        #expect(
-            ConnectionError.describe(NIOSSLError.uncleanShutdown)
-                == "the server closed the connection without ending TLS")
-    }
-}

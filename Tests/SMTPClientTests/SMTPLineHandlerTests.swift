@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOEmbedded
+import NIOSSL
 import SMTPCore
 import Testing
 
@@ -13,12 +14,18 @@ import Testing
     }
 
     private func makeChannel() throws -> (EmbeddedChannel, Recorder) {
+        let (channel, recorder, _) = try makeChannelWithHandler()
+        return (channel, recorder)
+    }
+
+    private func makeChannelWithHandler() throws -> (EmbeddedChannel, Recorder, SMTPClientHandler) {
         let recorder = Recorder()
         let channel = EmbeddedChannel()
+        let handler = SMTPClientHandler(report: { recorder.events.append($0) })
         try channel.pipeline.syncOperations.addHandler(SMTPLineHandler(maximumLineLength: 1024))
-        try channel.pipeline.syncOperations.addHandler(SMTPClientHandler(report: { recorder.events.append($0) }))
+        try channel.pipeline.syncOperations.addHandler(handler)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 25)).wait()
-        return (channel, recorder)
+        return (channel, recorder, handler)
     }
 
     static let stream = "220 mx.test ESMTP\r\n250-mx.test\r\n250-SIZE 100\r\n250 HELP\r\n354 go\n"
@@ -92,10 +99,20 @@ import Testing
     }
 
     @Test func errorsCloseTheChannelWithAReason() throws {
-        let (channel, recorder) = try makeChannel()
+        let (channel, recorder, handler) = try makeChannelWithHandler()
         channel.pipeline.fireErrorCaught(IOError(errnoCode: ECONNRESET, reason: "read"))
         #expect(!channel.isActive)
-        #expect(recorder.events.last == .closed(reason: "connection reset by the server"))
+        #expect(handler.closeError?.code == .connectionReset)
+        #expect(recorder.events.last == .closed(reason: handler.closeError?.description))
+    }
+
+    /// Many servers close TCP after 221 without TLS's close_notify: an orderly end, no error.
+    @Test func uncleanTLSShutdownIsAnOrderlyClose() throws {
+        let (channel, recorder, handler) = try makeChannelWithHandler()
+        channel.pipeline.fireErrorCaught(NIOSSLError.uncleanShutdown)
+        #expect(!channel.isActive)
+        #expect(handler.closeError == nil)
+        #expect(recorder.events.last == .closed(reason: nil))
     }
 
     // MARK: STARTTLS
@@ -110,7 +127,9 @@ import Testing
         #expect(
             recorder.events == [.reply(SMTPReply(220, "mx.test ESMTP")), .reply(SMTPReply(220, "2.0.0 go ahead"))])
 
-        try SMTPConnection.installTLS(on: channel.pipeline.syncOperations, host: "mx.test", settings: TLSSettings())
+        try SMTPConnection.installTLS(
+            on: channel.pipeline.syncOperations, address: ServerAddress(host: "mx.test", port: 25),
+            settings: TLSSettings())
         // The handshake starts at once: a TLS handshake record (ClientHello) goes out.
         let hello = try #require(try channel.readOutbound(as: ByteBuffer.self))
         #expect(hello.getBytes(at: hello.readerIndex, length: 1) == [0x16])

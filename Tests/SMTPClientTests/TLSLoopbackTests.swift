@@ -47,18 +47,38 @@ import X509
             key: try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem), pem: pem)
     }
 
+    /// What the server saw: each read as it arrived, and the SNI of each ClientHello.
+    final class ServerLog: @unchecked Sendable {
+        private let lock = NSLock()
+        private var storedReads: [String] = []
+        private var storedNames: [String?] = []
+
+        var reads: [String] { lock.withLock { storedReads } }
+        var serverNames: [String?] { lock.withLock { storedNames } }
+
+        func read(_ text: String) {
+            lock.withLock { storedReads.append(text) }
+        }
+
+        func clientHello(serverName: String?) {
+            lock.withLock { storedNames.append(serverName) }
+        }
+    }
+
     /// Greets, answers EHLO, answers STARTTLS with 220 (plus `injection`), then does TLS and
-    /// answers EHLO again.
+    /// answers EHLO again; anything else gets 250.
     final class ScriptedServer: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = ByteBuffer
         typealias OutboundOut = ByteBuffer
         let context: NIOSSLContext
         let injection: String
+        let log: ServerLog
         var buffer = ""
 
-        init(context: NIOSSLContext, injection: String) {
+        init(context: NIOSSLContext, injection: String, log: ServerLog) {
             self.context = context
             self.injection = injection
+            self.log = log
         }
 
         func channelActive(context: ChannelHandlerContext) {
@@ -66,7 +86,9 @@ import X509
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            buffer += String(buffer: unwrapInboundIn(data))
+            let read = String(buffer: unwrapInboundIn(data))
+            log.read(read)
+            buffer += read
             while let end = buffer.range(of: "\r\n") {
                 let line = String(buffer[..<end.lowerBound])
                 buffer.removeSubrange(..<end.upperBound)
@@ -92,6 +114,7 @@ import X509
     }
 
     let group: MultiThreadedEventLoopGroup
+    let log = ServerLog()
 
     init() {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -101,18 +124,29 @@ import X509
         try? group.syncShutdownGracefully()
     }
 
-    private func startServer(_ identity: Identity, injection: String = "") throws -> Channel {
-        let configuration = TLSConfiguration.makeServerConfiguration(
+    /// - Parameter unixSocketPath: listen there instead of on a loopback TCP port.
+    private func startServer(_ identity: Identity, injection: String = "", unixSocketPath: String? = nil) throws
+        -> Channel
+    {
+        var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: [.certificate(identity.certificate)], privateKey: .privateKey(identity.key))
+        let log = self.log
+        configuration.sslContextCallback = { values, promise in
+            log.clientHello(serverName: values.serverHostname)
+            promise.succeed(NIOSSLContextConfigurationOverride())
+        }
         let context = try NIOSSLContext(configuration: configuration)
-        return try ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ScriptedServer(context: context, injection: injection))
+                        ScriptedServer(context: context, injection: injection, log: log))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).wait()
+        if let unixSocketPath {
+            return try bootstrap.bind(unixDomainSocketPath: unixSocketPath, cleanupExistingSocketFile: true).wait()
+        }
+        return try bootstrap.bind(host: "127.0.0.1", port: 0).wait()
     }
 
     /// Closes the server and waits for it. A plain function because `defer` cannot `await`, and an
@@ -121,14 +155,20 @@ import X509
         try? server.close().wait()
     }
 
-    /// Connects, EHLO, STARTTLS, handshake; returns the TLS event.
-    private func upgrade(server: Channel, settings: TLSSettings, host: String = "localhost") async throws
+    /// Connects, STARTTLS, handshake, EHLO; returns the TLS event.
+    private func upgrade(server: Channel, settings: TLSSettings) async throws -> ConnectionEvent {
+        try await upgrade(
+            address: ServerAddress(host: "127.0.0.1", port: server.localAddress!.port!), settings: settings)
+    }
+
+    /// - Parameter before: commands sent in one group with STARTTLS, before it (RFC 2920); each
+    ///   gets 250.
+    private func upgrade(address: ServerAddress, settings: TLSSettings, before: [String] = []) async throws
         -> ConnectionEvent
     {
         let inbox = EventInbox<ConnectionEvent>()
         let connection = try SMTPConnection.connect(
-            host: host == "localhost" ? "127.0.0.1" : host, port: server.localAddress!.port!,
-            connectTimeout: .seconds(5), implicitTLS: nil, group: group, report: { inbox.post($0) })
+            to: address, connectTimeout: .seconds(5), implicitTLS: nil, group: group, report: { inbox.post($0) })
         defer { connection.close() }
         func next() async throws -> ConnectionEvent {
             let deadline = Date().addingTimeInterval(10)
@@ -137,11 +177,14 @@ import X509
                 // Sleep, never block: the certificate check runs as a Task on the pool this test runs on.
                 try await Task.sleep(for: .milliseconds(2))
             }
-            throw ConnectionError("timed out")
+            throw ConnectionError(.timedOut, "no event within 10 s")
         }
         #expect(try await next() == .reply(SMTPReply(220, "tls.test ESMTP")))
-        try connection.expectSTARTTLSReply(repliesBefore: 0)
-        try connection.send(line: Array("STARTTLS".utf8))
+        try connection.expectSTARTTLSReply(repliesBefore: before.count)
+        try connection.send(lines: (before + ["STARTTLS"]).map { Array($0.utf8) })
+        for _ in before {
+            #expect(try await next() == .reply(SMTPReply(250, "ok")))
+        }
         #expect(try await next() == .reply(SMTPReply(220, "2.0.0 go ahead")))
         try connection.startTLS(settings: settings)
         let outcome = try await next()
@@ -183,6 +226,55 @@ import X509
             return
         }
         #expect(report.discardedPlaintextOctets == injection.utf8.count)
+    }
+
+    /// STARTTLS last in a pipelined group sent in one write (here NOOP, NOOP, STARTTLS; RFC 2920
+    /// §3.1 wants NOOP last in a group, but a debugging console sends what it is told): the server
+    /// reads the group at once, both 250s are reported, and the plaintext glued to the 220 is
+    /// discarded and counted (RFC 3207 §5), not taken as the server's.
+    @Test func starttlsEndingAPipelinedGroupDiscardsInjectedPlaintext() async throws {
+        let identity = try Self.makeIdentity(names: ["localhost"])
+        let injection = "250-forged.test\r\n250 AUTH PLAIN\r\n"
+        let server = try startServer(identity, injection: injection)
+        defer { close(server) }
+        let outcome = try await upgrade(
+            address: ServerAddress(host: "127.0.0.1", port: server.localAddress!.port!),
+            settings: TLSSettings(serverName: "localhost", trustedPEM: identity.pem), before: ["NOOP", "NOOP"])
+        guard case .tlsEstablished(let report) = outcome else {
+            Issue.record("expected TLS, got \(outcome)")
+            return
+        }
+        #expect(log.reads.first == "NOOP\r\nNOOP\r\nSTARTTLS\r\n")
+        #expect(report.discardedPlaintextOctets == injection.utf8.count)
+    }
+
+    /// Over a UNIX-domain socket there is no host name to send: no SNI, and the certificate is
+    /// checked against localhost; `--sni` sends and checks its name.
+    @Test func starttlsOverAUnixSocketSendsSNIOnlyWhenGiven() async throws {
+        let socket = "/tmp/ehlo-tls-\(UUID().uuidString.prefix(8)).sock"
+        defer { try? FileManager.default.removeItem(atPath: socket) }
+        let localhost = try Self.makeIdentity(names: ["localhost"])
+        var server = try startServer(localhost, unixSocketPath: socket)
+        var outcome = try await upgrade(
+            address: ServerAddress(unixSocketPath: socket), settings: TLSSettings(trustedPEM: localhost.pem))
+        close(server)
+        guard case .tlsEstablished(let report) = outcome, case .verified = report.verification else {
+            Issue.record("expected verified TLS, got \(outcome)")
+            return
+        }
+        #expect(log.serverNames == [nil])
+
+        let named = try Self.makeIdentity(names: ["mx.test"])
+        server = try startServer(named, unixSocketPath: socket)
+        defer { close(server) }
+        outcome = try await upgrade(
+            address: ServerAddress(unixSocketPath: socket),
+            settings: TLSSettings(serverName: "mx.test", trustedPEM: named.pem))
+        guard case .tlsEstablished(let report) = outcome, case .verified = report.verification else {
+            Issue.record("expected verified TLS, got \(outcome)")
+            return
+        }
+        #expect(log.serverNames == [nil, "mx.test"])
     }
 
     @Test func certificateIssuedByATrustedCAIsVerified() async throws {
