@@ -5,7 +5,8 @@ extension ServerSessionStateMachine {
     // MARK: DATA
 
     /// Reads one message line (RFC 5321 §4.1.1.4): only CRLF ends a line and only CRLF . CRLF ends
-    /// the message, so a bare LF can never smuggle a second message in (CVE-2023-51766 class).
+    /// the message, so a bare LF can never smuggle a second message in (CVE-2023-51766 class). The
+    /// period added by dot-stuffing is dropped as SMTPCore's `DotStuffing` says (RFC 5321 §4.5.2).
     ///
     /// ### Why are overlong lines taken in pieces?
     /// A client may send a megabyte without a line end; keeping it whole would let it fill memory.
@@ -26,7 +27,7 @@ extension ServerSessionStateMachine {
             guard pending > configuration.maximumTextLineLength else { return .needsMoreInput }
             // Keep a trailing CR: it may pair with the LF of the next read.
             let end = input[input.count - 1] == 0x0D ? input.count - 1 : input.count
-            let start = reader.isInsideLongLine ? readIndex : unstuffedStart(readIndex, end: end)
+            let start = reader.isInsideLongLine ? readIndex : DotStuffing.unstuffedStart(of: input[readIndex..<end])
             transaction.hasOverlongLine = true
             take(input[start..<end], into: &transaction)
             readIndex = end
@@ -40,11 +41,10 @@ extension ServerSessionStateMachine {
             reader.isInsideLongLine = false
             return .lineTaken
         }
-        if lineEnd - start == 1, input[start] == UInt8(ascii: ".") {
-            return .endOfMessage
-        }
+        let line = input[start..<lineEnd]
+        if DotStuffing.isEndOfData(line) { return .endOfMessage }
         if lineEnd - start + 2 > configuration.maximumTextLineLength { transaction.hasOverlongLine = true }
-        take(input[unstuffedStart(start, end: lineEnd)..<(lineEnd + 2)], into: &transaction)
+        take(input[DotStuffing.unstuffedStart(of: line)..<(lineEnd + 2)], into: &transaction)
         return .lineTaken
     }
 
@@ -52,11 +52,6 @@ extension ServerSessionStateMachine {
         case needsMoreInput
         case lineTaken
         case endOfMessage
-    }
-
-    /// RFC 5321 §4.5.2: the receiver drops the first period of a line that starts with one.
-    private func unstuffedStart(_ start: Int, end: Int) -> Int {
-        start < end && input[start] == UInt8(ascii: ".") ? start + 1 : start
     }
 
     /// Adds message octets, up to the SIZE limit; beyond it they are counted and dropped (RFC 1870 §6).
