@@ -153,18 +153,13 @@ extension ServerSessionStateMachine {
 
     // MARK: AUTH
 
-    /// RFC 4954 §4: `AUTH mechanism [initial-response]`, once per session, outside a transaction.
+    /// RFC 4954 §4: `AUTH mechanism [initial-response]`, once per session, outside a transaction
+    /// (`sequenceRefusal(of:)` has checked both).
     mutating func auth(_ argument: String) -> [Action] {
         let words = argument.split(separator: " ").map(String.init)
         guard (1...2).contains(words.count) else {
             return [.send(.titled(501, esc(5, 5, 4), detail: "write AUTH <mechanism> [initial-response]"))]
         }
-        switch state {
-        case .ready: break
-        case .awaitingHello: return [Self.sequenceError("send EHLO first")]
-        default: return [Self.sequenceError("AUTH is not allowed during a mail transaction")]
-        }
-        guard authenticatedUser == nil else { return [Self.sequenceError("already authenticated")] }
         guard !configuration.users.isEmpty else {
             return [.send(.titled(502, esc(5, 5, 1), detail: "no users are configured for AUTH"))]
         }

@@ -60,7 +60,7 @@ public struct ServerSessionStateMachine: Sendable {
         var isOversized = false
         /// A message line was longer than 1000 octets (RFC 5321 §4.5.3.1.6).
         var hasOverlongLine = false
-        /// BDAT was used: DATA may not follow (RFC 3030 §3).
+        /// BDAT was used: DATA may not follow (RFC 3030 §2).
         var usesChunking = false
     }
 
