@@ -10,6 +10,8 @@ extension ServerSessionStateMachine {
             "PIPELINING", "SIZE \(configuration.maximumMessageSize)", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES",
             "CHUNKING",
         ]
+        // LMTP replies per recipient anyway (RFC 2033 §4.2); PRDR brings that to SMTP (draft-hall-prdr-00 §4.1).
+        if !configuration.isLMTP { keywords.append("PRDR") }
         if configuration.offersTLS && !isTLS { keywords.append("STARTTLS") }
         if offersAuth {
             keywords.append("AUTH " + SASLExchange.Mechanism.allCases.map(\.rawValue).joined(separator: " "))
@@ -129,8 +131,9 @@ extension ServerSessionStateMachine {
     /// with the rule the client broke (RFC 5321 §4.2.4), except in two cases the RFCs name:
     ///
     /// - after a 554 greeting, every command but QUIT gets 503, known or not (RFC 5321 §3.1);
-    /// - DATA or BDAT after RCPTs that were all refused gets 554 "no valid recipients"
-    ///   (RFC 2920 §3.1: a pipelining client learns that its message will not go).
+    /// - in SMTP, DATA or BDAT after RCPTs that were all refused gets 554 "no valid recipients"
+    ///   (RFC 2920 §3.1: a pipelining client learns that its message will not go); LMTP keeps
+    ///   503 (RFC 2033 §4.2: "the DATA command MUST fail with a 503 reply code").
     func sequenceRefusal(of command: ServerCommandTable.Recognized) -> ServerReply? {
         let phase: SessionPhase
         switch state {
@@ -147,7 +150,7 @@ extension ServerSessionStateMachine {
         let spec = CommandTable.spec(verb)
         guard spec.legalIn.contains(phase) else {
             if phase == .refused { return refusedSession }
-            if verb == .data || verb == .bdat, case .transaction(let transaction) = state,
+            if verb == .data || verb == .bdat, !configuration.isLMTP, case .transaction(let transaction) = state,
                 transaction.attemptedRecipients > 0
             {
                 return .titled(554, esc(5, 5, 1), detail: "no valid recipients")
@@ -209,7 +212,7 @@ extension ServerSessionStateMachine {
     // MARK: Transaction
 
     /// RFC 5321 §4.1.1.2, with the parameters of RFC 1870 (SIZE), RFC 6152 (BODY), RFC 6531
-    /// (SMTPUTF8) and RFC 4954 §5 (AUTH).
+    /// (SMTPUTF8), RFC 4954 §5 (AUTH) and draft-hall-prdr-00 §4.2 (PRDR, SMTP only).
     private mutating func mail(_ argument: String) -> [Action] {
         let path: MailPath
         do {
@@ -244,6 +247,8 @@ extension ServerSessionStateMachine {
                 break
             case ("SMTPUTF8", nil):
                 transaction.declaresInternational = true
+            case ("PRDR", nil) where !configuration.isLMTP:
+                transaction.requestsPRDR = true
             case ("AUTH", _?) where offersAuth:
                 break
             default:
@@ -254,7 +259,8 @@ extension ServerSessionStateMachine {
             return [.send(.titled(553, esc(5, 6, 7), detail: "a non-ASCII address needs MAIL FROM:<…> SMTPUTF8"))]
         }
         state = .transaction(transaction)
-        return [.send(ServerReply(250, esc(2, 1, 0), "Sender <\(path.address)> ok"))]
+        let prdr = transaction.requestsPRDR ? ", PRDR requested" : ""
+        return [.send(ServerReply(250, esc(2, 1, 0), "Sender <\(path.address)> ok\(prdr)"))]
     }
 
     /// RFC 5321 §4.1.1.3: each recipient is judged by its lab row (`LabMailboxTable`).

@@ -106,7 +106,15 @@ extension ServerSessionStateMachine {
     ///
     /// In SMTP one reply answers for every recipient, so a single refusing lab mailbox (reject@,
     /// an over-quota quota@) refuses the whole message. In LMTP each recipient gets its own reply
-    /// (RFC 2033 §4.2) and the others are delivered.
+    /// (RFC 2033 §4.2) and the others are delivered; so with PRDR in SMTP (draft-hall-prdr-00
+    /// §4.5), and the message's own reply comes last.
+    ///
+    /// ### Why 353 even for a single recipient?
+    /// draft-hall-prdr-00 §4.4 leaves it to the server whether a PRDR transaction gets the
+    /// per-recipient block or one traditional reply. Exim sends the block only for two recipients
+    /// or more; this server sends it whenever PRDR was asked for, so that a student sees the block
+    /// every time. A refusal of the whole message (too big, a line too long) is one traditional
+    /// reply either way, as §4.4 allows: no recipient's view would differ.
     mutating func endOfMessage(_ transaction: Transaction) -> [Action] {
         var wholeRefusal: ServerReply?
         if transaction.isOversized {
@@ -117,6 +125,10 @@ extension ServerSessionStateMachine {
             wholeRefusal = .titled(
                 500, esc(5, 5, 2), detail: "line too long: a message line is at most 1000 octets with its CRLF")
         }
+        state = helloedState
+        if let wholeRefusal, !configuration.isLMTP {
+            return [.send(wholeRefusal), .log(.messageRefused(wholeRefusal))]
+        }
         let refusals: [ServerReply?] = transaction.recipients.map { recipient in
             if let wholeRefusal { return wholeRefusal }
             switch recipient.behaviour {
@@ -125,18 +137,35 @@ extension ServerSessionStateMachine {
             case .quota(let octets) where transaction.content.count > octets:
                 return ServerReply(
                     552, esc(5, 2, 2), "<\(recipient.address)>: Mailbox full: its quota is \(octets) octets")
-            default:
+            case .accept, .quota, .list, .greylist, .forward, .moved, .refuse:
                 return nil
             }
         }
-        state = helloedState
-        let firstRefusal = refusals.compactMap { $0 }.first
-        if configuration.isLMTP {
-            guard refusals.contains(where: { $0 == nil }) else {
-                return refusals.compactMap { $0 }.map(Action.send) + [.log(.messageRefused(firstRefusal!))]
+        let replies: EndOfDataReplies =
+            configuration.isLMTP ? .perRecipient : (transaction.requestsPRDR ? .perRecipientThenMessage : .single)
+        var actions: [Action] = []
+        switch replies {
+        case .single:
+            if let firstRefusal = refusals.compactMap({ $0 }).first {
+                return [.send(firstRefusal), .log(.messageRefused(firstRefusal))]
             }
-        } else if let firstRefusal {
-            return [.send(firstRefusal), .log(.messageRefused(firstRefusal))]
+        case .perRecipient:
+            guard refusals.contains(nil) else {
+                return refusals.compactMap { $0 }.map(Action.send) + [.log(.messageRefused(refusals[0]!))]
+            }
+        case .perRecipientThenMessage:
+            // §4.5.1: the block opens with 353, which carries no enhanced status code.
+            actions.append(.send(ServerReply(353, nil, "PRDR content analysis beginning")))
+            // §4.5.2: one reply per accepted recipient, in RCPT order, saying whether it takes the message.
+            for (recipient, refusal) in zip(transaction.recipients, refusals) {
+                actions.append(
+                    .send(refusal ?? ServerReply(250, esc(2, 1, 5), "<\(recipient.address)> accepts the message")))
+            }
+            guard refusals.contains(nil) else {
+                // §4.5.3: the final reply is the message's; no recipient took it, so it is refused.
+                let refusal = ServerReply(550, esc(5, 0, 0), "Message rejected for all recipients; nothing was stored")
+                return actions + [.send(refusal), .log(.messageRefused(refusal))]
+            }
         }
         let delivered = zip(transaction.recipients, refusals).filter { $0.1 == nil }.map(\.0.address)
         let message = ReceivedMessage(
@@ -146,9 +175,10 @@ extension ServerSessionStateMachine {
                 isExtended: isExtended, isTLS: isTLS, isAuthenticated: authenticatedUser != nil),
             authenticatedUser: authenticatedUser)
         state = .delivering(
-            recipients: transaction.recipients.map(\.address), refusals: refusals,
-            octets: transaction.content.count, sender: transaction.sender)
-        return [.deliver(message)]
+            Delivery(
+                sender: transaction.sender, octets: transaction.content.count,
+                recipients: transaction.recipients.map(\.address), refusals: refusals, replies: replies))
+        return actions + [.deliver(message)]
     }
 
     // MARK: AUTH
