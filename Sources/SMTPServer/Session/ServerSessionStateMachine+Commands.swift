@@ -178,7 +178,7 @@ extension ServerSessionStateMachine {
         heloName = name
         isExtended = verb != .helo
         state = .ready
-        var texts = ["\(configuration.domain) greets \(name) [\(clientAddress)]"]
+        var texts = ["\(configuration.domain) greets \(name) \(clientAddress)"]
         if isExtended { texts += capabilities }
         // RFC 2034 §4: no enhanced code in the reply to EHLO/HELO/LHLO.
         return [.log(.hello(verb: verb.rawValue, name: name)), .send(ServerReply(250, nil, texts))]

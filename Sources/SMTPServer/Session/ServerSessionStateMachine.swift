@@ -128,7 +128,7 @@ public struct ServerSessionStateMachine: Sendable {
     }
 
     let configuration: SessionConfiguration
-    let clientAddress: String
+    let clientAddress: ClientAddress
     let greylist: any GreylistMemory
     /// Unique to this session, for CRAM-MD5 challenges (RFC 2195 §2).
     let nonce: String
@@ -153,7 +153,7 @@ public struct ServerSessionStateMachine: Sendable {
     var isDiscardingOverlongLine = false
 
     public init(
-        configuration: SessionConfiguration, clientAddress: String, nonce: String, greylist: any GreylistMemory
+        configuration: SessionConfiguration, clientAddress: ClientAddress, nonce: String, greylist: any GreylistMemory
     ) {
         self.configuration = configuration
         self.clientAddress = clientAddress
