@@ -42,7 +42,7 @@ enum ServerCommandTable {
     ]
 
     /// The greetings a server of each protocol takes: EHLO and HELO (RFC 5321 §4.1.1.1), or LHLO
-    /// alone (RFC 2033 §4.1: an LMTP server must not accept HELO or EHLO).
+    /// alone (RFC 2033 §4.1: no positive reply to HELO or EHLO, "The 500 reply code is recommended").
     static func greetings(isLMTP: Bool) -> Set<SMTPVerb> {
         isLMTP ? [.lhlo] : [.ehlo, .helo]
     }

@@ -106,8 +106,8 @@ extension ServerSessionStateMachine {
     ///
     /// In SMTP one reply answers for every recipient, so a single refusing lab mailbox (reject@,
     /// an over-quota quota@) refuses the whole message. In LMTP each recipient gets its own reply
-    /// (RFC 2033 §4.2) and the others are delivered; so with PRDR in SMTP (draft-hall-prdr-00
-    /// §4.5), and the message's own reply comes last.
+    /// (RFC 2033 §4.2) and the message is stored for those that take it. PRDR does the same in
+    /// SMTP (draft-hall-prdr-00 §4.5), with 353 before those replies and the message's own after.
     ///
     /// ### Why 353 even for a single recipient?
     /// draft-hall-prdr-00 §4.4 leaves it to the server whether a PRDR transaction gets the
@@ -162,7 +162,8 @@ extension ServerSessionStateMachine {
                     .send(refusal ?? ServerReply(250, esc(2, 1, 5), "<\(recipient.address)> accepts the message")))
             }
             guard refusals.contains(nil) else {
-                // §4.5.3: the final reply is the message's; no recipient took it, so it is refused.
+                // §4.5.3: the final reply is the message's, and no recipient took it. The draft leaves
+                // the code to the server; 550 is Exim's ("message rejected for all recipients").
                 let refusal = ServerReply(550, esc(5, 0, 0), "Message rejected for all recipients; nothing was stored")
                 return actions + [.send(refusal), .log(.messageRefused(refusal))]
             }
