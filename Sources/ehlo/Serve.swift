@@ -8,17 +8,28 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the practice SMTP server, whose lab mailboxes produce every reply code on purpose.",
         discussion: """
-            Listens on 127.0.0.1:2525 unless --listen says otherwise (port 0: any free port); the \
-            first line printed is `listening on ADDRESS:PORT`, then one line per session event. \
+            Listens on 127.0.0.1:2525 unless --listen says otherwise (port 0: any free port), or on \
+            the UNIX-domain socket --unix-socket names; the first line printed is `listening on \
+            ADDRESS:PORT` (or `listening on unix:PATH`), then one line per session event. \
             Messages go to --maildir DIR, or to standard output. Ctrl-C or SIGTERM stops it: \
             sessions in progress get 421. --list-lab shows the lab mailboxes and how to reach \
             each reply code of RFC 5321 §4.2.3.
             """
     )
 
+    static let defaultListen = "127.0.0.1:2525"
+
     @Option(
-        help: ArgumentHelp("Address to listen on: ADDR:PORT or [IPv6]:PORT; port 0 picks one.", valueName: "addr:port"))
-    var listen = "127.0.0.1:2525"
+        help: ArgumentHelp(
+            "Address to listen on: ADDR:PORT or [IPv6]:PORT; port 0 picks one (default: \(defaultListen)).",
+            valueName: "addr:port"))
+    var listen: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Listen on this UNIX-domain socket instead, as LMTP servers often do (an old socket there is replaced).",
+            valueName: "path"))
+    var unixSocket: String?
 
     @Option(help: ArgumentHelp("The domain whose lab mailboxes the server holds.", valueName: "name"))
     var domain = LabMailboxTable.defaultDomain
@@ -78,7 +89,17 @@ struct Serve: ParsableCommand {
         for user in users where !user.contains(":") {
             throw ValidationError("--user \(user): write NAME:PASSWORD")
         }
-        _ = try Self.parseListen(listen)
+        if let listen {
+            if unixSocket != nil { throw ValidationError("--listen and --unix-socket: give one, not both") }
+            _ = try Self.parseListen(listen)
+        }
+        if let unixSocket {
+            if unixSocket.isEmpty { throw ValidationError("--unix-socket needs a path") }
+            // sockaddr_un holds 108 octets with the final NUL (unix(7)).
+            if unixSocket.utf8.count > 107 {
+                throw ValidationError("--unix-socket \(unixSocket): at most 107 octets, the limit of a socket path")
+            }
+        }
     }
 
     func run() throws {
@@ -86,10 +107,11 @@ struct Serve: ParsableCommand {
             for line in LabMailboxTable.render(domain: domain) { print(line) }
             return
         }
-        let (host, port) = try Self.parseListen(listen)
+        let (host, port) = try Self.parseListen(listen ?? Self.defaultListen)
         var configuration = PracticeServerConfiguration()
         configuration.host = host
         configuration.port = port
+        configuration.unixSocketPath = unixSocket
         configuration.session.domain = domain
         configuration.session.maximumMessageSize = maxSize
         if !users.isEmpty {
@@ -122,7 +144,8 @@ struct Serve: ParsableCommand {
         do {
             server = try PracticeServer.start(configuration)
         } catch {
-            FileHandle.standardError.write(Data("ehlo serve: cannot listen on \(listen): \(error)\n".utf8))
+            let place = unixSocket.map { "unix:\($0)" } ?? listen ?? Self.defaultListen
+            FileHandle.standardError.write(Data("ehlo serve: cannot listen on \(place): \(error)\n".utf8))
             throw ExitCode(ExitStatus.connectionFailed.rawValue)
         }
         let log = configuration.log

@@ -10,6 +10,31 @@ import Testing
         #expect(DotStuffing.unstuff("..hidden") == ".hidden")
     }
 
+    @Test(arguments: [
+        ("..hidden", ".hidden"), ("..", "."), ("...", ".."), (".x", "x"), ("no dot.", "no dot."), ("", ""),
+    ])
+    func receiverDropsTheFirstPeriodOfAByteLine(wire: String, stored: String) {
+        let bytes = Array(wire.utf8)
+        #expect(Array(DotStuffing.unstuff(bytes)) == Array(stored.utf8))
+        #expect(DotStuffing.unstuff(bytes).elementsEqual(DotStuffing.unstuff(wire).utf8))
+    }
+
+    @Test func unstuffedStartIsAnIndexIntoTheReceiveBuffer() {
+        // A line in the middle of a buffer, as a receiver holds it: the index is the buffer's own.
+        let buffer = Array("one\r\n..two\r\n".utf8)
+        let line = buffer[5..<10]
+        #expect(DotStuffing.unstuffedStart(of: line) == 6)
+        #expect(String(decoding: buffer[DotStuffing.unstuffedStart(of: line)..<10], as: UTF8.self) == ".two")
+        #expect(DotStuffing.unstuffedStart(of: buffer[0..<3]) == 0)
+    }
+
+    @Test func onlyALonePeriodEndsTheData() {
+        #expect(DotStuffing.isEndOfData(Array(".".utf8)))
+        #expect(!DotStuffing.isEndOfData(Array("..".utf8)))
+        #expect(!DotStuffing.isEndOfData(Array(".x".utf8)))
+        #expect(!DotStuffing.isEndOfData([UInt8]()))
+    }
+
     private func encode(_ body: String, chunkSize: Int) -> String {
         var encoder = BodyEncoder()
         let bytes = Array(body.utf8)

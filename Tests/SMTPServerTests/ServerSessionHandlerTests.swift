@@ -1,3 +1,4 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
@@ -48,7 +49,8 @@ struct ServerSessionHandlerTests {
         let log = CollectedLog()
         let channel = EmbeddedChannel(
             handler: ServerSessionHandler(
-                services: try makeServices(log: log), sessionNumber: 1, peer: "192.0.2.7:4000", nonce: "x"))
+                services: try makeServices(log: log), sessionNumber: 1, peer: "192.0.2.7:4000",
+                clientAddress: .ip("192.0.2.7"), nonce: "x"))
         try channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 25)).wait()
         #expect(try channel.receivedText().hasPrefix("220 practice.test ESMTP"))
         try channel.sendText("EHLO c.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<student@practice.test>\r\nDATA\r\n")
@@ -71,12 +73,40 @@ struct ServerSessionHandlerTests {
             configuration: services.configuration, tlsContext: nil, store: services.store, log: services.log,
             greylist: services.greylist, idleTimeout: .seconds(10), runBlocking: services.runBlocking)
         let channel = EmbeddedChannel(
-            handler: ServerSessionHandler(services: services, sessionNumber: 2, peer: "[::1]:9", nonce: "x"))
+            handler: ServerSessionHandler(
+                services: services, sessionNumber: 2, peer: "[::1]:9", clientAddress: .ip("::1"), nonce: "x"))
         try channel.connect(to: SocketAddress(ipAddress: "::1", port: 25)).wait()
         _ = try channel.receivedText()
         channel.embeddedEventLoop.advanceTime(by: .seconds(11))
         #expect(try channel.receivedText().hasPrefix("421 4.4.2"))
         #expect(!channel.isActive)
+    }
+}
+
+@Suite("Clients of a UNIX-domain socket")
+struct UnixSocketClientTests {
+    @Test func theClientIsNamedByTheSocketItCameThrough() {
+        var session = ServerSessionStateMachine.test(
+            { $0.isLMTP = true }, clientAddress: .unixSocket(path: "/run/lmtp"))
+        _ = session.connectionAccepted()
+        #expect(
+            session.line("LHLO c.test").replies.first?.lines.first == "250-practice.test greets c.test unix:/run/lmtp")
+        #expect(session.reply("HELP STATUS")?.texts[1] == "client unix:/run/lmtp, greeted as c.test")
+    }
+
+    @Test func receivedHeaderHasTCPInfoOnlyForTCPClients() {
+        // RFC 5321 §4.4: TCP-info is the address literal; a UNIX-domain socket has none to give.
+        func received(from client: ClientAddress) -> String {
+            let message = ReceivedMessage(
+                sender: "a@b.test", recipients: ["student@practice.test", "teacher@practice.test"], content: [],
+                heloName: "c.test", clientAddress: client, protocolName: "LMTP", authenticatedUser: nil)
+            let headers = MessageStore.traceHeaders(
+                message, id: "Q1", domain: "practice.test", date: Date(timeIntervalSince1970: 0))
+            return String(decoding: headers, as: UTF8.self)
+        }
+        #expect(received(from: .ip("192.0.2.1")).contains("Received: from c.test ([192.0.2.1])\n\tby practice.test"))
+        #expect(received(from: .ip("::1")).contains("Received: from c.test ([IPv6:::1])\n"))
+        #expect(received(from: .unixSocket(path: "/run/lmtp")).contains("Received: from c.test\n\tby practice.test"))
     }
 }
 
@@ -89,7 +119,7 @@ struct ServerTLSTests {
         let server = EmbeddedChannel(
             handler: ServerSessionHandler(
                 services: try makeServices(log: log, tlsContext: serverContext), sessionNumber: 1, peer: "127.0.0.1:1",
-                nonce: "x"))
+                clientAddress: .ip("127.0.0.1"), nonce: "x"))
         try server.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 25)).wait()
         _ = try server.receivedText()
         try server.sendText("EHLO c.test\r\nSTARTTLS\r\nRSET\r\n")

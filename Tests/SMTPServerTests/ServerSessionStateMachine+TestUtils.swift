@@ -12,12 +12,13 @@ final class TestGreylist: GreylistMemory {
 extension ServerSessionStateMachine {
     /// A session as a test wants it: greeted already, the demo user, TLS offered.
     static func test(
-        _ configure: (inout SessionConfiguration) -> Void = { _ in }, greylist: TestGreylist = TestGreylist()
+        _ configure: (inout SessionConfiguration) -> Void = { _ in }, greylist: TestGreylist = TestGreylist(),
+        clientAddress: ClientAddress = .ip("192.0.2.1")
     ) -> ServerSessionStateMachine {
         var configuration = SessionConfiguration()
         configure(&configuration)
         return ServerSessionStateMachine(
-            configuration: configuration, clientAddress: "192.0.2.1", nonce: "n0nce", greylist: greylist)
+            configuration: configuration, clientAddress: clientAddress, nonce: "n0nce", greylist: greylist)
     }
 
     /// Sends one line with CRLF; returns every action.

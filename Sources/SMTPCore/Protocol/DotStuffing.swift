@@ -17,6 +17,27 @@ public enum DotStuffing {
         line.hasPrefix(".") ? String(line.dropFirst()) : line
     }
 
+    /// Where the stored line starts in a wire line of bytes: after its first period, if it starts
+    /// with one, else at its start. The line is given without its CRLF, in place (a slice of the
+    /// receive buffer), so the receiver copies the stored octets once.
+    ///
+    /// RFC 5321 §4.5.2: "If the first character is a period and there are other characters on the
+    /// line, the first character is deleted." A line holding only the period is the end of the data
+    /// (see `isEndOfData(_:)`), never stored, so it needs no case of its own here.
+    public static func unstuffedStart<Line: Collection<UInt8>>(of line: Line) -> Line.Index {
+        line.first == UInt8(ascii: ".") ? line.index(after: line.startIndex) : line.startIndex
+    }
+
+    /// The line a receiver stores for a wire line of bytes (without its CRLF).
+    public static func unstuff<Line: Collection<UInt8>>(_ line: Line) -> Line.SubSequence {
+        line[unstuffedStart(of: line)...]
+    }
+
+    /// Whether a wire line (without its CRLF) is the lone period that ends the data (RFC 5321 §4.1.1.4).
+    public static func isEndOfData<Line: Collection<UInt8>>(_ line: Line) -> Bool {
+        line.first == UInt8(ascii: ".") && line.dropFirst().isEmpty
+    }
+
     /// The end-of-data indication: CRLF . CRLF (the first CRLF ends the last body line).
     public static let terminator: [UInt8] = Array(".\r\n".utf8)
 }

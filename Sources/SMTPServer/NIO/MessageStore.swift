@@ -90,14 +90,16 @@ final class MessageStore: Sendable {
     }
 
     /// RFC 5321 §4.4: Return-Path, and a Received line naming both ends, the protocol (RFC 3848),
-    /// the id and, for a single recipient, the recipient.
+    /// the id and, for a single recipient, the recipient. A client of a UNIX-domain socket has no
+    /// TCP-info, so its name stands alone.
     static func traceHeaders(_ message: ReceivedMessage, id: String, domain: String, date: Date) -> [UInt8] {
         var lines = ["Return-Path: <\(message.sender)>"]
         lines += message.recipients.map { "Delivered-To: \($0)" }
         let authenticated = message.authenticatedUser.map { " (authenticated as \($0))" } ?? ""
         let recipient = message.recipients.count == 1 ? "\n\tfor <\(message.recipients[0])>" : ""
+        let tcpInfo = message.clientAddress.tcpInfo.map { " (\($0))" } ?? ""
         lines.append(
-            "Received: from \(message.heloName) ([\(message.clientAddress)])\(authenticated)\n"
+            "Received: from \(message.heloName)\(tcpInfo)\(authenticated)\n"
                 + "\tby \(domain) (ehlo practice server) with \(message.protocolName) id \(id)\(recipient);\n"
                 + "\t\(rfc5322Date(date))")
         return Array((lines.joined(separator: "\n") + "\n").utf8)

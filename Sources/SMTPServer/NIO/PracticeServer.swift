@@ -9,6 +9,10 @@ public struct PracticeServerConfiguration: Sendable {
     /// The address to listen on; port 0 picks a free port (see `RunningPracticeServer.port`).
     public var host = "127.0.0.1"
     public var port = 2525
+    /// Listen on this UNIX-domain socket instead of `host`:`port`, as LMTP servers usually do
+    /// (Dovecot's /var/run/dovecot/lmtp). A socket file already there is replaced; any other
+    /// file there is an error. The file is removed when the server stops.
+    public var unixSocketPath: String?
     public var session = SessionConfiguration()
     public var destination: MessageDestination = .standardOutput
     /// PEM files for STARTTLS; both nil: a self-signed certificate is made at start.
@@ -47,24 +51,33 @@ public enum PracticeServer {
             greylist: LockedGreylist(), idleTimeout: .seconds(Int64(configuration.idleTimeout)),
             runBlocking: { eventLoop, body in threadPool.runIfActive(eventLoop: eventLoop, body) })
         let sessions = SessionRegistry()
-        let bootstrap = ServerBootstrap(group: group)
+        var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             .childChannelInitializer { channel in
                 let number = sessions.add(channel)
-                let peer = Self.describe(channel.remoteAddress)
+                let (peer, clientAddress) = Self.client(of: channel)
                 let nonce = String(UInt64.random(in: 0...UInt64.max), radix: 36)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ServerSessionHandler(services: services, sessionNumber: number, peer: peer, nonce: nonce))
+                        ServerSessionHandler(
+                            services: services, sessionNumber: number, peer: peer, clientAddress: clientAddress,
+                            nonce: nonce))
                 }
             }
+        if configuration.unixSocketPath == nil {
+            // TCP's options: a UNIX-domain socket refuses TCP_NODELAY, which would close every session.
+            bootstrap = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        }
         let channel: Channel
         do {
-            channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
+            if let path = configuration.unixSocketPath {
+                channel = try bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
+            } else {
+                channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
+            }
         } catch {
             try? threadPool.syncShutdownGracefully()
             try? group.syncShutdownGracefully()
@@ -75,11 +88,27 @@ public enum PracticeServer {
             domain: configuration.session.domain, certificatePEM: certificatePEM)
     }
 
-    /// `127.0.0.1:2525` or `[::1]:2525`.
+    /// `127.0.0.1:2525`, `[::1]:2525` or `unix:/run/ehlo/lmtp`.
     static func describe(_ address: SocketAddress?) -> String {
+        if case .unixDomainSocket = address, let path = address?.pathname { return "unix:\(path)" }
         guard let address, let ip = address.ipAddress, let port = address.port else { return "unknown" }
         if case .v6 = address { return "[\(ip)]:\(port)" }
         return "\(ip):\(port)"
+    }
+
+    /// The client of an accepted channel, for the log and for the session.
+    ///
+    /// A client of a UNIX-domain socket is nearly always unnamed (it did not bind its end), so it
+    /// is named by the server's socket, the one place it can be from.
+    static func client(of channel: Channel) -> (peer: String, address: ClientAddress) {
+        switch channel.remoteAddress {
+        case .unixDomainSocket:
+            let remote = channel.remoteAddress?.pathname ?? ""
+            let path = remote.isEmpty ? channel.localAddress?.pathname ?? "" : remote
+            return ("unix:\(path)", .unixSocket(path: path))
+        case .v4, .v6, nil:
+            return (describe(channel.remoteAddress), .ip(channel.remoteAddress?.ipAddress ?? "unknown"))
+        }
     }
 }
 
@@ -87,6 +116,10 @@ public enum PracticeServer {
 public final class RunningPracticeServer: Sendable {
     public let host: String
     public let port: Int
+    /// `127.0.0.1:2525`, `[::1]:2525` or `unix:/run/ehlo/lmtp`: what `ehlo serve` prints first.
+    public let address: String
+    /// The UNIX-domain socket it listens on, if it listens on one (then `host` and `port` mean nothing).
+    public let unixSocketPath: String?
     /// The domain it serves (its certificate's name).
     public let domain: String
     /// Its STARTTLS certificate in PEM, if it offers STARTTLS.
@@ -111,10 +144,13 @@ public final class RunningPracticeServer: Sendable {
         self.log = log
         self.host = channel.localAddress?.ipAddress ?? "127.0.0.1"
         self.port = channel.localAddress?.port ?? 0
+        self.address = PracticeServer.describe(channel.localAddress)
+        if case .unixDomainSocket = channel.localAddress {
+            self.unixSocketPath = channel.localAddress?.pathname
+        } else {
+            self.unixSocketPath = nil
+        }
     }
-
-    /// `127.0.0.1:2525` or `[::1]:2525`.
-    public var address: String { PracticeServer.describe(channel.localAddress) }
 
     /// Stops listening, sends 421 to every session (after a message being stored), waits for them
     /// to close (at most `gracePeriod`), then stops the threads. Safe to call more than once.
@@ -125,6 +161,13 @@ public final class RunningPracticeServer: Sendable {
         }
         guard !wasStopped else { return }
         try? channel.close().wait()
+        // Nobody can connect any more; a socket file left behind would only mislead.
+        if let unixSocketPath,
+            (try? FileManager.default.attributesOfItem(atPath: unixSocketPath)[.type]) as? FileAttributeType
+                == .typeSocket
+        {
+            try? FileManager.default.removeItem(atPath: unixSocketPath)
+        }
         let open = sessions.all
         for session in open {
             session.pipeline.fireUserInboundEventTriggered(PracticeServerShutdownEvent())

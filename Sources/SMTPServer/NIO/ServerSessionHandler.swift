@@ -36,11 +36,10 @@ final class ServerSessionHandler: ChannelDuplexHandler {
     private var isClosing = false
     private var lastWrite: EventLoopFuture<Void>?
 
-    init(services: SessionServices, sessionNumber: Int, peer: String, nonce: String) {
+    /// `peer` names the client in the log (`192.0.2.7:4000`, `unix:/run/ehlo/lmtp`).
+    init(services: SessionServices, sessionNumber: Int, peer: String, clientAddress: ClientAddress, nonce: String) {
         self.services = services
         self.label = "#\(sessionNumber) \(peer)"
-        let clientAddress =
-            peer.hasPrefix("[") ? String(peer.dropFirst().prefix { $0 != "]" }) : String(peer.prefix { $0 != ":" })
         self.machine = ServerSessionStateMachine(
             configuration: services.configuration, clientAddress: clientAddress, nonce: nonce,
             greylist: services.greylist)

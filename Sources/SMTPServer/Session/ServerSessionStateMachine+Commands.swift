@@ -1,26 +1,17 @@
 import Foundation
 import SMTPCore
 
-/// The commands of RFC 5321 §4.1.1 and the extensions, each checked against the state (§4.3.2).
+/// The commands of RFC 5321 §4.1.1 and the extensions: recognised by `ServerCommandTable`, checked
+/// against the state in one place (`sequenceRefusal(of:)`, RFC 5321 §4.1.4 and §4.3.2), then answered.
 extension ServerSessionStateMachine {
-    /// Verbs that RFC 5321 or its extensions define but this server does not implement: 502, not 500
-    /// (RFC 5321 §4.2.4). TURN, SEND, SOML and SAML are RFC 821's, obsolete (RFC 5321 Appendix F).
-    static let unimplementedVerbs: Set<String> = ["TURN", "SEND", "SOML", "SAML", "ETRN", "ATRN", "VERB"]
-
-    /// The commands this server answers, in the order HELP lists them.
-    var implementedVerbs: [String] {
-        let hello = configuration.isLMTP ? ["LHLO"] : ["EHLO", "HELO"]
-        return hello + [
-            "MAIL", "RCPT", "DATA", "BDAT", "RSET", "VRFY", "EXPN", "HELP", "NOOP", "QUIT", "STARTTLS", "AUTH",
-        ]
-    }
-
     /// The ESMTP keywords advertised after EHLO or LHLO (each has a row in `ExtensionTable`).
     var capabilities: [String] {
         var keywords = [
             "PIPELINING", "SIZE \(configuration.maximumMessageSize)", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES",
             "CHUNKING",
         ]
+        // LMTP replies per recipient anyway (RFC 2033 §4.2); PRDR brings that to SMTP (draft-hall-prdr-00 §4.1).
+        if !configuration.isLMTP { keywords.append("PRDR") }
         if configuration.offersTLS && !isTLS { keywords.append("STARTTLS") }
         if offersAuth {
             keywords.append("AUTH " + SASLExchange.Mechanism.allCases.map(\.rawValue).joined(separator: " "))
@@ -85,49 +76,91 @@ extension ServerSessionStateMachine {
         let trimmed = text.drop { $0 == " " }
         let verbText = trimmed.prefix { $0 != " " }
         let argument = String(trimmed.dropFirst(verbText.count).drop { $0 == " " })
-        let verb = verbText.uppercased()
+        let recognized = ServerCommandTable.recognize(verbText, isLMTP: configuration.isLMTP)
         var actions: [Action] = []
         if configuration.isVerbose {
-            actions.append(.log(.commandReceived(verb == "AUTH" ? Self.redactedAuth(argument) : text)))
+            actions.append(.log(.commandReceived(recognized == .command(.auth) ? Self.redactedAuth(argument) : text)))
         }
-        if case .refused = state {
-            // RFC 5321 §3.1: after a 554 greeting, only QUIT; everything else gets 503.
-            guard verb == "QUIT" else {
-                return actions + [
-                    .send(.titled(503, esc(5, 5, 1), detail: "this server refused the session; only QUIT"))
-                ]
-            }
+        let refusal = sequenceRefusal(of: recognized)
+        // RFC 3030 §2: a BDAT chunk is read whole even when the command is refused, so BDAT takes its refusal along.
+        if let refusal, recognized != .command(.bdat) { return actions + [.send(refusal)] }
+        switch recognized {
+        case .command(let verb):
+            return actions + answer(verb, argument: argument, refusal: refusal)
+        case .notImplemented(let row):
+            return actions + [
+                .send(.titled(502, esc(5, 5, 1), detail: "\(row.verb) (\(row.reference)) is not offered here"))
+            ]
+        case .otherProtocolsGreeting:
+            let detail =
+                configuration.isLMTP ? "this is an LMTP server; greet with LHLO" : "LHLO is LMTP's; greet with EHLO"
+            return actions + [.send(.titled(500, esc(5, 5, 1), detail: detail))]
+        case .unrecognized:
+            return actions + [.send(.titled(500, esc(5, 5, 1), detail: "HELP lists the commands"))]
         }
+    }
+
+    /// Answers a command that is in sequence (or BDAT, with the refusal its chunk will get).
+    private mutating func answer(_ verb: SMTPVerb, argument: String, refusal: ServerReply?) -> [Action] {
         switch verb {
-        case "EHLO", "HELO", "LHLO":
-            if configuration.isLMTP == (verb == "LHLO") {
-                actions += hello(verb: verb, argument: argument)
-            } else if configuration.isLMTP {
-                // RFC 2033 §4.1: an LMTP server must not accept HELO or EHLO.
-                actions.append(.send(.titled(500, esc(5, 5, 1), detail: "this is an LMTP server; greet with LHLO")))
-            } else {
-                actions.append(.send(.titled(500, esc(5, 5, 1), detail: "LHLO is LMTP's; greet with EHLO")))
-            }
-        case "MAIL": actions += mail(argument)
-        case "RCPT": actions += rcpt(argument)
-        case "DATA": actions += data(argument)
-        case "BDAT": actions += bdat(argument)
-        case "RSET": actions += rset(argument)
-        case "VRFY": actions += vrfy(argument)
-        case "EXPN": actions += expn(argument)
-        case "HELP": actions += help(argument)
-        case "NOOP": actions.append(.send(ServerReply(250, esc(2, 0, 0), "Ok")))
-        case "QUIT":
-            actions += close(
+        case .ehlo, .helo, .lhlo: return hello(verb: verb, argument: argument)
+        case .mail: return mail(argument)
+        case .rcpt: return rcpt(argument)
+        case .data: return data(argument)
+        case .bdat: return bdat(argument, refusal: refusal)
+        case .rset: return rset(argument)
+        case .vrfy: return vrfy(argument)
+        case .expn: return expn(argument)
+        case .help: return help(argument)
+        case .noop: return [.send(ServerReply(250, esc(2, 0, 0), "Ok"))]
+        case .quit:
+            return close(
                 with: ServerReply(221, esc(2, 0, 0), "\(configuration.domain) closing connection"), reason: nil)
-        case "STARTTLS": actions += startTLS(argument)
-        case "AUTH": actions += auth(argument)
-        case _ where Self.unimplementedVerbs.contains(verb):
-            actions.append(.send(.titled(502, esc(5, 5, 1), detail: "\(verb) is not offered here")))
-        default:
-            actions.append(.send(.titled(500, esc(5, 5, 1), detail: "HELP lists the commands")))
+        case .starttls: return startTLS(argument)
+        case .auth: return auth(argument)
+        case .etrn: preconditionFailure("ETRN is recognised as not implemented (ServerCommandTable)")
         }
-        return actions
+    }
+
+    // MARK: Sequence
+
+    /// Why a command is out of sequence now, if it is: the one place that decides (RFC 5321 §4.1.4).
+    ///
+    /// The phases in which each verb is in sequence are `CommandTable`'s (`legalIn`), the rules
+    /// the phase alone does not decide are `ServerCommandTable.sessionRules`, and the reply is 503
+    /// with the rule the client broke (RFC 5321 §4.2.4), except in two cases the RFCs name:
+    ///
+    /// - after a 554 greeting, every command but QUIT gets 503, known or not (RFC 5321 §3.1);
+    /// - in SMTP, DATA or BDAT after RCPTs that were all refused gets 554 "no valid recipients"
+    ///   (RFC 2920 §3.1: a pipelining client learns that its message will not go); LMTP keeps
+    ///   503 (RFC 2033 §4.2: "the DATA command MUST fail with a 503 reply code").
+    func sequenceRefusal(of command: ServerCommandTable.Recognized) -> ServerReply? {
+        let phase: SessionPhase
+        switch state {
+        case .refused: phase = .refused
+        case .awaitingHello: phase = .greeted
+        case .ready: phase = .helloed
+        case .transaction(let transaction): phase = transaction.recipients.isEmpty ? .mailTransaction : .recipientsGiven
+        case .connected, .receivingData, .receivingChunk, .authenticating, .awaitingTLS, .delivering, .closed:
+            preconditionFailure("no command is read in this state")
+        }
+        let refusedSession = ServerReply.titled(
+            503, esc(5, 5, 1), detail: "this server refused the session; only QUIT (RFC 5321 §3.1)")
+        guard case .command(let verb) = command else { return phase == .refused ? refusedSession : nil }
+        let spec = CommandTable.spec(verb)
+        guard spec.legalIn.contains(phase) else {
+            if phase == .refused { return refusedSession }
+            if verb == .data || verb == .bdat, !configuration.isLMTP, case .transaction(let transaction) = state,
+                transaction.attemptedRecipients > 0
+            {
+                return .titled(554, esc(5, 5, 1), detail: "no valid recipients")
+            }
+            return .titled(503, esc(5, 5, 1), detail: spec.sequenceRule)
+        }
+        if let rule = ServerCommandTable.sessionRules.first(where: { $0.verb == verb && $0.isBroken(self) }) {
+            return .titled(503, esc(5, 5, 1), detail: rule.detail)
+        }
+        return nil
     }
 
     static func redactedAuth(_ argument: String) -> String {
@@ -135,24 +168,20 @@ extension ServerSessionStateMachine {
         return (["AUTH"] + words.prefix(1) + (words.count > 1 ? ["***"] : [])).joined(separator: " ")
     }
 
-    static func sequenceError(_ detail: String) -> Action {
-        .send(.titled(503, esc(5, 5, 1), detail: detail))
-    }
-
     // MARK: Session
 
     /// RFC 5321 §4.1.1.1 (EHLO, HELO), RFC 2033 §4.1 (LHLO). It resets any transaction (§4.1.4).
-    private mutating func hello(verb: String, argument: String) -> [Action] {
+    private mutating func hello(verb: SMTPVerb, argument: String) -> [Action] {
         guard let name = argument.split(separator: " ").first.map(String.init) else {
-            return [.send(.titled(501, esc(5, 5, 4), detail: "\(verb) needs a domain or address literal"))]
+            return [.send(.titled(501, esc(5, 5, 4), detail: "\(verb.rawValue) needs a domain or address literal"))]
         }
         heloName = name
-        isExtended = verb != "HELO"
+        isExtended = verb != .helo
         state = .ready
-        var texts = ["\(configuration.domain) greets \(name) [\(clientAddress)]"]
+        var texts = ["\(configuration.domain) greets \(name) \(clientAddress)"]
         if isExtended { texts += capabilities }
         // RFC 2034 §4: no enhanced code in the reply to EHLO/HELO/LHLO.
-        return [.log(.hello(verb: verb, name: name)), .send(ServerReply(250, nil, texts))]
+        return [.log(.hello(verb: verb.rawValue, name: name)), .send(ServerReply(250, nil, texts))]
     }
 
     private mutating func rset(_ argument: String) -> [Action] {
@@ -169,12 +198,6 @@ extension ServerSessionStateMachine {
         guard configuration.offersTLS else {
             return [.send(.titled(454, esc(4, 7, 0), detail: "this server has no certificate"))]
         }
-        guard !isTLS else { return [Self.sequenceError("TLS is already active")] }
-        switch state {
-        case .ready: break
-        case .awaitingHello: return [Self.sequenceError("send EHLO first")]
-        default: return [Self.sequenceError("not during a mail transaction")]
-        }
         var actions: [Action] = [.send(ServerReply(220, esc(2, 0, 0), "Ready to start TLS")), .log(.tlsStarting)]
         let discarded = input.count - readIndex
         if discarded > 0 {
@@ -189,13 +212,8 @@ extension ServerSessionStateMachine {
     // MARK: Transaction
 
     /// RFC 5321 §4.1.1.2, with the parameters of RFC 1870 (SIZE), RFC 6152 (BODY), RFC 6531
-    /// (SMTPUTF8) and RFC 4954 §5 (AUTH).
+    /// (SMTPUTF8), RFC 4954 §5 (AUTH) and draft-hall-prdr-00 §4.2 (PRDR, SMTP only).
     private mutating func mail(_ argument: String) -> [Action] {
-        switch state {
-        case .ready: break
-        case .awaitingHello: return [Self.sequenceError("send EHLO or HELO first")]
-        default: return [Self.sequenceError("a transaction is already open; RSET first")]
-        }
         let path: MailPath
         do {
             path = try MailPath.parse(argument, keyword: "FROM", allowsNull: true)
@@ -229,6 +247,8 @@ extension ServerSessionStateMachine {
                 break
             case ("SMTPUTF8", nil):
                 transaction.declaresInternational = true
+            case ("PRDR", nil) where !configuration.isLMTP:
+                transaction.requestsPRDR = true
             case ("AUTH", _?) where offersAuth:
                 break
             default:
@@ -239,14 +259,13 @@ extension ServerSessionStateMachine {
             return [.send(.titled(553, esc(5, 6, 7), detail: "a non-ASCII address needs MAIL FROM:<…> SMTPUTF8"))]
         }
         state = .transaction(transaction)
-        return [.send(ServerReply(250, esc(2, 1, 0), "Sender <\(path.address)> ok"))]
+        let prdr = transaction.requestsPRDR ? ", PRDR requested" : ""
+        return [.send(ServerReply(250, esc(2, 1, 0), "Sender <\(path.address)> ok\(prdr)"))]
     }
 
     /// RFC 5321 §4.1.1.3: each recipient is judged by its lab row (`LabMailboxTable`).
     private mutating func rcpt(_ argument: String) -> [Action] {
-        guard case .transaction(var transaction) = state else {
-            return [Self.sequenceError(heloName == nil ? "send EHLO, then MAIL first" : "MAIL comes before RCPT")]
-        }
+        guard case .transaction(var transaction) = state else { preconditionFailure("RCPT out of sequence") }
         let path: MailPath
         do {
             path = try MailPath.parse(argument, keyword: "TO", allowsNull: false)
@@ -310,31 +329,17 @@ extension ServerSessionStateMachine {
         }
     }
 
-    /// RFC 5321 §4.1.1.4, and RFC 2920 §3.1's 554 when every RCPT of a pipelined group failed.
+    /// RFC 5321 §4.1.1.4.
     private mutating func data(_ argument: String) -> [Action] {
         guard argument.isEmpty else { return [.send(.titled(501, esc(5, 5, 4), detail: "DATA takes no argument"))] }
-        guard case .transaction(let transaction) = state else {
-            return [Self.sequenceError("MAIL and RCPT come before DATA")]
-        }
-        if let refusal = Self.refusalOfMessage(transaction, verb: "DATA") { return [.send(refusal)] }
+        guard case .transaction(let transaction) = state else { preconditionFailure("DATA out of sequence") }
         state = .receivingData(transaction, DataReader())
         return [.send(ServerReply(354, nil, "End data with <CR><LF>.<CR><LF>"))]
     }
 
-    /// Why a transaction may not send its message yet, if it may not.
-    static func refusalOfMessage(_ transaction: Transaction, verb: String) -> ServerReply? {
-        if verb == "DATA", transaction.usesChunking {
-            return .titled(503, esc(5, 5, 1), detail: "DATA cannot follow BDAT in one transaction")
-        }
-        guard transaction.recipients.isEmpty else { return nil }
-        if transaction.attemptedRecipients > 0 {
-            return .titled(554, esc(5, 5, 1), detail: "no valid recipients")
-        }
-        return .titled(503, esc(5, 5, 1), detail: "RCPT comes before \(verb)")
-    }
-
-    /// RFC 3030 §2: `BDAT <size> [LAST]`; the chunk is read whole even when it will be refused.
-    private mutating func bdat(_ argument: String) -> [Action] {
+    /// RFC 3030 §2: `BDAT <size> [LAST]`; the chunk is read whole even when it will be refused
+    /// (`refusal`, out of sequence).
+    private mutating func bdat(_ argument: String, refusal: ServerReply?) -> [Action] {
         let words = argument.split(separator: " ")
         guard (1...2).contains(words.count), words[0].count <= 15, words[0].allSatisfy(\.isASCIIDigitCharacter),
             let size = Int(words[0]), words.count == 1 || words[1].uppercased() == "LAST"
@@ -342,25 +347,16 @@ extension ServerSessionStateMachine {
             return [.send(.titled(501, esc(5, 5, 4), detail: "write BDAT <octets> [LAST]"))]
         }
         let isLast = words.count == 2
-        var resume = state
-        let reader: ChunkReader
-        switch state {
-        case .transaction(var transaction):
-            if let refusal = Self.refusalOfMessage(transaction, verb: "BDAT") {
-                reader = ChunkReader(transaction: nil, remaining: size, size: size, isLast: isLast, rejection: refusal)
-            } else {
-                // Only a refused chunk resumes; an accepted one must not share the content buffer.
-                resume = .ready
-                state = .connected
-                transaction.usesChunking = true
-                reader = ChunkReader(
-                    transaction: transaction, remaining: size, size: size, isLast: isLast, rejection: nil)
-            }
-        default:
-            let refusal = ServerReply.titled(503, esc(5, 5, 1), detail: "MAIL and RCPT come before BDAT")
-            reader = ChunkReader(transaction: nil, remaining: size, size: size, isLast: isLast, rejection: refusal)
+        if let refusal {
+            let reader = ChunkReader(transaction: nil, remaining: size, size: size, isLast: isLast, rejection: refusal)
+            state = .receivingChunk(reader, resume: state)
+            return []
         }
-        state = .receivingChunk(reader, resume: resume)
+        guard case .transaction(var transaction) = state else { preconditionFailure("BDAT out of sequence") }
+        transaction.usesChunking = true
+        // An accepted chunk does not resume the state: that would share the content buffer.
+        let reader = ChunkReader(transaction: transaction, remaining: size, size: size, isLast: isLast, rejection: nil)
+        state = .receivingChunk(reader, resume: .ready)
         return []
     }
 
@@ -433,7 +429,8 @@ extension ServerSessionStateMachine {
                         214, esc(2, 0, 0),
                         [
                             "ehlo practice server at \(configuration.domain); commands:",
-                            implementedVerbs.joined(separator: " "),
+                            ServerCommandTable.answeredCommands(isLMTP: configuration.isLMTP)
+                                .map(\.verb.rawValue).joined(separator: " "),
                             "HELP <command> for one of them, HELP LAB for the lab mailboxes,",
                             "HELP STATUS for this session",
                             "End of HELP info",
@@ -455,14 +452,9 @@ extension ServerSessionStateMachine {
                         ]))
             ]
         default:
-            if let verb = SMTPVerb(rawValue: topic), implementedVerbs.contains(topic) {
+            if case .command(let verb) = ServerCommandTable.recognize(topic, isLMTP: configuration.isLMTP) {
                 let spec = CommandTable.spec(verb)
                 return [.send(ServerReply(214, esc(2, 0, 0), [spec.syntax, "\(spec.summary) (\(spec.reference))"]))]
-            }
-            if topic == "LHLO" {
-                return [
-                    .send(ServerReply(214, esc(2, 0, 0), ["LHLO <domain>", "Open an LMTP session (RFC 2033 §4.1)"]))
-                ]
             }
             return [.send(.titled(504, esc(5, 5, 4), detail: "no help on \(topic)"))]
         }

@@ -5,7 +5,8 @@ extension ServerSessionStateMachine {
     // MARK: DATA
 
     /// Reads one message line (RFC 5321 §4.1.1.4): only CRLF ends a line and only CRLF . CRLF ends
-    /// the message, so a bare LF can never smuggle a second message in (CVE-2023-51766 class).
+    /// the message, so a bare LF can never smuggle a second message in (CVE-2023-51766 class). The
+    /// period added by dot-stuffing is dropped as SMTPCore's `DotStuffing` says (RFC 5321 §4.5.2).
     ///
     /// ### Why are overlong lines taken in pieces?
     /// A client may send a megabyte without a line end; keeping it whole would let it fill memory.
@@ -26,7 +27,7 @@ extension ServerSessionStateMachine {
             guard pending > configuration.maximumTextLineLength else { return .needsMoreInput }
             // Keep a trailing CR: it may pair with the LF of the next read.
             let end = input[input.count - 1] == 0x0D ? input.count - 1 : input.count
-            let start = reader.isInsideLongLine ? readIndex : unstuffedStart(readIndex, end: end)
+            let start = reader.isInsideLongLine ? readIndex : DotStuffing.unstuffedStart(of: input[readIndex..<end])
             transaction.hasOverlongLine = true
             take(input[start..<end], into: &transaction)
             readIndex = end
@@ -40,11 +41,10 @@ extension ServerSessionStateMachine {
             reader.isInsideLongLine = false
             return .lineTaken
         }
-        if lineEnd - start == 1, input[start] == UInt8(ascii: ".") {
-            return .endOfMessage
-        }
+        let line = input[start..<lineEnd]
+        if DotStuffing.isEndOfData(line) { return .endOfMessage }
         if lineEnd - start + 2 > configuration.maximumTextLineLength { transaction.hasOverlongLine = true }
-        take(input[unstuffedStart(start, end: lineEnd)..<(lineEnd + 2)], into: &transaction)
+        take(input[DotStuffing.unstuffedStart(of: line)..<(lineEnd + 2)], into: &transaction)
         return .lineTaken
     }
 
@@ -52,11 +52,6 @@ extension ServerSessionStateMachine {
         case needsMoreInput
         case lineTaken
         case endOfMessage
-    }
-
-    /// RFC 5321 §4.5.2: the receiver drops the first period of a line that starts with one.
-    private func unstuffedStart(_ start: Int, end: Int) -> Int {
-        start < end && input[start] == UInt8(ascii: ".") ? start + 1 : start
     }
 
     /// Adds message octets, up to the SIZE limit; beyond it they are counted and dropped (RFC 1870 §6).
@@ -111,7 +106,15 @@ extension ServerSessionStateMachine {
     ///
     /// In SMTP one reply answers for every recipient, so a single refusing lab mailbox (reject@,
     /// an over-quota quota@) refuses the whole message. In LMTP each recipient gets its own reply
-    /// (RFC 2033 §4.2) and the others are delivered.
+    /// (RFC 2033 §4.2) and the message is stored for those that take it. PRDR does the same in
+    /// SMTP (draft-hall-prdr-00 §4.5), with 353 before those replies and the message's own after.
+    ///
+    /// ### Why 353 even for a single recipient?
+    /// draft-hall-prdr-00 §4.4 leaves it to the server whether a PRDR transaction gets the
+    /// per-recipient block or one traditional reply. Exim sends the block only for two recipients
+    /// or more; this server sends it whenever PRDR was asked for, so that a student sees the block
+    /// every time. A refusal of the whole message (too big, a line too long) is one traditional
+    /// reply either way, as §4.4 allows: no recipient's view would differ.
     mutating func endOfMessage(_ transaction: Transaction) -> [Action] {
         var wholeRefusal: ServerReply?
         if transaction.isOversized {
@@ -122,6 +125,10 @@ extension ServerSessionStateMachine {
             wholeRefusal = .titled(
                 500, esc(5, 5, 2), detail: "line too long: a message line is at most 1000 octets with its CRLF")
         }
+        state = helloedState
+        if let wholeRefusal, !configuration.isLMTP {
+            return [.send(wholeRefusal), .log(.messageRefused(wholeRefusal))]
+        }
         let refusals: [ServerReply?] = transaction.recipients.map { recipient in
             if let wholeRefusal { return wholeRefusal }
             switch recipient.behaviour {
@@ -130,18 +137,36 @@ extension ServerSessionStateMachine {
             case .quota(let octets) where transaction.content.count > octets:
                 return ServerReply(
                     552, esc(5, 2, 2), "<\(recipient.address)>: Mailbox full: its quota is \(octets) octets")
-            default:
+            case .accept, .quota, .list, .greylist, .forward, .moved, .refuse:
                 return nil
             }
         }
-        state = helloedState
-        let firstRefusal = refusals.compactMap { $0 }.first
-        if configuration.isLMTP {
-            guard refusals.contains(where: { $0 == nil }) else {
-                return refusals.compactMap { $0 }.map(Action.send) + [.log(.messageRefused(firstRefusal!))]
+        let replies: EndOfDataReplies =
+            configuration.isLMTP ? .perRecipient : (transaction.requestsPRDR ? .perRecipientThenMessage : .single)
+        var actions: [Action] = []
+        switch replies {
+        case .single:
+            if let firstRefusal = refusals.compactMap({ $0 }).first {
+                return [.send(firstRefusal), .log(.messageRefused(firstRefusal))]
             }
-        } else if let firstRefusal {
-            return [.send(firstRefusal), .log(.messageRefused(firstRefusal))]
+        case .perRecipient:
+            guard refusals.contains(nil) else {
+                return refusals.compactMap { $0 }.map(Action.send) + [.log(.messageRefused(refusals[0]!))]
+            }
+        case .perRecipientThenMessage:
+            // §4.5.1: the block opens with 353, which carries no enhanced status code.
+            actions.append(.send(ServerReply(353, nil, "PRDR content analysis beginning")))
+            // §4.5.2: one reply per accepted recipient, in RCPT order, saying whether it takes the message.
+            for (recipient, refusal) in zip(transaction.recipients, refusals) {
+                actions.append(
+                    .send(refusal ?? ServerReply(250, esc(2, 1, 5), "<\(recipient.address)> accepts the message")))
+            }
+            guard refusals.contains(nil) else {
+                // §4.5.3: the final reply is the message's, and no recipient took it. The draft leaves
+                // the code to the server; 550 is Exim's ("message rejected for all recipients").
+                let refusal = ServerReply(550, esc(5, 0, 0), "Message rejected for all recipients; nothing was stored")
+                return actions + [.send(refusal), .log(.messageRefused(refusal))]
+            }
         }
         let delivered = zip(transaction.recipients, refusals).filter { $0.1 == nil }.map(\.0.address)
         let message = ReceivedMessage(
@@ -151,25 +176,21 @@ extension ServerSessionStateMachine {
                 isExtended: isExtended, isTLS: isTLS, isAuthenticated: authenticatedUser != nil),
             authenticatedUser: authenticatedUser)
         state = .delivering(
-            recipients: transaction.recipients.map(\.address), refusals: refusals,
-            octets: transaction.content.count, sender: transaction.sender)
-        return [.deliver(message)]
+            Delivery(
+                sender: transaction.sender, octets: transaction.content.count,
+                recipients: transaction.recipients.map(\.address), refusals: refusals, replies: replies))
+        return actions + [.deliver(message)]
     }
 
     // MARK: AUTH
 
-    /// RFC 4954 §4: `AUTH mechanism [initial-response]`, once per session, outside a transaction.
+    /// RFC 4954 §4: `AUTH mechanism [initial-response]`, once per session, outside a transaction
+    /// (`sequenceRefusal(of:)` has checked both).
     mutating func auth(_ argument: String) -> [Action] {
         let words = argument.split(separator: " ").map(String.init)
         guard (1...2).contains(words.count) else {
             return [.send(.titled(501, esc(5, 5, 4), detail: "write AUTH <mechanism> [initial-response]"))]
         }
-        switch state {
-        case .ready: break
-        case .awaitingHello: return [Self.sequenceError("send EHLO first")]
-        default: return [Self.sequenceError("AUTH is not allowed during a mail transaction")]
-        }
-        guard authenticatedUser == nil else { return [Self.sequenceError("already authenticated")] }
         guard !configuration.users.isEmpty else {
             return [.send(.titled(502, esc(5, 5, 1), detail: "no users are configured for AUTH"))]
         }

@@ -18,12 +18,19 @@ import SMTPCore
 ///     transaction     --BDAT n [LAST]------------------------>  receivingChunk  (exactly n octets)
 ///     receivingChunk  --n octets, not LAST, 250-------------->  transaction
 ///     receivingChunk  --n octets, LAST----------------------->  delivering      (.deliver; or refused -> ready)
-///     delivering      --deliveryCompleted, 250 / 451--------->  ready
+///     delivering      --deliveryCompleted, 250 / 451--------->  ready           (LMTP: one per recipient)
 ///     ready           --AUTH, 334-------------------------->  authenticating  --235/535/501-->  ready
 ///     ready           --STARTTLS 220------------------------->  awaitingTLS     (.startTLS; input discarded)
 ///     awaitingTLS     --tlsEstablished----------------------->  awaitingHello   (all state forgotten, RFC 3207 §4.2)
 ///     ready, transaction --RSET 250, EHLO 250---------------->  ready
 ///     any             --QUIT 221, timedOut 421, shutdownRequested 421, 20 errors 421-->  closed (.close)
+///
+/// The end of the message (the final dot or BDAT LAST) is answered as `EndOfDataReplies` says:
+/// one reply (SMTP), one per accepted recipient once stored (LMTP), or, when MAIL asked for PRDR,
+/// 353 and one reply per accepted recipient at once, then the message's own reply once stored:
+///
+///     receivingData/Chunk --end, PRDR: 353, one per recipient-->  delivering  (.deliver; all refused: 550 -> ready)
+///     delivering          --deliveryCompleted, 250 / 451-------->  ready
 ///
 /// While `delivering` or `awaitingTLS`, input is kept (or, for TLS, dropped) but not read: with
 /// PIPELINING the commands after the final dot wait for the message's reply (RFC 2920 §3.1).
@@ -50,6 +57,8 @@ public struct ServerSessionStateMachine: Sendable {
     struct Transaction: Hashable, Sendable {
         var sender: String
         var declaresInternational = false
+        /// MAIL FROM asked for per-recipient replies after the message (draft-hall-prdr-00 §4.2).
+        var requestsPRDR = false
         var recipients: [Recipient] = []
         /// RCPT commands tried, accepted or not: DATA after only refusals gets 554 (RFC 2920 §3.1).
         var attemptedRecipients = 0
@@ -60,7 +69,7 @@ public struct ServerSessionStateMachine: Sendable {
         var isOversized = false
         /// A message line was longer than 1000 octets (RFC 5321 §4.5.3.1.6).
         var hasOverlongLine = false
-        /// BDAT was used: DATA may not follow (RFC 3030 §3).
+        /// BDAT was used: DATA may not follow (RFC 3030 §2).
         var usesChunking = false
     }
 
@@ -68,6 +77,30 @@ public struct ServerSessionStateMachine: Sendable {
     struct DataReader: Hashable, Sendable {
         /// The current line is overlong and was partly taken already: its end is not a dot line.
         var isInsideLongLine = false
+    }
+
+    /// How the end of a message (the final dot, or BDAT LAST) is answered.
+    enum EndOfDataReplies: Hashable, Sendable {
+        /// One reply for the message and all its recipients (RFC 5321 §4.1.1.4, §3.3).
+        case single
+        /// LMTP: one reply per accepted recipient, in RCPT order, once the message is stored
+        /// (RFC 2033 §4.2 for DATA, §4.3 for BDAT).
+        case perRecipient
+        /// PRDR: 353, then one reply per accepted recipient in RCPT order, then one for the message
+        /// once it is stored (draft-hall-prdr-00 §4.5.1 to §4.5.3).
+        case perRecipientThenMessage
+    }
+
+    /// A message handed to the store: what its replies still need once it is stored.
+    struct Delivery: Hashable, Sendable {
+        let sender: String
+        let octets: Int
+        /// The accepted recipients in RCPT order, each with its refusal at the end of data (nil: it takes the message).
+        let recipients: [String]
+        let refusals: [ServerReply?]
+        let replies: EndOfDataReplies
+
+        var deliveredCount: Int { refusals.filter { $0 == nil }.count }
     }
 
     /// A BDAT chunk being read.
@@ -90,12 +123,12 @@ public struct ServerSessionStateMachine: Sendable {
         case receivingChunk(ChunkReader, resume: State)
         case authenticating(SASLExchange)
         case awaitingTLS
-        case delivering(recipients: [String], refusals: [ServerReply?], octets: Int, sender: String)
+        case delivering(Delivery)
         case closed
     }
 
     let configuration: SessionConfiguration
-    let clientAddress: String
+    let clientAddress: ClientAddress
     let greylist: any GreylistMemory
     /// Unique to this session, for CRAM-MD5 challenges (RFC 2195 §2).
     let nonce: String
@@ -120,7 +153,7 @@ public struct ServerSessionStateMachine: Sendable {
     var isDiscardingOverlongLine = false
 
     public init(
-        configuration: SessionConfiguration, clientAddress: String, nonce: String, greylist: any GreylistMemory
+        configuration: SessionConfiguration, clientAddress: ClientAddress, nonce: String, greylist: any GreylistMemory
     ) {
         self.configuration = configuration
         self.clientAddress = clientAddress
@@ -168,28 +201,28 @@ public struct ServerSessionStateMachine: Sendable {
 
     /// The message handed over by `.deliver` was stored, or not.
     public mutating func deliveryCompleted(_ result: DeliveryResult) -> [Action] {
-        let recipients: [String]
-        let refusals: [ServerReply?]
-        let octets: Int
-        let sender: String
+        let delivery: Delivery
         switch state {
-        case .delivering(let r, let f, let o, let s):
-            (recipients, refusals, octets, sender) = (r, f, o, s)
+        case .delivering(let pending):
+            delivery = pending
         case .closed:
             // The client left after the final dot; the message is complete and stays stored.
             switch result {
             case .stored(let id): return [.log(.messageStored(id: id, sender: "", recipients: 0, octets: 0))]
             case .failed(let reason): return [.log(.deliveryFailed(reason: reason))]
             }
-        default:
+        case .connected, .refused, .awaitingHello, .ready, .transaction, .receivingData, .receivingChunk,
+            .authenticating, .awaitingTLS:
             preconditionFailure("deliveryCompleted without a delivery")
         }
         var actions: [Action] = []
-        let deliveredCount = refusals.filter { $0 == nil }.count
         switch result {
         case .stored(let id):
             messagesAccepted += 1
-            actions.append(.log(.messageStored(id: id, sender: sender, recipients: deliveredCount, octets: octets)))
+            actions.append(
+                .log(
+                    .messageStored(
+                        id: id, sender: delivery.sender, recipients: delivery.deliveredCount, octets: delivery.octets)))
         case .failed(let reason):
             actions.append(.log(.deliveryFailed(reason: reason)))
         }
@@ -205,9 +238,12 @@ public struct ServerSessionStateMachine: Sendable {
             storedReply = ServerReply.titled(
                 451, esc(4, 3, 0), detail: "the message could not be stored; try again later")
         }
-        if configuration.isLMTP {
+        switch delivery.replies {
+        case .single:
+            actions.append(.send(storedReply))
+        case .perRecipient:
             // RFC 2033 §4.2: one reply per accepted recipient, in RCPT order.
-            for (address, refusal) in zip(recipients, refusals) {
+            for (address, refusal) in zip(delivery.recipients, delivery.refusals) {
                 if let refusal {
                     actions.append(.send(refusal))
                 } else if case .stored(let id) = result {
@@ -216,8 +252,14 @@ public struct ServerSessionStateMachine: Sendable {
                     actions.append(.send(storedReply))
                 }
             }
-        } else {
-            actions.append(.send(storedReply))
+        case .perRecipientThenMessage:
+            // draft-hall-prdr-00 §4.5.3: the per-recipient replies went out already; this one decides.
+            if case .stored = result, delivery.deliveredCount < delivery.recipients.count {
+                let some = "for \(delivery.deliveredCount) of \(delivery.recipients.count) recipients"
+                actions.append(.send(ServerReply(250, esc(2, 0, 0), "\(storedReply.texts[0]) \(some)")))
+            } else {
+                actions.append(.send(storedReply))
+            }
         }
         state = .ready
         if isShutdownPending { return actions + shutDown(reason: "the server is shutting down") }

@@ -59,7 +59,7 @@ public struct ReceivedMessage: Hashable, Sendable {
     public var content: [UInt8]
     /// The name the client gave in EHLO, HELO or LHLO.
     public var heloName: String
-    public var clientAddress: String
+    public var clientAddress: ClientAddress
     /// RFC 3848's name for the transport, e.g. `ESMTPS`.
     public var protocolName: String
     public var authenticatedUser: String?
