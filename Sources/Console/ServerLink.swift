@@ -64,7 +64,7 @@ final class ServerLink {
     /// Writes `bytes` in one write; at most `timeout` seconds may pass before they are taken
     /// (RFC 5321 §4.5.3.2.5: a data block may take 3 minutes).
     func write(_ bytes: [UInt8], timeout: Int) throws {
-        guard let connection else { throw ConnectionError("the connection is closed") }
+        guard let connection else { throw ConnectionError(.closed, "the connection is closed") }
         try connection.send(raw: bytes, timeout: .seconds(Int64(timeout)))
     }
 
