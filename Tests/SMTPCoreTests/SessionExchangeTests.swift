@@ -19,6 +19,10 @@ import Testing
         #expect(session.send("DATA", pipelined: true) == [.awaitReplies])
         #expect(session.pending.count == 4)
         #expect(session.inputMode == .awaitingReply(.command(SMTPCommand(line: "DATA"))))
+        #expect(
+            session.awaitedDescription.first
+                == "MAIL FROM:<alice@client.test>: held for the pipelined group, not sent yet")
+        session.exchangesWritten(at: 1)
 
         var outcome = session.replyReceived(SMTPReply(250, "2.1.0 Ok"))
         #expect(outcome.answered == .command(SMTPCommand(line: "MAIL FROM:<alice@client.test>")))

@@ -12,10 +12,12 @@ extension SessionStateMachine {
         return session
     }
 
-    /// Sends a command line in lock-step (written at once); returns its actions.
+    /// Sends a command line: in lock-step, written at once; pipelined, held until `exchangesWritten(at:)`.
     @discardableResult
     mutating func send(_ line: String, pipelined: Bool = false, script: Bool = false, tag: Int? = nil) -> [Action] {
-        commandSent(SMTPCommand(line: line), at: 0, isPipelined: pipelined, bodyFollowsInInput: script, tag: tag)
+        commandSent(
+            SMTPCommand(line: line), at: pipelined ? nil : 0, isPipelined: pipelined, bodyFollowsInInput: script,
+            tag: tag)
     }
 
     /// Warnings for a line, then the line sent.

@@ -79,7 +79,9 @@ public struct PendingExchange: Hashable, Sendable {
     public internal(set) var octetsToSend = 0
     /// PRDR: whether the server agreed with 353 (then the per-recipient replies follow).
     var isPRDRAccepted = false
-    /// Written as part of a pipelined group (RFC 2920).
+    /// Sent while a pipelined group was built: a chunk's end does not end the group.
+    var isGrouped = false
+    /// Written in one write with other exchanges (RFC 2920): its replies are named in full.
     public internal(set) var isPipelined = false
     /// The lines after it in the input are its message (a script's DATA or BDAT).
     var bodyFollowsInInput = false

@@ -203,7 +203,7 @@ public struct SessionStateMachine: Sendable {
     ) -> [Action] {
         var exchange = PendingExchange(.command(command), sentAt: time, tag: tag)
         exchange.bodyFollowsInInput = bodyFollowsInInput
-        exchange.isPipelined = isPipelined
+        exchange.isGrouped = isPipelined
         if let chunk = command.bdatChunk, chunk.size > 0 {
             let advertised = predictedHello?.capabilities.map { $0.has("CHUNKING") }
             exchange.octetsToSend = chunk.size
@@ -224,7 +224,7 @@ public struct SessionStateMachine: Sendable {
         queue[index].octetsToSend -= min(count, queue[index].octetsToSend)
         guard queue[index].octetsToSend == 0 else { return [] }
         let endsGroup = queue[index].source.command.map(CommandTable.endsGroup) ?? true
-        return queue[index].isPipelined && !endsGroup ? [] : [.awaitReplies]
+        return queue[index].isGrouped && !endsGroup ? [] : [.awaitReplies]
     }
 
     /// The line `.` that ends the message was sent: the transaction is over whatever the reply
@@ -236,7 +236,7 @@ public struct SessionStateMachine: Sendable {
         confirmed.state = .helloed(hello)
         var exchange = PendingExchange(
             .endOfData, sentAt: time, expectation: Self.expectation(after: transaction, in: confirmed), tag: tag)
-        exchange.isPipelined = isPipelined
+        exchange.isGrouped = isPipelined
         queue.append(exchange)
         // RFC 2920 §3.1: the message content may be the first "command" of the next group.
         return isPipelined ? [] : [.awaitReplies]
@@ -249,10 +249,12 @@ public struct SessionStateMachine: Sendable {
         return [.awaitReplies]
     }
 
-    /// The held lines of a pipelined group were written, in one go.
+    /// The held lines were written, in one go: those of a pipelined group, or a single one.
     public mutating func exchangesWritten(at time: Double) {
-        for index in queue.indices where queue[index].sentAt == nil {
+        let written = queue.indices.filter { queue[$0].sentAt == nil }
+        for index in written {
             queue[index].sentAt = time
+            queue[index].isPipelined = written.count > 1
         }
     }
 
