@@ -118,7 +118,7 @@ extension Console {
         isPipeGroupOpen = true
         emit(
             .event,
-            "pipelining: the commands typed next are held and sent in one write on /go or an empty line; a command that must end a group (DATA, BDAT LAST, EHLO, NOOP, QUIT, STARTTLS, AUTH, VRFY, EXPN, RFC 2920 §3.1) sends it"
+            "pipelining: commands are held and sent in one write on /go or an empty line; DATA, BDAT LAST, EHLO, NOOP, QUIT, STARTTLS, AUTH, VRFY and EXPN end a group and send it (RFC 2920 §3.1)"
         )
         if let warning = session.pipeliningWarning {
             hasWarnedAboutPipelining = true

@@ -191,7 +191,8 @@ extension Console {
             case .awaitReplies:
                 if isPipeGroupOpen {
                     isPipeGroupOpen = false
-                    emit(.event, "that command ends the pipelined group (RFC 2920 §3.1): the group is sent")
+                    let name = session.pending.last?.source.name ?? "that command"
+                    emit(.event, "\(name) ends the pipelined group (RFC 2920 §3.1): the group is sent")
                 }
                 flushAndWait(timeout: replyTimeout)
             case .readChunk(let octets):

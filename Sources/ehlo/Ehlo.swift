@@ -138,7 +138,7 @@ struct ConsoleCommand: ParsableCommand {
         options.isStrict = strict
         transcript.apply(to: &options)
         security.apply(to: &options)
-        let practiceServer = practice ? try PracticeMode.start() : nil
+        let practiceServer = practice ? try PracticeMode.start(lmtp: lmtp) : nil
         defer { practiceServer?.stop() }
         if let practiceServer {
             options.server = ServerAddress(host: "127.0.0.1", port: practiceServer.port)

@@ -188,8 +188,10 @@ struct Serve: ParsableCommand {
 
 /// `ehlo --practice`: the same server in-process, quiet, on a free loopback port.
 enum PracticeMode {
-    static func start() throws -> RunningPracticeServer {
+    /// - Parameter lmtp: the server speaks LMTP (`ehlo --practice --lmtp`).
+    static func start(lmtp: Bool) throws -> RunningPracticeServer {
         var configuration = PracticeServerConfiguration()
+        configuration.session.isLMTP = lmtp
         configuration.port = 0
         configuration.destination = .discard
         configuration.log = .silent

@@ -174,7 +174,8 @@ class ScriptedServer:
       ("drain", seconds)        keep reading lines for up to that long (or until EOF)
 
     A failed expectation, a timeout or EOF stops the play; `errors` says what happened, so the
-    test can assert on it (`server.assert_ok()`).
+    test can assert on it (`server.assert_ok()`). `chunks` keeps what each recv() returned, so a
+    test can see which lines arrived in one write.
     """
 
     def __init__(self, steps, io_timeout=10.0):
@@ -187,6 +188,7 @@ class ScriptedServer:
         self.listener.settimeout(io_timeout)
         self.port = self.listener.getsockname()[1]
         self.received = []
+        self.chunks = []
         self.errors = []
         self.finished = threading.Event()
         self.stopping = threading.Event()
@@ -200,6 +202,7 @@ class ScriptedServer:
             chunk = self.connection.recv(65536)
             if not chunk:
                 raise EOFError("client closed the connection")
+            self.chunks.append(chunk)
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         line = line.rstrip(b"\r")

@@ -169,7 +169,8 @@ extension SessionStateMachine {
         if confirmed.sessionProtocol == .lmtp { tags.append("lmtp") }
         if confirmed.isTLS { tags.append("tls") }
         if confirmed.isAuthenticated { tags.append("auth") }
-        if !queue.isEmpty, inputMode == .commands { tags.append("awaiting=\(queue.count)") }
+        let written = queue.filter { $0.sentAt != nil }.count
+        if written > 0, inputMode == .commands { tags.append("awaiting=\(written)") }
         return tags
     }
 
