@@ -297,3 +297,12 @@ def closed_port():
     port = probe.getsockname()[1]
     probe.close()
     return port
+
+
+# --------------------------------------------------------------------------------------------
+# Real third-party servers: a private Postfix and smtp-sink (the module's docstring says how
+# to use them).
+
+from postfix_fixtures import (  # noqa: E402,F401
+    postfix, postfix_instance, postfix_no_chunking, postfix_no_pipelining, postfix_refuse_data,
+    smtp_sink)
