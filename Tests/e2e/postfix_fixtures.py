@@ -10,8 +10,8 @@ The Postfix instance
 One instance per test session (started on first use, well under a second), entirely under a
 temporary directory: its own config_directory (main.cf, master.cf), queue_directory,
 data_directory, maillog_file and virtual Maildir base. Its master runs in the foreground
-(`master -c DIR -d`, in a new session so that its SIGTERM reaches its children) and is stopped
-with SIGTERM when the session ends. It never uses port 25, /etc/postfix/main.cf or syslog.
+(`master -c DIR -d -e 3600`, in a new session so that its SIGTERM reaches its children) and is
+stopped with SIGTERM when the session ends (or exits by itself after an hour if left behind). It never uses port 25, /etc/postfix/main.cf or syslog.
 
 It listens on several 127.0.0.1 ports, one smtpd service per variant, each with its own
 `syslog_name` so its log lines can be told apart (`postfix/<variant>/smtpd[PID]: ...`; the
@@ -347,7 +347,9 @@ class PostfixInstance:
     def _start(self):
         with open(self.master_out, "ab") as out:
             self.process = subprocess.Popen(
-                [str(POSTFIX_MASTER), "-c", str(self.config), "-d"], stdin=subprocess.DEVNULL,
+                # -e: a master left behind by a killed test run exits by itself after an hour.
+                [str(POSTFIX_MASTER), "-c", str(self.config), "-d", "-e", "3600"],
+                stdin=subprocess.DEVNULL,
                 stdout=out, stderr=out, cwd=str(self.root), start_new_session=True)
         wanted = set(self.ports.values())
         deadline = time.monotonic() + START_TIMEOUT
