@@ -26,6 +26,9 @@ default listener logs as `postfix/smtpd[PID]: ...`):
                         DATA -> "450 4.3.2 <DATA>: Data command rejected: Try again later"
     relay_defer     smtpd_relay_restrictions = defer_unauth_destination
                         RCPT to another domain -> "454 4.7.1 <x@y>: Relay access denied"
+    forbid_pipelining   no PIPELINING, and smtpd_forbid_unauth_pipelining = yes: where the
+                        "improper command pipelining" line below is logged, smtpd replies
+                        "554 5.5.0 Error: SMTP protocol synchronization" and hangs up
 
 Everywhere: mail for USERS@example.test is delivered by virtual(8) into
 VMAIL/example.test/<user>/new/ (a Maildir); an unknown user of example.test gets
@@ -144,6 +147,8 @@ LISTENERS = {
     "refuse_data": {"smtpd_data_restrictions": "reject"},
     "defer_data": {"smtpd_data_restrictions": "defer"},
     "relay_defer": {"smtpd_relay_restrictions": "defer_unauth_destination"},
+    "forbid_pipelining": {"smtpd_discard_ehlo_keywords": "pipelining",
+                          "smtpd_forbid_unauth_pipelining": "yes"},
 }
 
 # Postfix's own services, all unchrooted (the whole instance lives in a temporary directory).

@@ -187,6 +187,19 @@ def test_helo_session_logs_pipelining_after_mail(postfix_no_pipelining):
                     "RCPT TO:<carol@example.test>\\r\\nDATA\\r\\n")
 
 
+def test_forbid_pipelining_listener_refuses_early_input(postfix):
+    view = postfix.listener("forbid_pipelining")
+    wire = Wire(view.port)
+    assert "PIPELINING" not in ehlo(wire)
+    wire.send(b"NOOP\r\n" + b"".join(GROUP))
+    assert wire.reply()[1] == ["554 5.5.0 Error: SMTP protocol synchronization"]
+    assert wire.is_closed()
+    wire.close()
+    view.wait_for_disconnect()
+    [line] = view.pipelining_violations()
+    assert line.startswith("improper command pipelining after NOOP from unknown[127.0.0.1]: MAIL FROM:")
+
+
 def test_message_sent_with_data_in_one_write_is_logged(postfix):
     wire = Wire(postfix.port)
     ehlo(wire)
