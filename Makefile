@@ -12,8 +12,11 @@ PYTHON   ?= python3
 DEBUG_BIN   = .build/debug/ehlo
 RELEASE_BIN = .build/release/ehlo
 
-# Debian package names of what the build and the tests need.
-APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks
+# Debian package names of what the build and the tests need. postfix brings Postfix itself
+# and smtp-sink; the tests run their own instance of it on loopback ports (see
+# Tests/e2e/postfix_fixtures.py). It is installed with debconf's "No configuration": no
+# /etc/postfix/main.cf, so no system Postfix is set up or started on port 25.
+APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks postfix
 PIP_PACKAGES = aiosmtpd pytest cryptography
 
 .PHONY: all build release test unit-test e2e-test practice bench install uninstall deps deps-build lint-man clean
@@ -63,10 +66,14 @@ deps-build:
 		$(call apt_install,libedit-dev pkg-config); \
 	fi
 
-# Everything the tests need as well: tmux, mandoc, swaks, aiosmtpd, pytest.
+# Everything the tests need as well: tmux, mandoc, swaks, postfix, aiosmtpd, pytest.
+# (A package removed but not purged still has a dpkg status, so the check reads it.)
 deps: deps-build
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then echo "installing$$missing"; $(call apt_install,$$missing); fi
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg -s $$p 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing$$missing"; \
+		echo "postfix postfix/main_mailer_type select No configuration" | $(SUDO) debconf-set-selections; \
+		$(call apt_install,$$missing); fi
 	@$(PYTHON) -c "import aiosmtpd, pytest, cryptography" 2>/dev/null || $(PYTHON) -m pip install -q $(PIP_PACKAGES)
 
 clean:

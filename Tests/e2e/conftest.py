@@ -300,3 +300,13 @@ def closed_port():
     port = probe.getsockname()[1]
     probe.close()
     return port
+
+
+# --------------------------------------------------------------------------------------------
+# Real third-party servers: a private Postfix, smtp-sink, an aiosmtpd LMTP server and a
+# command-logging server that refuses DATA (each module's docstring says how to use them).
+
+from local_server_fixtures import command_log_server, lmtp_server  # noqa: E402,F401
+from postfix_fixtures import (  # noqa: E402,F401
+    postfix, postfix_instance, postfix_no_chunking, postfix_no_pipelining, postfix_refuse_data,
+    smtp_sink)
