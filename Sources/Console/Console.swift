@@ -273,6 +273,9 @@ public final class Console {
         case .endedSendingLine(let note):
             emit(.warning, note)
             sendBodyLine(line, tag: nil)
+        case .notSkipped(let note):
+            emit(.event, note)
+            handle(line)
         }
     }
 
@@ -312,7 +315,7 @@ public final class Console {
             closeConnection(reason: "closed in the middle of DATA")
             fail(.sessionFailed)
         case .skipping:
-            if let note = session.skippedInputAtEnd { emit(.warning, note) }
+            if let note = session.inputEnded() { emit(.warning, note) }
         case .challengeAnswer:
             // A QUIT now would be taken as the answer to the challenge (RFC 4954 §4): cancel first.
             sendSecret("*", quiet: true)

@@ -301,6 +301,21 @@ import Testing
         #expect(session.nextSteps == ["RSET", "QUIT"])
     }
 
+    @Test func aScriptThatExpectsTheRefusalSkipsNothing() {
+        var session = SessionStateMachine.helloed()
+        session.send("MAIL FROM:<a@b.test>")
+        _ = session.replyReceived(SMTPReply(250, "ok"))
+        session.send("DATA", script: true)
+        _ = session.replyReceived(SMTPReply(503, "5.5.1 Error: need RCPT command"))
+        guard case .notSkipped(let note) = session.lineSkipped("/expect 503") else {
+            Issue.record("the /expect was skipped")
+            return
+        }
+        #expect(note.contains("no message follows"))
+        #expect(session.inputMode == .commands)
+        #expect(session.inputEnded() == nil)
+    }
+
     /// RFC 2920 §3.1: 354 with no accepted recipient: send a lone dot.
     @Test func threeFiveFourWithNoRecipientSendsOnlyTheDot() {
         var session = SessionStateMachine.helloed(capabilities: ["PIPELINING"])

@@ -210,6 +210,17 @@ def test_a_refused_data_never_sends_the_message_as_commands(practice_server, run
     assert "C: RSET" not in run.lines and "C: Subject: x" not in run.lines
 
 
+def test_a_script_that_expects_data_to_be_refused_goes_on(practice_server, run_script):
+    """Teaching "DATA too early": /expect right after DATA says no message follows."""
+    server = practice_server("-v")
+    run = run_script(server.port, script(
+        "EHLO client.test", "MAIL FROM:<alice@client.test>", "DATA", "/expect 503", "RCPT TO:<student@practice.test>",
+        "DATA", "Subject: x", "", "hi", ".", "/expect 250", "QUIT"))
+    assert run.returncode == 0, run
+    assert commands_read(server) == ["EHLO client.test", "MAIL FROM:<alice@client.test>", "DATA",
+                                     "RCPT TO:<student@practice.test>", "DATA", "QUIT"], server.output
+
+
 def test_a_refused_data_with_pipelining_skips_the_message_too(practice_server, run_script):
     server = practice_server("-v")
     run = run_script(server.port, script(

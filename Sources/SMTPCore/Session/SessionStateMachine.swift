@@ -431,11 +431,23 @@ public struct SessionStateMachine: Sendable {
         case ended(note: String)
         /// The skipping ended; this line (the lone `.`) is to be sent after all (RFC 2920 §3.1).
         case endedSendingLine(note: String)
+        /// Nothing was skipped after all: the line right after the refused command is an
+        /// `/expect`, so the script expected the refusal and no message follows. The line is run.
+        case notSkipped(note: String)
     }
 
     /// A script line that is not to be sent (`inputMode == .skipping`).
+    ///
+    /// ### Why does an `/expect` end the skipping?
+    /// A script may send DATA or BDAT to see it refused ("DATA too early, read the 503"): then
+    /// the line after it checks the reply, and no message follows. A script that expected 354
+    /// fails at that `/expect` and stops, so no message line can go out as a command either way.
     public mutating func lineSkipped(_ line: String) -> SkippedLine {
         guard var current = skip else { preconditionFailure("a line skipped while nothing is skipped") }
+        if current.lines == 0, line.lowercased().hasPrefix("/expect") {
+            skip = nil
+            return .notSkipped(note: "\(current.reason); the script checks that reply next, so no message follows")
+        }
         current.lines += 1
         switch current.kind {
         case .message, .messageBody:
@@ -464,14 +476,16 @@ public struct SessionStateMachine: Sendable {
         }
     }
 
-    /// What the end of the input means while lines are skipped, if they are.
-    public var skippedInputAtEnd: String? {
-        guard let skip else { return nil }
-        switch skip.kind {
+    /// The input ended while lines were skipped: the skipping ends too. Returns what to say, if
+    /// lines were being skipped.
+    public mutating func inputEnded() -> String? {
+        guard let current = skip else { return nil }
+        skip = nil
+        switch current.kind {
         case .message, .messageBody:
-            return "the script ended inside a skipped message (\(skip.lines) lines, no lone .): \(skip.reason)"
+            return "the script ended inside a skipped message (\(current.lines) lines, no lone .): \(current.reason)"
         case .chunk:
-            return "the script ended inside a skipped BDAT chunk: \(skip.reason)"
+            return "the script ended inside a skipped BDAT chunk: \(current.reason)"
         }
     }
 
