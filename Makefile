@@ -44,7 +44,7 @@ e2e-test: deps build
 practice: build
 	$(DEBUG_BIN) --practice
 
-# ehlo beside swaks and a raw socket on the same machine, as ratios (see scripts/bench.py).
+# ehlo beside swaks, smtp-source and a raw socket on the same machine, as ratios (see scripts/bench.py).
 bench: deps release
 	EHLO_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) scripts/bench.py
 

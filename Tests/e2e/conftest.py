@@ -6,15 +6,15 @@ a test instead of hanging the suite.
 """
 
 import os
-import select
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+
+from local_server_fixtures import start_script, stop
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -107,34 +107,11 @@ def start_mta(folder, timeout=15):
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     # stderr goes to a file: a pipe nobody reads could fill up and stall the server.
-    log_path = folder.parent / (folder.name + ".log")
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, str(MTA_SCRIPT), str(folder)],
-                                   stdout=subprocess.PIPE, stderr=log)
-    deadline = time.monotonic() + timeout
-    line = b""
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stdout], [], [], 0.2)
-        if ready:
-            line = process.stdout.readline()
-            break
-        if process.poll() is not None:
-            break
-    if not line.startswith(b"PORT "):
-        process.kill()
-        process.wait(timeout=5)
-        raise RuntimeError(f"mta.py did not start: {line!r} {log_path.read_text(errors='replace')}")
-    return process, int(line.split()[1])
+    process, port = start_script([MTA_SCRIPT, folder], folder.parent / (folder.name + ".log"), timeout=timeout)
+    return process, int(port)
 
 
-def stop_process(process):
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+stop_process = stop
 
 
 @pytest.fixture

@@ -32,8 +32,9 @@ def ehlo_binary():
 class PracticeServer:
     """`ehlo serve` as a subprocess; its stdout lines are collected as they come."""
 
-    def __init__(self, *args, listen="127.0.0.1:0"):
-        self.args = [ehlo_binary(), "serve", "--listen", listen, *args]
+    def __init__(self, *args, listen="127.0.0.1:0", unix_socket=None):
+        where = ["--unix-socket", str(unix_socket)] if unix_socket else ["--listen", listen]
+        self.args = [ehlo_binary(), "serve", *where, *args]
         self.lines = []
         self._queue = queue.Queue()
         self.process = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -42,6 +43,9 @@ class PracticeServer:
         self._reader.start()
         first = self.wait_for_line(lambda line: line.startswith("listening on "), timeout=START_TIMEOUT)
         self.address = first.split("listening on ", 1)[1].strip()
+        if unix_socket:
+            self.path = Path(unix_socket)
+            return
         host, _, port = self.address.rpartition(":")
         self.host = host.strip("[]")
         self.port = int(port)

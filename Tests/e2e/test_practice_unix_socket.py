@@ -2,34 +2,23 @@
 usually listen (Dovecot's /var/run/dovecot/lmtp), spoken to with Python's AF_UNIX sockets."""
 
 import os
-import queue
 import shutil
 import socket
 import stat
 import subprocess
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
 
-from practice_fixtures import START_TIMEOUT, PracticeServer, Wire, ehlo_binary, maildir_messages
+from practice_fixtures import PracticeServer, Wire, ehlo_binary, maildir_messages
 
 
 class UnixSocketServer(PracticeServer):
     """`ehlo serve --unix-socket PATH ARGS…`; the output is read as `PracticeServer` reads it."""
 
     def __init__(self, path, *args):
-        self.args = [ehlo_binary(), "serve", "--unix-socket", str(path), *args]
-        self.lines = []
-        self._queue = queue.Queue()
-        self.process = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT)
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        first = self.wait_for_line(lambda line: line.startswith("listening on "), timeout=START_TIMEOUT)
-        self.address = first.split("listening on ", 1)[1].strip()
-        self.path = Path(path)
+        super().__init__(*args, unix_socket=path)
 
 
 class UnixWire(Wire):
