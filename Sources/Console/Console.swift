@@ -144,7 +144,7 @@ public final class Console {
         takeEvents()
         guard !isFinished else { return }
         switch session.inputMode {
-        case .tlsHandshake where tls.outcome == nil:
+        case .tlsHandshake:
             // The 220 to STARTTLS came after a Ctrl-C stopped the wait: nothing else may go first.
             performTLSHandshake()
             return

@@ -7,8 +7,8 @@ read) and scripted servers that send exactly what real servers send. The real MT
 others (Postfix, aiosmtpd) are in test_real_mtas.py.
 """
 
+import json
 import shutil
-import socket
 import tempfile
 from pathlib import Path
 
@@ -67,10 +67,15 @@ def assert_lmtp_replies(run):
 
 def test_lmtp_over_tcp_gives_each_recipient_its_reply(practice_server, run_ehlo, tmp_path):
     server = practice_server("--lmtp", "--maildir", str(tmp_path / "md"))
-    run = run_ehlo("--lmtp", "--no-history", "--color", "never", f"127.0.0.1:{server.port}",
-                   input=script(*LMTP_SESSION))
+    transcript = tmp_path / "lmtp.jsonl"
+    run = run_ehlo("--lmtp", "--no-history", "--color", "never", "--transcript", str(transcript),
+                   f"127.0.0.1:{server.port}", input=script(*LMTP_SESSION))
     assert_lmtp_replies(run)
     assert len(maildir_messages(tmp_path / "md")) == 1
+    replies = [json.loads(line) for line in transcript.read_text().splitlines()]
+    after_dot = [(reply["answers"], reply["recipient"], reply["code"]) for reply in replies if "recipient" in reply]
+    assert after_dot == [("end of data", "student@practice.test", 250), ("end of data", "reject@practice.test", 554),
+                         ("end of data", "teacher@practice.test", 250)], after_dot
 
 
 def test_lmtp_over_a_unix_socket(socket_folder, run_ehlo, tmp_path):

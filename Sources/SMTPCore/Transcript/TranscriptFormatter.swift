@@ -90,7 +90,14 @@ public struct TranscriptFormatter: Sendable {
                 object["enhanced"] = enhanced.description
                 object["enhancedMeaning"] = EnhancedStatusTable.row(for: enhanced)?.title
             }
-            if let answered = outcome.answered { object["answers"] = answered.name }
+            if let answered = outcome.answered {
+                object["answers"] = outcome.isPipelined ? answered.detailedName : answered.name
+            }
+            if let recipient = outcome.recipient {
+                // LMTP and PRDR: the reply after the message is this recipient's.
+                object["recipient"] = recipient.address
+            }
+            if !outcome.stillAwaited.isEmpty { object["awaited"] = outcome.stillAwaited }
             if let latency = reply.latency { object["latencyMs"] = Int((latency * 1000).rounded()) }
             let warnings = reply.lines.filter { $0.kind == .warning }.map(\.text)
             if !warnings.isEmpty { object["warnings"] = warnings }
