@@ -18,6 +18,8 @@ RELEASE_BIN = .build/release/ehlo
 # /etc/postfix/main.cf, so no system Postfix is set up or started on port 25.
 APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks postfix
 PIP_PACKAGES = aiosmtpd pytest cryptography
+# What `make bench` runs beside ehlo, besides swaks and smtp-source: a raw socket copy.
+BENCH_PACKAGES = socat
 
 .PHONY: all build release test unit-test e2e-test practice bench install uninstall deps deps-build lint-man clean
 
@@ -46,6 +48,8 @@ practice: build
 
 # ehlo beside swaks, smtp-source and a raw socket on the same machine, as ratios (see scripts/bench.py).
 bench: deps release
+	@dpkg -s $(BENCH_PACKAGES) 2>/dev/null | grep -q '^Status: install ok installed' || \
+		{ echo "installing $(BENCH_PACKAGES)"; $(call apt_install,$(BENCH_PACKAGES)); }
 	EHLO_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) scripts/bench.py
 
 install: release

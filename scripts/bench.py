@@ -136,6 +136,8 @@ def batch_against_smtp_sink(ehlo, messages):
         dumps.mkdir()
         user = []
         if os.geteuid() == 0:
+            # smtp-sink drops to an unprivileged user, who must reach the dump folder.
+            os.chmod(folder, 0o755)
             shutil.chown(dumps, "nobody")
             user = ["-u", "nobody"]
         port = free_port()

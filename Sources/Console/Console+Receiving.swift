@@ -93,9 +93,11 @@ extension Console {
             lines.insert(DisplayLine(.client, VisibleText.escape(Redactor.redact(command: command.line))), at: 0)
         }
         show(lines)
-        let latency = outcome.sentAt.map { Date().timeIntervalSince1970 - $0 }
-        let recorded = ReplyAnnotator.lines(for: outcome, level: .full)
-        screen.record(.reply(SMTPSessionReply(outcome: outcome, lines: recorded, latency: latency)))
+        if screen.transcript != nil {
+            let latency = outcome.sentAt.map { Date().timeIntervalSince1970 - $0 }
+            let recorded = ReplyAnnotator.lines(for: outcome, level: .full)
+            screen.record(.reply(SMTPSessionReply(outcome: outcome, lines: recorded, latency: latency)))
+        }
         if outcome.answered == .greeting {
             practiceDomain = LabMailboxTable.practiceDomain(greeting: outcome.reply)
         }
