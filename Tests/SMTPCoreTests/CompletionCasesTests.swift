@@ -72,10 +72,15 @@ import Testing
     static func session(for testCase: Case) -> SessionStateMachine {
         var session = SessionStateMachine.helloed(capabilities: testCase.capabilities)
         switch testCase.phase {
-        case "greeted":
-            session = SessionStateMachine()
+        case "greeted", "lmtp-greeted":
+            session = SessionStateMachine(sessionProtocol: testCase.phase == "greeted" ? .smtp : .lmtp)
             session.connectionOpened()
             _ = session.replyReceived(SMTPReply(220, "mx.test"))
+        case "chunking":
+            session.openTransaction(recipients: ["c@d.test"])
+            session.send("BDAT 3")
+            _ = session.chunkOctetsSent(3)
+            _ = session.replyReceived(SMTPReply(250, "ok"))
         case "helloed":
             break
         case "mail", "rcpt":

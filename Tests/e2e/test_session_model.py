@@ -311,3 +311,12 @@ def test_530_to_auth_means_starttls_first(scripted_server, run_script):
     assert any(line.startswith("#  after AUTH: the server wants TLS first") for line in context), run
     assert any(line.startswith("#  after MAIL: the server wants authentication first (RFC 4954 §6)")
                for line in context), run
+
+
+def test_auth_before_tls_on_a_server_that_offers_it_only_after_tls(practice_server, run_script):
+    """The practice server lists AUTH only after STARTTLS (RFC 4954 §4): say so, not "no mechanism"."""
+    server = practice_server()
+    run = run_script(server.port, script("EHLO client.test", "/auth plain student", "QUIT"))
+    assert any("no AUTH offered before TLS" in line for line in run.lines), run
+    assert any("offers AUTH only after TLS, so /starttls first" in line for line in run.lines), run
+    assert not any("no AUTH mechanism" in line for line in run.lines), run
