@@ -5,7 +5,7 @@ import SMTPCore
 /// Assembles the server's lines into replies and reports them, and the connection's end.
 ///
 /// It decides nothing about the session; the console's `SessionStateMachine` does. Its one piece
-/// of protocol knowledge is the STARTTLS rule of RFC 3207 §5: once the server has said 220 to
+/// of protocol knowledge is the STARTTLS rule of RFC 3207 §6: once the server has said 220 to
 /// STARTTLS, nothing more may be read in plaintext. Lines that arrive after that 220 (an attacker
 /// in the middle can append a forged reply to it) are counted and dropped, never reported.
 final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {

@@ -100,36 +100,19 @@ public final class SMTPConnection: @unchecked Sendable {
 
     public var isActive: Bool { channel.isActive }
 
-    /// Sends one line with CRLF appended. Returns when the bytes are handed to the kernel, or
-    /// fails (and closes) if that takes longer than `timeout` seconds.
+    /// Sends bytes in one buffer and one flush: a line with its CRLF, a pipelined group of
+    /// lines, so that they leave in one TCP send where the kernel allows (RFC 2920: "multiple
+    /// commands in a single TCP send operation"), or a block of message data. Returns when the
+    /// bytes are handed to the kernel, or fails (and closes) if that takes longer than `timeout`
+    /// (RFC 5321 §4.5.3.2.5: 3 minutes per block of data).
+    ///
+    /// Which commands may share a group (RFC 2920 §3.1) is the caller's to decide. Before a
+    /// group that ends in STARTTLS, call `expectSTARTTLSReply(repliesBefore:)` with the number
+    /// of replies owed before it.
     ///
     /// - Throws: `ConnectionError`: `.writeTimedOut`, `.closed`, `.brokenPipe`, …
-    public func send(line bytes: [UInt8], timeout: Int = 180) throws(ConnectionError) {
-        try send(lines: [bytes], timeout: timeout)
-    }
-
-    /// Sends a pipelined group: each line with CRLF appended, all in one buffer and one flush, so
-    /// that they leave in one TCP send where the kernel allows (RFC 2920: "multiple commands in
-    /// a single TCP send operation"). Waits and fails as `send(line:timeout:)` does.
-    ///
-    /// RFC 2920 §3.1 lets only the last command of a group change the state (EHLO, DATA, NOOP,
-    /// QUIT, …), and RFC 3207 §4 puts STARTTLS last too; that is for the caller to decide (a
-    /// debugging console sends what it is told), not checked here.
-    /// Before a group that ends in STARTTLS, call `expectSTARTTLSReply(repliesBefore:)` with the
-    /// number of lines before it (plus any replies still owed).
-    public func send(lines: [[UInt8]], timeout: Int = 180) throws(ConnectionError) {
-        guard !lines.isEmpty else { return }
-        var buffer = channel.allocator.buffer(capacity: lines.reduce(0) { $0 + $1.count + 2 })
-        for line in lines {
-            buffer.writeBytes(line)
-            buffer.writeBytes([0x0D, 0x0A])
-        }
-        try write(buffer, timeout: .seconds(Int64(timeout)))
-    }
-
-    /// Sends raw bytes (message data); waits at most `timeout` for them to be written, so a
-    /// large body is streamed with bounded memory (RFC 5321 §4.5.3.2.5: 3 minutes per block).
     public func send(raw bytes: [UInt8], timeout: TimeAmount) throws(ConnectionError) {
+        guard !bytes.isEmpty else { return }
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         try write(buffer, timeout: timeout)
@@ -175,7 +158,7 @@ public final class SMTPConnection: @unchecked Sendable {
     /// arrives as `.tlsEstablished` or `.tlsFailed`.
     ///
     /// Plaintext that arrived after the 220 (whole lines, and a partial line still in the
-    /// decoder) is discarded and counted in the report (RFC 3207 §5; CVE-2011-0411 class).
+    /// decoder) is discarded and counted in the report (RFC 3207 §6; CVE-2011-0411 class).
     ///
     /// - Throws: `ConnectionError` `.closed` once the connection is gone.
     public func startTLS(settings: TLSSettings) throws(ConnectionError) {

@@ -5,7 +5,7 @@ import SMTPCore
 ///
 /// ### Why a handler, not a `ByteToMessageDecoder`?
 /// STARTTLS must know, at the moment TLS starts, exactly which plaintext bytes are still
-/// unread, and throw them away (RFC 3207 §5). A decoder's state is out of reach inside
+/// unread, and throw them away (RFC 3207 §6). A decoder's state is out of reach inside
 /// `ByteToMessageHandler`; this handler's framer is not.
 final class SMTPLineHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer

@@ -35,7 +35,7 @@ public struct TLSReport: Hashable, Sendable {
     /// The chain the server presented, leaf first.
     public var chain: [CertificateSummary]
     public var verification: Verification
-    /// Octets that arrived in plaintext after the 220 to STARTTLS and were thrown away (RFC 3207 §5).
+    /// Octets that arrived in plaintext after the 220 to STARTTLS and were thrown away (RFC 3207 §6).
     public var discardedPlaintextOctets: Int
 }
 

@@ -6,13 +6,17 @@ import Testing
 
 @testable import SMTPClient
 
-/// `send(lines:)`: a pipelined group (RFC 2920) leaves in one write, so a server that reads once
-/// gets every line of it.
+/// `send(raw:timeout:)`: a pipelined group (RFC 2920) leaves in one write, so a server that reads
+/// once gets every line of it.
 @Suite final class PipelinedSendTests {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     deinit {
         try? group.syncShutdownGracefully()
+    }
+
+    private func lines(_ lines: [String]) -> [UInt8] {
+        Array(lines.map { $0 + "\r\n" }.joined().utf8)
     }
 
     private func connect(to server: LoopbackServer, inbox: EventInbox<ConnectionEvent>) throws -> SMTPConnection {
@@ -30,7 +34,7 @@ import Testing
         let connection = try connect(to: server, inbox: inbox)
         defer { connection.close() }
         let group = ["MAIL FROM:<a@client.test>", "RCPT TO:<b@mx.test>", "RCPT TO:<c@mx.test>", "DATA"]
-        try connection.send(lines: group.map { Array($0.utf8) })
+        try connection.send(raw: lines(group), timeout: .seconds(5))
         let expected = group.map { $0 + "\r\n" }.joined()
         server.waitForReads(octets: expected.utf8.count)
         #expect(server.reads == [expected])
@@ -45,14 +49,14 @@ import Testing
         let inbox = EventInbox<ConnectionEvent>()
         let connection = try connect(to: server, inbox: inbox)
         defer { connection.close() }
-        try connection.send(line: Array("NOOP".utf8))
-        try connection.send(lines: [])
+        try connection.send(raw: lines(["NOOP"]), timeout: .seconds(5))
+        try connection.send(raw: [], timeout: .seconds(5))
         #expect(inbox.next() == .reply(SMTPReply(250, "ok")))
         #expect(server.reads == ["NOOP\r\n"])
     }
 
     /// Plain TCP, the hold seen from inside: the 220 that ends the group arms it after the two
-    /// 250s, and what follows the 220 is counted, never reported (RFC 3207 §5). TLSLoopbackTests
+    /// 250s, and what follows the 220 is counted, never reported (RFC 3207 §6). TLSLoopbackTests
     /// does the same with a real handshake.
     @Test func holdArmsOnSTARTTLSAtTheEndOfAGroup() throws {
         let injected = "250 forged\r\n"
@@ -63,7 +67,7 @@ import Testing
         let connection = try connect(to: server, inbox: inbox)
         defer { connection.close() }
         try connection.expectSTARTTLSReply(repliesBefore: 2)
-        try connection.send(lines: ["NOOP", "NOOP", "STARTTLS"].map { Array($0.utf8) })
+        try connection.send(raw: lines(["NOOP", "NOOP", "STARTTLS"]), timeout: .seconds(5))
         #expect(inbox.next() == .reply(SMTPReply(250, "one")))
         #expect(inbox.next() == .reply(SMTPReply(250, "two")))
         #expect(inbox.next() == .reply(SMTPReply(220, "go")))
@@ -81,7 +85,7 @@ import Testing
         connection.close()
         connection.waitUntilClosed()
         do {
-            try connection.send(lines: [Array("NOOP".utf8), Array("QUIT".utf8)])
+            try connection.send(raw: lines(["NOOP", "QUIT"]), timeout: .seconds(5))
             Issue.record("expected .closed")
         } catch {
             #expect(error.code == .closed)

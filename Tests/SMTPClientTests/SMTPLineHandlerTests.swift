@@ -117,7 +117,7 @@ import Testing
 
     // MARK: STARTTLS
 
-    /// RFC 3207 §5 / CVE-2011-0411: a reply glued to the 220 must never be taken as the server's.
+    /// RFC 3207 §6 / CVE-2011-0411: a reply glued to the 220 must never be taken as the server's.
     @Test func plaintextAfterThe220ToSTARTTLSIsDiscardedAndCounted() throws {
         let (channel, recorder) = try makeChannel()
         try channel.writeInbound(ByteBuffer(string: "220 mx.test ESMTP\r\n"))

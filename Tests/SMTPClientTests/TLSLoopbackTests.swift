@@ -181,7 +181,7 @@ import X509
         }
         #expect(try await next() == .reply(SMTPReply(220, "tls.test ESMTP")))
         try connection.expectSTARTTLSReply(repliesBefore: before.count)
-        try connection.send(lines: (before + ["STARTTLS"]).map { Array($0.utf8) })
+        try connection.send(raw: Array((before + ["STARTTLS"]).map { $0 + "\r\n" }.joined().utf8), timeout: .seconds(5))
         for _ in before {
             #expect(try await next() == .reply(SMTPReply(250, "ok")))
         }
@@ -189,7 +189,7 @@ import X509
         try connection.startTLS(settings: settings)
         let outcome = try await next()
         if case .tlsEstablished = outcome {
-            try connection.send(line: Array("EHLO me.test".utf8))
+            try connection.send(raw: Array("EHLO me.test\r\n".utf8), timeout: .seconds(5))
             #expect(try await next() == .reply(SMTPReply(250, "tls.test", "STARTTLS")))
         }
         return outcome
@@ -231,7 +231,7 @@ import X509
     /// STARTTLS last in a pipelined group sent in one write (here NOOP, NOOP, STARTTLS; RFC 2920
     /// §3.1 wants NOOP last in a group, but a debugging console sends what it is told): the server
     /// reads the group at once, both 250s are reported, and the plaintext glued to the 220 is
-    /// discarded and counted (RFC 3207 §5), not taken as the server's.
+    /// discarded and counted (RFC 3207 §6), not taken as the server's.
     @Test func starttlsEndingAPipelinedGroupDiscardsInjectedPlaintext() async throws {
         let identity = try Self.makeIdentity(names: ["localhost"])
         let injection = "250-forged.test\r\n250 AUTH PLAIN\r\n"

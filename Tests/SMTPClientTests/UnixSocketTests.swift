@@ -62,7 +62,7 @@ import Testing
         #expect(connection.host == "lmtp")
         #expect(connection.port == 0)
 
-        try connection.send(line: Array("LHLO client.test".utf8))
+        try connection.send(raw: Array("LHLO client.test\r\n".utf8), timeout: .seconds(5))
         #expect(inbox.next() == .reply(SMTPReply(250, "ok")))
         #expect(server.reads == ["LHLO client.test\r\n"])
     }

@@ -1,6 +1,6 @@
 """TLS and AUTH, end to end: STARTTLS (typed, /starttls, --starttls) and implicit TLS (--tls)
 against real servers with certificates made on the spot, certificate verification and its
-failures, /cert, STARTTLS plaintext injection (RFC 3207 §5, CVE-2011-0411), AUTH PLAIN, LOGIN and
+failures, /cert, STARTTLS plaintext injection (RFC 3207 §6, CVE-2011-0411), AUTH PLAIN, LOGIN and
 CRAM-MD5 (/auth, --user, typed by hand), and secrets never reaching the screen, a transcript or
 the history file.
 

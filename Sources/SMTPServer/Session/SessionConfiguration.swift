@@ -92,7 +92,7 @@ public enum SessionEvent: Hashable, Sendable, CustomStringConvertible {
         case .hello(let verb, let name): return "\(verb) \(name)"
         case .tlsStarting: return "STARTTLS: TLS handshake starting"
         case .pipelinedPlaintextDiscarded(let octets):
-            return "discarded \(octets) octets sent after STARTTLS before the handshake (RFC 3207 §5, CVE-2011-0411)"
+            return "discarded \(octets) octets sent after STARTTLS before the handshake (RFC 3207 §6, CVE-2011-0411)"
         case .tlsEstablished: return "TLS established; session reset, EHLO is due again (RFC 3207 §4.2)"
         case .authenticated(let user, let mechanism): return "AUTH \(mechanism) succeeded for \(user)"
         case .authenticationFailed(let user, let mechanism):
