@@ -229,7 +229,7 @@ extension Console {
     private func connectCommand(_ argument: String) {
         let target = argument.isEmpty ? link.server?.description ?? "" : argument
         guard !target.isEmpty else {
-            emit(.warning, "usage: /connect HOST[:PORT]")
+            emit(.warning, "usage: /connect HOST[:PORT] or /connect /path/to/socket")
             return
         }
         do {

@@ -53,7 +53,8 @@ struct ConsoleCommand: ParsableCommand {
 
     @Argument(
         help: ArgumentHelp(
-            "The server: a name, an IPv4 address or [IPv6]; :PORT defaults to 25.", valueName: "host[:port]"))
+            "The server: a name, an IPv4 address or [IPv6] (:PORT defaults to 25, 24 with --lmtp), or a UNIX socket's path (/path, ./path or unix:path).",
+            valueName: "host[:port]|socket"))
     var server: String?
 
     @Option(

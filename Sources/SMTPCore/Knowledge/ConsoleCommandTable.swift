@@ -42,7 +42,10 @@ public enum ConsoleCommandTable {
         Row("state", "", "Show where the session stands: phase, server, TLS, sender, recipients."),
         Row("next", "", "Show the commands that are legal now."),
         Row("caps", "", "Show the extensions the last EHLO advertised, with what each allows."),
-        Row("connect", "HOST[:PORT]", "Connect to a server (closing the current connection).", argument: .host),
+        Row(
+            "connect", "HOST[:PORT]|SOCKET",
+            "Connect to a server, or to a UNIX socket by its path (closing the current connection).",
+            argument: .host),
         Row("disconnect", "", "Close the connection at once, without QUIT (type QUIT for a polite end)."),
         Row("starttls", "", "Send STARTTLS and, on 220, start the TLS handshake; EHLO is due again after it."),
         Row("cert", "[pem]", "Show the server's certificate chain (pem: in PEM form).", argument: .choice(["pem"])),
