@@ -212,6 +212,8 @@ extension Console {
                 emit(.warning, note)
             case .abandonChunk(let octets):
                 emit(.event, "chunk mode ends: the \(octets) octets left of it are not sent")
+            case .noReplyDue(let reason):
+                emit(.annotation, reason)
             case .startTLSHandshake, .expectSecretResponse, .closeConnection:
                 // The loop starts the handshake or asks for the secret once this reply is shown
                 // (the session's input mode says so); the server's close comes as an event.

@@ -141,6 +141,21 @@ import Testing
         #expect(session.phase == .helloed)
     }
 
+    /// RFC 2033 §4.3: with no accepted recipient, BDAT LAST gets no reply at all.
+    @Test func lmtpBDATLastWithoutRecipientsGetsNoReply() {
+        var session = SessionStateMachine.helloed(capabilities: ["CHUNKING", "PIPELINING"], sessionProtocol: .lmtp)
+        session.send("MAIL FROM:<a@b.test>")
+        _ = session.replyReceived(SMTPReply(250, "ok"))
+        session.send("RCPT TO:<nobody@mx.test>", pipelined: true)
+        session.send("BDAT 3 LAST", pipelined: true)
+        #expect(session.chunkOctetsSent(3) == [.awaitReplies])
+        #expect(session.pending.count == 2)
+        let outcome = session.replyReceived(SMTPReply(550, "5.1.1 no such user"))
+        #expect(outcome.actions.contains { if case .noReplyDue = $0 { true } else { false } })
+        #expect(session.pending.isEmpty)
+        #expect(session.phase == .helloed)
+    }
+
     // MARK: PRDR
 
     /// draft-hall-prdr-00 §4.5, with Exim's texts: 353, one per recipient, then the message's.

@@ -369,6 +369,20 @@ struct ServerSessionChunkingTests {
     }
 }
 
+extension ServerSessionChunkingTests {
+    /// RFC 2033 §4.3: BDAT LAST after no successful RCPT gets no reply at all; its octets are read.
+    @Test func lmtpBDATLastWithoutRecipientsIsNotAnswered() {
+        var session = ServerSessionStateMachine.test { $0.isLMTP = true }
+        session.open()
+        _ = session.line("LHLO c.test")
+        _ = session.line("MAIL FROM:<a@b.test>")
+        #expect(session.codes("RCPT TO:<nobody@practice.test>") == [550])
+        #expect(session.bytesReceived(Array("BDAT 4 LAST\r\nNOOP".utf8)).isEmpty)
+        #expect(session.codes("NOOP") == [250])
+        #expect(session.codes("RCPT TO:<student@practice.test>") == [503])
+    }
+}
+
 @Suite("STARTTLS and AUTH")
 struct ServerSessionSecurityTests {
     /// A client that says STARTTLS and then stalls: the idle timeout closes without a plaintext

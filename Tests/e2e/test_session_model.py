@@ -320,3 +320,15 @@ def test_auth_before_tls_on_a_server_that_offers_it_only_after_tls(practice_serv
     assert any("no AUTH offered before TLS" in line for line in run.lines), run
     assert any("offers AUTH only after TLS, so /starttls first" in line for line in run.lines), run
     assert not any("no AUTH mechanism" in line for line in run.lines), run
+
+
+def test_lmtp_bdat_last_without_recipients_gets_no_reply(practice_server, run_ehlo):
+    """RFC 2033 §4.3: zero replies; ehlo does not wait for one, and NOOP gets its own."""
+    server = practice_server("--lmtp")
+    run = run_ehlo("--lmtp", "--no-history", "--color", "never", "--timeout", "20", f"127.0.0.1:{server.port}",
+                   input=script("LHLO client.test", "MAIL FROM:<a@client.test>", "RCPT TO:<nobody@practice.test>",
+                                "BDAT 4 LAST", "hi", "NOOP", "QUIT"))
+    assert run.returncode == 0, run
+    assert run.elapsed < 10, run
+    assert any("BDAT LAST gets no reply at all in LMTP (RFC 2033 §4.3)" in line for line in run.lines), run
+    assert any(line.startswith("#  after NOOP: the server is alive") for line in run.lines), run

@@ -50,6 +50,8 @@ public struct SessionStateMachine: Sendable {
         case skipInput(String)
         /// The server answered BDAT before its octets: the chunk's remaining lines are not sent.
         case abandonChunk(octets: Int)
+        /// An exchange ended without a reply, as its RFC says it does; the text says why.
+        case noReplyDue(String)
     }
 
     /// The interpretation of one reply.
@@ -224,7 +226,25 @@ public struct SessionStateMachine: Sendable {
         queue[index].octetsToSend -= min(count, queue[index].octetsToSend)
         guard queue[index].octetsToSend == 0 else { return [] }
         let endsGroup = queue[index].source.command.map(CommandTable.endsGroup) ?? true
-        return queue[index].isGrouped && !endsGroup ? [] : [.awaitReplies]
+        let notes = dropExchangesThatGetNoReply()
+        return notes + (queue.indices.contains(index) && queue[index].isGrouped && !endsGroup ? [] : [.awaitReplies])
+    }
+
+    /// RFC 2033 §4.3: in LMTP, "If there were no previously successful RCPT commands in the mail
+    /// transaction, then the BDAT LAST command returns zero replies." Once its octets are sent and
+    /// every earlier reply is in, such an exchange is over without one.
+    private mutating func dropExchangesThatGetNoReply() -> [Action] {
+        guard confirmed.sessionProtocol == .lmtp, let head = queue.first, head.octetsToSend == 0,
+            head.repliesTaken == 0, head.source.command?.bdatChunk?.isLast == true,
+            case .transaction(let hello, let transaction) = confirmed.state, transaction.acceptedRecipients.isEmpty
+        else { return [] }
+        queue.removeFirst()
+        confirmed.state = .helloed(hello)
+        return [
+            .noReplyDue(
+                "no recipient was accepted, so BDAT LAST gets no reply at all in LMTP (RFC 2033 §4.3); the transaction is over"
+            )
+        ]
     }
 
     /// The line `.` that ends the message was sent: the transaction is over whatever the reply
@@ -347,6 +367,7 @@ public struct SessionStateMachine: Sendable {
             if exchange.repliesOwed <= 0 {
                 queue.removeFirst()
                 actions += apply(reply, completing: exchange, isEarly: isEarly)
+                actions += dropExchangesThatGetNoReply()
             } else {
                 queue[0] = exchange
             }

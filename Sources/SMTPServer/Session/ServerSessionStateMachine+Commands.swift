@@ -347,6 +347,14 @@ extension ServerSessionStateMachine {
             return [.send(.titled(501, esc(5, 5, 4), detail: "write BDAT <octets> [LAST]"))]
         }
         let isLast = words.count == 2
+        if configuration.isLMTP, isLast, case .transaction(let transaction) = state, transaction.recipients.isEmpty {
+            // RFC 2033 §4.3: "If there were no previously successful RCPT commands in the mail
+            // transaction, then the BDAT LAST command returns zero replies."
+            var reader = ChunkReader(transaction: nil, remaining: size, size: size, isLast: true, rejection: nil)
+            reader.isUnanswered = true
+            state = .receivingChunk(reader, resume: helloedState)
+            return []
+        }
         if let refusal {
             let reader = ChunkReader(transaction: nil, remaining: size, size: size, isLast: isLast, rejection: refusal)
             state = .receivingChunk(reader, resume: state)

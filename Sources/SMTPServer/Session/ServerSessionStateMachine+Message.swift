@@ -82,6 +82,10 @@ extension ServerSessionStateMachine {
             state = .receivingChunk(reader, resume: resume)
             return []
         }
+        if reader.isUnanswered {
+            state = resume
+            return []
+        }
         if let rejection = reader.rejection {
             state = resume
             return [.send(rejection)]

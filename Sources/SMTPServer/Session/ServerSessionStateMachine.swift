@@ -111,6 +111,8 @@ public struct ServerSessionStateMachine: Sendable {
         let isLast: Bool
         /// The reply to give once the chunk is read, when the chunk is refused whatever it holds.
         let rejection: ServerReply?
+        /// LMTP's BDAT LAST without an accepted recipient: read, then no reply (RFC 2033 §4.3).
+        var isUnanswered = false
     }
 
     indirect enum State: Sendable {
