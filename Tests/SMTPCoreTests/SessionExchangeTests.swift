@@ -76,6 +76,13 @@ import Testing
         #expect(session.promptTags == ["ehlo", "awaiting=1"])
     }
 
+    @Test func aCommandBeforeTheGreetingIsWarned() {
+        var session = SessionStateMachine()
+        session.connectionOpened(at: 0)
+        #expect(session.warnings(for: SMTPCommand(line: "EHLO client.test")).first?.contains("RFC 5321 §3.1") == true)
+        #expect(session.warnings(for: SMTPCommand(line: "QUIT")).isEmpty)
+    }
+
     // MARK: LMTP
 
     /// RFC 2033 §4.2: after the dot, one reply per accepted RCPT, in RCPT order.

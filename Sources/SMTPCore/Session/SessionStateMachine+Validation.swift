@@ -15,6 +15,12 @@ extension SessionStateMachine {
         let spec = CommandTable.spec(verb)
         let hello = snapshot.state.hello
         var warnings: [String] = []
+        if queue.first?.source == .greeting, verb != .quit {
+            // The prediction assumes a 220; the RFC wants the client to see it first.
+            warnings.append(
+                "the greeting has not come yet: RFC 5321 §3.1 wants the client to wait for it (Postfix logs \"improper command pipelining after CONNECT\")"
+            )
+        }
         if !spec.protocols.contains(snapshot.sessionProtocol) {
             warnings.append(
                 verb == .lhlo
