@@ -77,5 +77,7 @@ public enum ConsoleCommandTable {
     }
 
     /// Help topics besides the SMTP verbs and the console commands.
-    public static let topics = ["commands", "console", "codes", "enhanced", "extensions", "keys", "script", "lab"]
+    public static let topics = [
+        "commands", "console", "codes", "enhanced", "extensions", "keys", "script", "pipelining", "lab",
+    ]
 }

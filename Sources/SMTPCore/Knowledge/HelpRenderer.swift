@@ -10,6 +10,7 @@ public enum HelpRenderer {
         case "extensions", "caps": return extensions
         case "keys": return keys
         case "script", "exit": return script
+        case "pipelining", "pipe": return pipelining
         case "lab": return LabMailboxTable.render()
         default: break
         }
@@ -84,6 +85,20 @@ public enum HelpRenderer {
         }
         lines.append("  reply timeout: \(spec.exchange.timeout / 60) min (RFC 5321 §4.5.3.2)")
         return lines
+    }
+
+    /// Where each command may stand in a pipelined group, from the table's rows (RFC 2920 §3.1).
+    public static var pipelining: [String] {
+        let anywhere = CommandTable.commands.filter { $0.pipelining == .anywhere }.map(\.verb.rawValue)
+        let last = CommandTable.commands.filter { $0.pipelining == .endsGroup }.map(\.verb.rawValue)
+        return [
+            "Pipelining (RFC 2920): several commands in one write, their replies read in order after it.",
+            "/pipe holds the commands typed next; /go or an empty line sends them (scripts: --pipeline).",
+            "  anywhere in a group: " + anywhere.joined(separator: " ") + " (BDAT without LAST)",
+            "  last in a group:     " + last.joined(separator: " ") + " (and BDAT LAST, RFC 4468 §3.2)",
+            "  AUTH PLAIN with an initial response may be followed by more (RFC 4954 §4).",
+            "The final . of a message may open the next group. The server should advertise PIPELINING.",
+        ]
     }
 
     public static var codes: [String] {
