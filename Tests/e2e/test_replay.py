@@ -453,3 +453,34 @@ def test_a_transcript_of_several_sessions_replays_each_on_its_own_connection(mta
     other_port, _ = mta_refusing_bob
     run = run_replay("--check", str(path), f"127.0.0.1:{other_port}")
     assert run.returncode == EXIT_DIFFERED, run
+
+
+# --------------------------------------------------------------------------------------------
+# Several replies to one command, several commands in one write
+
+
+def test_a_pipelined_recording_is_replayed_in_the_same_groups(command_log_server, record, run_replay, tmp_path):
+    first = command_log_server(accept_data=True)
+    path = tmp_path / "pipelined.txt"
+    record(first.port, ["EHLO client.test", "MAIL FROM:<a@client.test>", "RCPT TO:<b@x.test>", "RCPT TO:<c@x.test>",
+                        "DATA", *MESSAGE, "QUIT"], path, "--pipeline")
+    again = command_log_server(accept_data=True)
+    run = run_replay("--check", str(path), f"127.0.0.1:{again.port}")
+    assert run.returncode == 0, run
+    assert summary(run) == (8, MATCHED), run  # greeting, EHLO, MAIL, RCPT, RCPT, DATA, end of data, QUIT
+    again.wait_for_command("QUIT")
+    assert b"MAIL FROM:<a@client.test>\r\nRCPT TO:<b@x.test>\r\nRCPT TO:<c@x.test>\r\nDATA\r\n" in again.reads()
+    # The message went exactly as recorded: dot-stuffed once, not twice.
+    assert again.messages()[0] == first.messages()[0]
+
+
+def test_an_lmtp_recording_compares_each_recipients_reply(practice_server, record, run_replay, tmp_path):
+    server = practice_server("--lmtp")
+    path = tmp_path / "lmtp.jsonl"
+    session = ["LHLO client.test", "MAIL FROM:<a@client.test>", "RCPT TO:<student@practice.test>",
+               "RCPT TO:<reject@practice.test>", "DATA", *MESSAGE, "QUIT"]
+    record(server.port, session, path, "--lmtp")
+    run = run_replay("--check", str(path))
+    assert run.returncode == 0, run
+    assert summary(run) == (9, MATCHED), run  # greeting, LHLO, MAIL, 2 RCPT, DATA, 2 after the dot, QUIT
+    assert sum(line.startswith("#  after end of data: for <") for line in run.lines) == 2, run
