@@ -13,7 +13,7 @@ extension Console {
             // RFC 2920 §3.1: the replies of a group are read after the group is sent.
             emit(
                 .warning,
-                "/expect inside a pipelined group: the replies to \(held) are not awaited until the group ends with a command that ends it (DATA, BDAT LAST, EHLO, NOOP, QUIT, …, RFC 2920 §3.1); put /expect after that command"
+                "/expect inside a pipelined group: the replies to \(held) are not awaited until a command ends the group (\(HelpRenderer.groupEndingCommands); RFC 2920 §3.1); put /expect after that command"
             )
             if isScript { fail(.usage) }
             return
@@ -118,7 +118,7 @@ extension Console {
         isPipeGroupOpen = true
         emit(
             .event,
-            "pipelining: commands are held and sent in one write on /go or an empty line; DATA, BDAT LAST, EHLO, NOOP, QUIT, STARTTLS, AUTH, VRFY and EXPN end a group and send it (RFC 2920 §3.1)"
+            "pipelining: commands are held and sent in one write on /go or an empty line; \(HelpRenderer.groupEndingCommands) end a group and send it (RFC 2920 §3.1; /help pipelining)"
         )
         if let warning = session.pipeliningWarning {
             hasWarnedAboutPipelining = true

@@ -16,6 +16,8 @@ struct OutgoingLines {
         var wire: String
         /// Shown as `C:` when written (script lines, and lines the user did not type).
         var isEchoed: Bool
+        /// A BDAT command line: where a chunk given up before it was written starts.
+        var opensChunk = false
     }
 
     private(set) var lines: [Line] = []
@@ -26,6 +28,17 @@ struct OutgoingLines {
     mutating func append(_ line: Line) {
         lines.append(line)
         octetCount += line.octets.count
+    }
+
+    mutating func markLastLineOpensChunk() {
+        if !lines.isEmpty { lines[lines.count - 1].opensChunk = true }
+    }
+
+    /// Drops the last BDAT line held and the chunk lines after it.
+    mutating func dropLastChunk() {
+        guard let start = lines.lastIndex(where: \.opensChunk) else { return }
+        octetCount -= lines[start...].reduce(0) { $0 + $1.octets.count }
+        lines.removeSubrange(start...)
     }
 }
 
@@ -60,8 +73,21 @@ extension Console {
         case .tlsHandshake:
             emit(.warning, "not sent: after the 220 to STARTTLS only the TLS handshake may follow (RFC 3207 §4)")
             return
-        case .offline, .message, .chunk, .skipping:
-            preconditionFailure("a command sent in input mode \(session.inputMode)")
+        case .offline:
+            // 221 or 421 came: the server is closing, though its close may not be in yet.
+            emit(.warning, "not sent: the server ended the session; /connect to start again")
+            return
+        case .message, .chunk, .skipping:
+            // A reply that changed what the lines are came while this one was on its way.
+            emit(.warning, "not sent: the lines are message text now, not commands")
+            return
+        }
+        if quiet, isPipeGroupOpen {
+            // A command ehlo sends itself (QUIT on the way out, /send's DATA, /auth's AUTH) does
+            // not join the group being typed: the group goes first, as /go would send it.
+            emit(.event, "the pipelined group is sent first")
+            sendGroup()
+            guard link.isConnected else { return }
         }
         let command = SMTPCommand(line: line)
         let warnings = session.warnings(for: command)
@@ -80,15 +106,32 @@ extension Console {
         let isPipelined = isGrouping && !quiet
         if isPipelined { warnAboutPipeliningOnce() }
         if command.verb == .starttls {
-            // Replies owed before it (a group, or an interrupted wait) come first; the hold arms on its own.
-            try? link.connection?.expectSTARTTLSReply(repliesBefore: session.pending.count)
+            // The replies owed before it (a group, LMTP's per-recipient replies, an interrupted
+            // wait) come first: the hold against injected plaintext arms on STARTTLS's own.
+            if session.repliesOwed == nil { flushAndWait() }
+            try? link.connection?.expectSTARTTLSReply(repliesBefore: session.repliesOwed ?? 0)
         }
         let actions = session.commandSent(
             command, isPipelined: isPipelined, bodyFollowsInInput: isScript && !quiet, tag: tag)
         let shown = VisibleText.escape(Redactor.redact(command: line))
         hold(Array(line.utf8), shown: shown, isEchoed: isScript || quiet, wire: line)
+        if command.bdatChunk != nil { outgoing.markLastLineOpensChunk() }
         run(actions, replyTimeout: replyTimeout)
         if session.inputMode == .tlsHandshake { performTLSHandshake() }
+    }
+
+    /// Ctrl-C at the chunk prompt: a chunk nothing of which was written is given up, BDAT line and all.
+    func abandonChunk() {
+        guard case .chunk(let remaining, let size) = session.inputMode else { return }
+        if session.chunkAbandoned() {
+            outgoing.dropLastChunk()
+            emit(.event, "BDAT \(size) is dropped: neither it nor the \(size - remaining) octets typed were sent")
+        } else {
+            emit(
+                .warning,
+                "BDAT is sent: the server reads \(remaining) more octets before it answers (RFC 3030 §2); type them, or Ctrl-D to leave"
+            )
+        }
     }
 
     /// A body line in data mode: dot-stuffed on the wire (RFC 5321 §4.5.2); a lone "." ends the message.
@@ -103,6 +146,7 @@ extension Console {
 
     /// A message line exactly as it goes on the wire, already dot-stuffed (replay sends what was recorded).
     func sendMessageOctets(_ wire: [UInt8]) {
+        session.messageLineSent()
         let shown = VisibleText.escape(wire)
         hold(wire, shown: shown, isEchoed: isScript)
         if outgoing.octetCount >= Self.messageBufferOctets { flush() }

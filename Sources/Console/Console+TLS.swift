@@ -71,7 +71,7 @@ extension Console {
         if isSTARTTLS {
             emit(
                 .annotation,
-                "RFC 3207 §4.2: the server has forgotten this session; capabilities are unknown until EHLO, which is due again"
+                "RFC 3207 §4.2: the server has forgotten this session; capabilities are unknown until \(session.sessionProtocol == .lmtp ? "LHLO" : "EHLO"), which is due again"
             )
         }
     }

@@ -165,7 +165,7 @@ public final class Console {
             if input.isInteractive { Terminal.write("\n") }
             finish()
         case .interrupted:
-            break
+            if case .chunk = session.inputMode { abandonChunk() }
         case .line(let line):
             guard !isFinished else { return }
             handle(line, typedIn: mode)
@@ -213,6 +213,9 @@ public final class Console {
             return
         }
         switch now {
+        case .message where session.isReplyCheck(line):
+            // A script's /expect right after DATA checks the 354; the message starts after it.
+            runConsoleCommand(line)
         case .message:
             sendBodyLine(line, tag: tag)
         case .chunk:
@@ -315,7 +318,10 @@ public final class Console {
             closeConnection(reason: "closed in the middle of DATA")
             fail(.sessionFailed)
         case .skipping:
-            if let note = session.inputEnded() { emit(.warning, note) }
+            if let note = session.inputEnded() {
+                emit(.warning, note)
+                fail(.sessionFailed)
+            }
         case .challengeAnswer:
             // A QUIT now would be taken as the answer to the challenge (RFC 4954 §4): cancel first.
             sendSecret("*", quiet: true)

@@ -200,7 +200,10 @@ final class ReplayRun {
                 report(
                     "the recording has a reply here that did not come (transcript line \(expected.sourceLine)):",
                     recorded: expected.reply, now: nil)
-                if options.check != nil { stop() }
+                if options.check != nil {
+                    stoppedEarly = stoppedEarly ?? "at the first difference"
+                    stop()
+                }
                 return
             }
             let reply = now[position]
@@ -212,6 +215,7 @@ final class ReplayRun {
                 "differs from the recording (transcript line \(expected.sourceLine)):", recorded: expected.reply,
                 now: reply)
             if codeDiffers && options.check != nil || enhancedDiffers && options.check == .enhanced {
+                stoppedEarly = stoppedEarly ?? "at the first difference"
                 stop()
                 return
             }
@@ -222,7 +226,10 @@ final class ReplayRun {
                     "a reply came that the recording does not have (after transcript line \(sourceLine)):",
                     recorded: nil, now: extra)
             }
-            if options.check != nil { stop() }
+            if options.check != nil {
+                stoppedEarly = stoppedEarly ?? "at the first difference"
+                stop()
+            }
         }
     }
 
@@ -239,9 +246,10 @@ final class ReplayRun {
         summary +=
             differences == 0
             ? "every reply matched the recording" : "\(differences) \(plural(differences)) differed from the recording"
-        if compared < total || stoppedEarly != nil {
-            summary += " (it has \(total) \(plural(total)); the replay stopped early"
-            summary += stoppedEarly.map { ": \($0))" } ?? ")"
+        if let stoppedEarly {
+            summary += " (it has \(total) \(plural(total)); the replay stopped early: \(stoppedEarly))"
+        } else if compared < total {
+            summary += " (it has \(total) \(plural(total)); \(total - compared) did not come)"
         }
         console.emit(.event, summary)
     }

@@ -73,6 +73,16 @@ import Testing
         #expect(lines.contains("    after MAIL: the transaction did not start"))
     }
 
+    /// 530 to AUTH can only be RFC 3207's (STARTTLS first): explain and the session agree.
+    @Test func explains530ToAuthAsTheSessionDoes() throws {
+        let lines = try Explainer.explain("530")
+        #expect(lines.contains { $0.contains("after AUTH: the server wants TLS first") })
+        #expect(
+            lines.contains {
+                $0.contains("to any other command: the server wants STARTTLS (RFC 3207 §4) or authentication")
+            })
+    }
+
     @Test func explainsAnEnhancedCode() throws {
         let lines = try Explainer.explain("5.1.1")
         #expect(lines[0].hasPrefix("5.1.1 "))

@@ -163,6 +163,49 @@ import Testing
         #expect(session.phase == .helloed)
     }
 
+    /// A syntax or sequence error answers BDAT LAST once, not once per recipient.
+    @Test func lmtpBDATLastRefusedAsACommandTakesOneReply() {
+        var session = SessionStateMachine.helloed(capabilities: ["CHUNKING"], sessionProtocol: .lmtp)
+        session.openTransaction(recipients: ["bob@mx.test", "carol@mx.test"])
+        session.send("BDAT 2 LAST")
+        _ = session.chunkOctetsSent(2)
+        let outcome = session.replyReceived(SMTPReply(503, "5.5.1 Error: bad sequence"))
+        #expect(outcome.recipient == nil)
+        #expect(session.pending.isEmpty)
+        #expect(session.phase == .resetRequired)
+    }
+
+    /// What the STARTTLS hold must let through first: replies, not exchanges (RFC 3207 §6).
+    @Test func repliesOwedCountsEachRecipientsReply() {
+        var lmtp = SessionStateMachine.helloed(sessionProtocol: .lmtp)
+        lmtp.openTransaction(recipients: ["a@mx.test", "b@mx.test", "c@mx.test"])
+        lmtp.send("DATA")
+        _ = lmtp.replyReceived(SMTPReply(354, "go"))
+        _ = lmtp.endOfDataSent(at: 0)
+        #expect(lmtp.repliesOwed == 3)
+        _ = lmtp.replyReceived(SMTPReply(250, "ok"))
+        #expect(lmtp.repliesOwed == 2)
+        var prdr = SessionStateMachine.helloed(capabilities: ["PRDR"])
+        prdr.openTransaction(recipients: ["a@mx.test", "b@mx.test"], parameters: "PRDR")
+        prdr.send("DATA")
+        _ = prdr.replyReceived(SMTPReply(354, "go"))
+        _ = prdr.endOfDataSent(at: 0)
+        #expect(prdr.repliesOwed == nil)  // 353 and three more, or one: not known before it comes
+        _ = prdr.replyReceived(SMTPReply(353, "PRDR content analysis beginning"))
+        #expect(prdr.repliesOwed == 3)
+    }
+
+    @Test func a421InAGroupNamesWhatWillNeverBeAnswered() {
+        var session = SessionStateMachine.helloed(capabilities: ["PIPELINING"])
+        session.send("MAIL FROM:<a@b.test>", pipelined: true)
+        session.send("RCPT TO:<c@mx.test>", pipelined: true)
+        session.send("DATA", pipelined: true)
+        session.exchangesWritten(at: 1)
+        let outcome = session.replyReceived(SMTPReply(421, "4.3.2 shutting down"))
+        #expect(outcome.warnings.contains { $0.contains("no reply will come to RCPT TO:<c@mx.test>, DATA") })
+        #expect(session.phase == .closed)
+    }
+
     // MARK: PRDR
 
     /// draft-hall-prdr-00 §4.5, with Exim's texts: 353, one per recipient, then the message's.
@@ -185,11 +228,15 @@ import Testing
         #expect(outcome.warnings.isEmpty)
         #expect(outcome.stillAwaited == ["4 more replies to end of data"])
         outcome = session.replyReceived(SMTPReply(250, "PRDR R=<userx@test.ex> acceptance"))
-        #expect(outcome.meaning == "for <userx@test.ex> (1 of 3): the message is delivered to this recipient")
+        // §4.5.2: only whether the message would be acceptable; the final reply decides.
+        #expect(
+            outcome.meaning
+                == "for <userx@test.ex> (1 of 3): this recipient would accept the message; the message's final reply decides"
+        )
         outcome = session.replyReceived(SMTPReply(450, "PRDR R=<usery@test.ex> temporary refusal"))
         #expect(outcome.recipient?.address == "usery@test.ex")
         outcome = session.replyReceived(SMTPReply(550, "PRDR R=<userz@test.ex> refusal"))
-        #expect(outcome.meaning.hasPrefix("for <userz@test.ex> (3 of 3): the message is refused for this recipient"))
+        #expect(outcome.meaning.hasPrefix("for <userz@test.ex> (3 of 3): this recipient refuses the message"))
         outcome = session.replyReceived(
             SMTPReply(250, "id=10HmaY-000000005vi-0000 message accepted for some recipients"))
         #expect(outcome.recipient == nil)
@@ -295,6 +342,12 @@ import Testing
         var session = SessionStateMachine.helloed(capabilities: ["CHUNKING", "BINARYMIME"])
         session.openTransaction(recipients: ["bob@mx.test"], parameters: "BODY=BINARYMIME")
         #expect(session.warnings(for: SMTPCommand(line: "DATA")).contains { $0.contains("RFC 3030 §3") })
+        #expect(!session.nextSteps.contains("DATA"))
+        #expect(!session.legalCommands.contains { $0.verb == .data })
+        session.send("DATA")
+        let outcome = session.replyReceived(SMTPReply(503, "5.5.1 Error: BINARYMIME needs BDAT"))
+        #expect(outcome.meaning == "DATA is not allowed after MAIL declared BODY=BINARYMIME (RFC 3030 §3); RSET is due")
+        #expect(session.phase == .resetRequired)
     }
 
     // MARK: A refused DATA in a script
@@ -321,6 +374,23 @@ import Testing
         #expect(session.inputMode == .commands)
         // A permanent refusal: DATA again would get the same answer.
         #expect(session.nextSteps == ["RSET", "QUIT"])
+    }
+
+    @Test func aScriptsExpectRightAfterThe354ChecksItInsteadOfJoiningTheMessage() {
+        var session = SessionStateMachine.helloed()
+        session.openTransaction(recipients: ["bob@mx.test"])
+        session.send("DATA", script: true)
+        _ = session.replyReceived(SMTPReply(354, "go ahead"))
+        let first = session.isReplyCheck("/expect 354")
+        let second = session.isReplyCheck("/expect 354")
+        #expect(first)
+        #expect(!second)  // only the first line
+        var typed = SessionStateMachine.helloed()
+        typed.openTransaction(recipients: ["bob@mx.test"])
+        typed.send("DATA")
+        _ = typed.replyReceived(SMTPReply(354, "go ahead"))
+        let typedCheck = typed.isReplyCheck("/expect 354")
+        #expect(!typedCheck)  // a person's message lines are all message
     }
 
     @Test func aScriptThatExpectsTheRefusalSkipsNothing() {

@@ -97,3 +97,35 @@ def test_bdat_refused_at_once_leaves_chunk_mode(term, scripted_server):
     assert "chunk mode ends: the 40 octets left of it are not sent" in screen, screen
     enter(term, "RSET", "ehlo 127.0.0.1 [ehlo]>")
     server.assert_ok()
+
+
+def test_ctrl_d_in_a_pipe_group_sends_the_group_before_quit(term, practice_server):
+    server = practice_server("-v")
+    term.start("--no-history", "--explain", "off", f"127.0.0.1:{server.port}")
+    term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
+    enter(term, "EHLO client.test", "ehlo 127.0.0.1 [ehlo]>")
+    enter(term, "/pipe", "ehlo 127.0.0.1 [ehlo pipe=0]>")
+    enter(term, "MAIL FROM:<alice@client.test>", "ehlo 127.0.0.1 [ehlo pipe=1]>")
+    enter(term, "RCPT TO:<student@practice.test>", "ehlo 127.0.0.1 [ehlo pipe=2]>")
+    term.send("C-d")
+    assert term.wait_exit() == 0
+    lines = [line.rstrip() for line in term.screen().splitlines()]
+    assert "*  the pipelined group is sent first" in lines, lines
+    assert lines.count("C: QUIT") == 1, lines
+    assert lines.index("C: RCPT TO:<student@practice.test>") < lines.index("C: QUIT"), lines
+
+
+def test_ctrl_c_gives_up_a_chunk_nothing_of_which_was_sent(term, practice_server):
+    server = practice_server("-v")
+    term.start("--no-history", "--explain", "off", f"127.0.0.1:{server.port}")
+    term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
+    enter(term, "EHLO client.test", "ehlo 127.0.0.1 [ehlo]>")
+    enter(term, "MAIL FROM:<alice@client.test>", "ehlo 127.0.0.1 [mail]>")
+    enter(term, "RCPT TO:<student@practice.test>", "ehlo 127.0.0.1 [mail rcpt=1]>")
+    enter(term, "BDAT 99999999999999", "bdat 0/99999999999999>")
+    enter(term, "RSET", "bdat 6/99999999999999>")
+    term.send("C-c")
+    term.wait_text("BDAT 99999999999999 is dropped: neither it nor the 6 octets typed were sent")
+    term.wait_last_line("ehlo 127.0.0.1 [mail rcpt=1]>")
+    enter(term, "NOOP", "ehlo 127.0.0.1 [mail rcpt=1]>")
+    assert not any("BDAT" in line for line in server.lines), server.output

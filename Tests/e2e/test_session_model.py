@@ -136,8 +136,9 @@ def test_prdr_against_the_practice_server(practice_server, run_script, tmp_path)
     assert run.returncode == 0, run
     assert "S: 353 PRDR content analysis beginning" in run.lines, run
     context = annotations(run)
-    assert any("for <student@practice.test> (1 of 2): the message is delivered" in line for line in context), run
-    assert any("for <reject@practice.test> (2 of 2): the message is refused" in line for line in context), run
+    assert any("for <student@practice.test> (1 of 2): this recipient would accept the message" in line
+               for line in context), run
+    assert any("for <reject@practice.test> (2 of 2): this recipient refuses the message" in line for line in context)
     assert any(line.startswith("#  after end of data: the message is accepted for the recipients") for line in context)
     assert len(maildir_messages(tmp_path / "md")) == 1
 
@@ -332,3 +333,41 @@ def test_lmtp_bdat_last_without_recipients_gets_no_reply(practice_server, run_eh
     assert run.elapsed < 10, run
     assert any("BDAT LAST gets no reply at all in LMTP (RFC 2033 §4.3)" in line for line in run.lines), run
     assert any(line.startswith("#  after NOOP: the server is alive") for line in run.lines), run
+
+
+# --------------------------------------------------------------------------------------------
+# Timing and the ends of scripts
+
+
+def test_a_command_after_221_before_the_close_is_not_sent(scripted_server, run_script):
+    """The server says 221 and closes only 2 s later: the next line meets a closed session, not a crash."""
+    server = scripted_server([
+        ("send", b"220 slow.test ESMTP\r\n"),
+        ("expect", b"QUIT"), ("send", b"221 2.0.0 bye\r\n"), ("sleep", 2.0), ("close",),
+    ])
+    run = run_script(server.port, script("QUIT", "NOOP", "MAIL FROM:<a@client.test>"))
+    assert run.returncode == 0, run
+    assert run.lines.count("!  not sent: the server ended the session; /connect to start again") == 2, run
+    assert server.received == [b"QUIT"]
+
+
+def test_expect_right_after_354_checks_it_and_stays_out_of_the_message(practice_server, run_script, tmp_path):
+    server = practice_server("--maildir", str(tmp_path / "md"))
+    run = run_script(server.port, script(
+        "EHLO client.test", "MAIL FROM:<a@client.test>", "RCPT TO:<student@practice.test>", "DATA", "/expect 354",
+        "Subject: checked", "", "hi", ".", "/expect 250", "QUIT"))
+    assert run.returncode == 0, run
+    assert "*  expect 354: ok (354)" in run.lines, run
+    [message] = maildir_messages(tmp_path / "md")
+    assert b"/expect" not in message.read_bytes()
+    assert message.read_bytes().endswith(b"Subject: checked\n\nhi\n")
+
+
+def test_a_refused_message_without_its_dot_fails_the_script(practice_server, run_script):
+    server = practice_server()
+    run = run_script(server.port, script(
+        "EHLO client.test", "MAIL FROM:<a@client.test>", "RCPT TO:<nobody@practice.test>", "DATA", "Subject: x",
+        "RSET", "QUIT"))
+    assert run.returncode == 3, run
+    assert any(line.startswith("!  the script ended inside a skipped message (3 lines, no lone .)")
+               for line in run.lines), run

@@ -57,8 +57,9 @@ public struct ExchangeSpec: Sendable {
         }
     }
 
-    /// RFC 5321 §4.3.2 (before the list): "any SMTP command can return" 500, 501 and 421; 502, 503
-    /// and 530 have one sense whatever the command (§4.2.4, RFC 4954 §6).
+    /// RFC 5321 §4.3.2 (before the list): "any SMTP command can return" 500, 501 and 421. 502 and
+    /// 503 (§4.2.4), 521 (Postfix hangs up with it) and 530 (RFC 3207 §4, RFC 4954 §6) may answer
+    /// most commands too; a session tells 530's two senses apart by more than the code.
     public static let anyCommand: [Int: String] = [
         421:
             "the server is closing the connection; this session is over (any command may get 421, RFC 5321 §4.3.2)",
@@ -69,7 +70,8 @@ public struct ExchangeSpec: Sendable {
         502: "the server does not implement this command; nothing changed (RFC 5321 §4.2.4)",
         521: "the server will not go on and closes the connection (RFC 7504 §3; Postfix hangs up with 521)",
         503: "the server says this command is out of sequence; nothing changed",
-        530: "the server wants authentication (AUTH) first; nothing changed (RFC 4954 §6)",
+        530:
+            "the server wants STARTTLS (RFC 3207 §4) or authentication (RFC 4954 §6) first; the text says which; nothing changed",
     ]
 }
 
@@ -213,6 +215,17 @@ public enum CommandTable {
         timeout: 600
     )
 
+    /// One of PRDR's replies per recipient (draft-hall-prdr-00 §4.5.2): whether the message would be
+    /// acceptable to the recipient; "the client MUST NOT act on these responses until the final
+    /// response is received".
+    public static let prdrRecipient = ExchangeSpec(
+        success: [250, 251], failure: [450, 451, 452, 550, 551, 552, 553, 554],
+        onSuccess: "this recipient would accept the message; the message's final reply decides",
+        onTransientFailure: "this recipient refuses the message for now; the message's final reply decides",
+        onPermanentFailure: "this recipient refuses the message; the message's final reply decides",
+        timeout: 600
+    )
+
     /// PRDR's last reply after the per-recipient ones: the message as a whole (draft-hall-prdr-00 §4.5.3).
     public static let prdrMessage = ExchangeSpec(
         success: [250], failure: [450, 451, 452, 550, 552, 554],
@@ -311,6 +324,8 @@ public enum CommandTable {
                     503: "already authenticated, or AUTH is out of sequence",
                     535: "the credentials were rejected",
                     538: "this mechanism needs TLS first (STARTTLS)",
+                    530:
+                        "the server wants TLS first: AUTH itself cannot need authentication (RFC 4954 §6), so this is RFC 3207 §4's 530",
                     534: "the server will not accept this mechanism here; use a stronger one",
                     432:
                         "the account needs a password transition: authenticate once with PLAIN over TLS (RFC 4954 §6)",

@@ -16,7 +16,9 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .success: return "every line ran and every /expect held"
         case .expectationFailed: return "an /expect did not match the last reply"
         case .connectionFailed: return "no session: unknown host, connection refused, or no greeting in time"
-        case .sessionFailed: return "the connection dropped or a reply timed out in the middle of a script"
+        case .sessionFailed:
+            return
+                "the session failed in the middle of a script: the connection dropped, a reply timed out, or a refused message ran to the end of the script"
         case .tlsFailed: return "the TLS handshake failed"
         case .authenticationFailed: return "authentication failed"
         case .replayDiffered: return "replay --check: a reply differed from the recording"

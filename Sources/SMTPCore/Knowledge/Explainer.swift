@@ -56,8 +56,9 @@ public enum Explainer {
         if !contexts.isEmpty {
             lines.append("  as an answer (RFC 5321 §4.3.2):")
             lines += contexts.map { "  " + $0 }
-        } else if let general = ExchangeSpec.anyCommand[code] {
-            lines.append("  to any command: \(general)")
+        }
+        if let general = ExchangeSpec.anyCommand[code] {
+            lines.append("  to \(contexts.isEmpty ? "any" : "any other") command: \(general)")
         }
         return lines
     }

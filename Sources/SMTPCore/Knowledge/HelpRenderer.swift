@@ -87,6 +87,12 @@ public enum HelpRenderer {
         return lines
     }
 
+    /// The commands that end a pipelined group, from the table's rows: `DATA, EHLO, …, BDAT LAST`.
+    public static var groupEndingCommands: String {
+        (CommandTable.commands.filter { $0.pipelining == .endsGroup }.map(\.verb.rawValue) + ["BDAT LAST"])
+            .joined(separator: ", ")
+    }
+
     /// Where each command may stand in a pipelined group, from the table's rows (RFC 2920 §3.1).
     public static var pipelining: [String] {
         let anywhere = CommandTable.commands.filter { $0.pipelining == .anywhere }.map(\.verb.rawValue)

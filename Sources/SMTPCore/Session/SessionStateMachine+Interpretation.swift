@@ -14,7 +14,9 @@ extension SessionStateMachine {
         let code = reply.code
         let source = exchange.source
         let spec: ExchangeSpec?
-        if recipient != nil {
+        if recipient != nil, case .prdr = exchange.expectation {
+            spec = CommandTable.prdrRecipient
+        } else if recipient != nil {
             spec = CommandTable.recipientDelivery
         } else if isFinalPRDRReply {
             spec = CommandTable.prdrMessage
@@ -59,6 +61,9 @@ extension SessionStateMachine {
             && source != .greeting:
             result.meaning =
                 "the server refuses commands on this connection: its TLS is not secure enough for it (\"554 Command refused due to lack of security\", RFC 3207 §4.1)"
+        case (503, .command(let command))
+        where command.verb == .data && snapshot.state.transaction?.isBinaryMIME == true:
+            result.meaning = "DATA is not allowed after MAIL declared BODY=BINARYMIME (RFC 3030 §3); RSET is due"
         case (503, .command(let command)) where snapshot.state.transaction.map { $0.acceptedChunks > 0 } == true:
             if command.verb == .data {
                 result.meaning = "DATA cannot follow BDAT in one transaction (RFC 3030 §2); RSET is due"

@@ -20,6 +20,24 @@ extension SessionStateMachine {
     /// Exchanges awaiting a reply, oldest first (more than one when pipelining, or after Ctrl-C).
     public var pending: [PendingExchange] { queue }
 
+    /// How many replies the queued exchanges still owe, or nil while that cannot be known (a
+    /// PRDR end of data before its 353; LMTP's or PRDR's BDAT LAST before its first reply).
+    public var repliesOwed: Int? {
+        var total = 0
+        for exchange in queue {
+            if exchange.repliesTaken == 0 {
+                if case .prdr = exchange.expectation { return nil }
+                if exchange.source.command?.bdatChunk?.isLast == true,
+                    confirmed.sessionProtocol == .lmtp || confirmed.state.transaction?.requestsPRDR == true
+                {
+                    return nil
+                }
+            }
+            total += exchange.repliesOwed
+        }
+        return total
+    }
+
     /// What the next typed line is.
     public var inputMode: InputMode {
         if skip != nil { return .skipping }
@@ -50,6 +68,16 @@ extension SessionStateMachine {
 
     // MARK: What may come next
 
+    /// Whether a command belongs in the lists of what may come next: its phase, its protocol, its
+    /// extension, and DATA not after BODY=BINARYMIME (RFC 3030 §3).
+    private func isOffered(_ spec: CommandSpec, in snapshot: Snapshot, phases: KeyPath<CommandSpec, Set<SessionPhase>>)
+        -> Bool
+    {
+        spec[keyPath: phases].contains(snapshot.state.phase) && spec.protocols.contains(snapshot.sessionProtocol)
+            && extensionSatisfied(spec, in: snapshot)
+            && !(spec.verb == .data && snapshot.state.transaction?.isBinaryMIME == true)
+    }
+
     /// Whether the extension a command needs was advertised, and the command still makes sense.
     private func extensionSatisfied(_ spec: CommandSpec, in snapshot: Snapshot) -> Bool {
         guard let keyword = spec.requiredExtension else { return true }
@@ -62,10 +90,7 @@ extension SessionStateMachine {
     /// The commands that are in sequence once the queued exchanges are answered, in table order.
     public var legalCommands: [CommandSpec] {
         let snapshot = predicted
-        return CommandTable.commands.filter {
-            $0.legalIn.contains(snapshot.state.phase) && $0.protocols.contains(snapshot.sessionProtocol)
-                && extensionSatisfied($0, in: snapshot)
-        }
+        return CommandTable.commands.filter { isOffered($0, in: snapshot, phases: \.legalIn) }
     }
 
     /// The usual next steps, as shown after "next:" (RFC 5321 §4.1.4, §4.3.2).
@@ -77,18 +102,15 @@ extension SessionStateMachine {
         case .challengeAnswer: return ["a base64 answer", "* to cancel"]
         case .tlsHandshake: return ["the TLS handshake"]
         case .awaitingReply(let source): return ["wait for the reply to \(source.name)"]
-        case .skipping: return ["the script's lines after the skipped ones"]
+        case .skipping:
+            return confirmed.state.isMessage
+                ? ["the final . alone: the message lines are skipped (RFC 2920 §3.1)"]
+                : ["the script's lines after the skipped ones"]
         case .commands: break
         }
         if confirmed.state == .awaitingGreeting { return ["wait for the greeting"] }
         if confirmed.state.transaction?.isDataRefused == true { return ["RSET", "QUIT"] }
-        let phase = confirmed.state.phase
-        return CommandTable.commands
-            .filter {
-                $0.suggestedIn.contains(phase) && $0.protocols.contains(confirmed.sessionProtocol)
-                    && extensionSatisfied($0, in: confirmed)
-            }
-            .map(\.template)
+        return CommandTable.commands.filter { isOffered($0, in: confirmed, phases: \.suggestedIn) }.map(\.template)
     }
 
     /// Lines for `/state` and `/next`: each exchange still awaited, oldest first.

@@ -171,6 +171,9 @@ public struct SessionStateMachine: Sendable {
     var confirmed: Snapshot
     var queue: [PendingExchange] = []
     var skip: Skip?
+    /// A script's DATA was just answered: an `/expect` on the next line checks that reply (and is
+    /// not part of the message); any other line ends the chance.
+    var isReplyCheckDue = false
     public private(set) var lastReply: SMTPReply?
     public private(set) var lastAnswered: ReplySource?
 
@@ -216,6 +219,17 @@ public struct SessionStateMachine: Sendable {
         }
         queue.append(exchange)
         return isPipelined && !CommandTable.endsGroup(command) ? [] : [.awaitReplies]
+    }
+
+    /// The user gave up the BDAT chunk being typed before any of it was written: it is as if
+    /// BDAT was never sent. Returns false if the BDAT line was written already (the server then
+    /// waits for every octet, RFC 3030 §2, and only the connection's end stops that).
+    public mutating func chunkAbandoned() -> Bool {
+        guard let index = queue.lastIndex(where: { $0.octetsToSend > 0 }), queue[index].sentAt == nil else {
+            return false
+        }
+        queue.remove(at: index)
+        return true
     }
 
     /// Octets of the current BDAT chunk went out; when the last one has, its reply is awaited.
@@ -334,7 +348,8 @@ public struct SessionStateMachine: Sendable {
         }
 
         if exchange.repliesTaken == 0, let count = Self.lateExpectation(for: exchange, in: confirmed) {
-            exchange.expectation = count
+            // A syntax or sequence error answers the command, not each recipient.
+            exchange.expectation = Self.commandLevelRefusals.contains(reply.code) ? .one : count
         }
         if case .prdr = exchange.expectation, exchange.repliesTaken == 0 {
             exchange.isPRDRAccepted = reply.code == 353
@@ -360,6 +375,15 @@ public struct SessionStateMachine: Sendable {
 
         if reply.code == 421 {
             // RFC 5321 §3.8: the server closes; nothing queued will be answered.
+            let unanswered = (exchange.repliesOwed > 0 ? [exchange] : []) + queue.dropFirst()
+            if !unanswered.isEmpty {
+                var warning =
+                    "no reply will come to \(unanswered.map(\.awaitedName).joined(separator: ", ")): 421 ends the session"
+                if confirmed.sessionProtocol == .lmtp, unanswered.contains(where: { $0.recipientOfNextReply != nil }) {
+                    warning += "; RFC 2033 §5: the recipients without a reply count as temporary failures"
+                }
+                warnings.append(warning)
+            }
             confirmed.state = .closed
             queue = []
             actions.append(.closeConnection)
@@ -428,6 +452,7 @@ public struct SessionStateMachine: Sendable {
             break
         }
         guard exchange.bodyFollowsInInput, exchange.source.verb == .data else { return actions }
+        isReplyCheckDue = reply.code == 354
         if reply.code != 354 {
             skip = Skip(kind: .message, reason: "DATA was answered \(reply.code), not 354")
             actions.append(
@@ -457,12 +482,26 @@ public struct SessionStateMachine: Sendable {
         case notSkipped(note: String)
     }
 
+    /// A message line went out (nothing to say: the server answers only the final dot).
+    public mutating func messageLineSent() {
+        isReplyCheckDue = false
+    }
+
+    /// A script's line right after DATA was answered 354: an `/expect` there checks DATA's reply
+    /// rather than going into the message. Returns whether `line` is that check.
+    public mutating func isReplyCheck(_ line: String) -> Bool {
+        defer { isReplyCheckDue = false }
+        return isReplyCheckDue && line.lowercased().hasPrefix("/expect")
+    }
+
     /// A script line that is not to be sent (`inputMode == .skipping`).
     ///
     /// ### Why does an `/expect` end the skipping?
     /// A script may send DATA or BDAT to see it refused ("DATA too early, read the 503"): then
     /// the line after it checks the reply, and no message follows. A script that expected 354
     /// fails at that `/expect` and stops, so no message line can go out as a command either way.
+    /// (After a 354, the same `/expect` checks the 354 and the message starts after it:
+    /// `isReplyCheck(_:)`.)
     public mutating func lineSkipped(_ line: String) -> SkippedLine {
         guard var current = skip else { preconditionFailure("a line skipped while nothing is skipped") }
         if current.lines == 0, line.lowercased().hasPrefix("/expect") {
@@ -511,6 +550,10 @@ public struct SessionStateMachine: Sendable {
     }
 
     // MARK: Expectations
+
+    /// Replies that refuse BDAT LAST as a command (syntax, sequence, not implemented), once, rather
+    /// than giving each recipient its reply.
+    private static let commandLevelRefusals: Set<Int> = [500, 501, 502, 503, 504, 521]
 
     /// How many replies the end of this transaction's message takes.
     private static func expectation(after transaction: Transaction, in snapshot: Snapshot)
@@ -594,9 +637,10 @@ extension SessionStateMachine.Snapshot {
                 guard case .transaction(let hello, var transaction) = state else { return next }
                 if code == nil || code == 354 {
                     next.state = .message(hello, transaction)
-                } else if code == 503, transaction.acceptedChunks > 0 {
+                } else if code == 503, transaction.acceptedChunks > 0 || transaction.isBinaryMIME {
                     // RFC 3030 §2: "The state resulting from this error is indeterminate. A RSET
-                    // command MUST be sent to clear the transaction before continuing."
+                    // command MUST be sent to clear the transaction before continuing." §3 says so
+                    // of DATA after BODY=BINARYMIME too.
                     next.state = .failedTransaction(hello, transaction)
                 } else if reply?.replyClass == .permanentNegative, code != 503 {
                     transaction.isDataRefused = true
