@@ -277,9 +277,10 @@ import X509
         #expect(log.serverNames == [nil, "mx.test"])
     }
 
-    @Test func certificateIssuedByATrustedCAIsVerified() async throws {
+    /// A CA named `caName` and a certificate for localhost that it issued.
+    static func makeCAAndLeaf(caName: String = "ehlo test CA") throws -> (ca: Certificate, leaf: Identity) {
         let caKey = P256.Signing.PrivateKey()
-        let caName = try DistinguishedName { CommonName("ehlo test CA") }
+        let caName = try DistinguishedName { CommonName(caName) }
         let now = Date()
         let ca = try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(caKey.publicKey),
@@ -306,6 +307,11 @@ import X509
         let identity = Identity(
             certificate: try NIOSSLCertificate(bytes: Array(leafPEM.utf8), format: .pem),
             key: try NIOSSLPrivateKey(bytes: Array(leafKey.pemRepresentation.utf8), format: .pem), pem: leafPEM)
+        return (ca, identity)
+    }
+
+    @Test func certificateIssuedByATrustedCAIsVerified() async throws {
+        let (ca, identity) = try Self.makeCAAndLeaf()
         let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("ehlo-test-ca-\(UUID()).pem")
         try ca.serializeAsPEM().pemString.write(to: caFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: caFile) }
