@@ -76,10 +76,11 @@ extension Console {
         }
     }
 
-    func tlsFailed(_ reason: String, isCertificateRejected: Bool = false) {
+    /// - Parameter certificateProblems: why the server's certificate was refused.
+    func tlsFailed(_ reason: String, certificateProblems: [CertificateProblem] = []) {
         tls.outcome = .failure(TLSFailure(reason: reason))
         emit(.warning, "TLS failed: \(reason)")
-        if isCertificateRejected {
+        if !certificateProblems.isEmpty {
             emit(
                 .annotation,
                 "--cafile FILE trusts the CA that issued it; --insecure goes on without trust (and says so)")

@@ -85,15 +85,9 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
             return
         }
         isComplete = true
+        // Our check's reasons, when it refused, say more than BoringSSL's "certificate verify failed".
         let problems = checked.withLockedValue { $0?.problems } ?? []
-        if !problems.isEmpty {
-            report(
-                .tlsFailed(
-                    reason: "the server's certificate is not trusted: \(CertificateProblem.sentence(problems))",
-                    isCertificateRejected: true))
-        } else {
-            report(.tlsFailed(reason: ConnectionError(error).description, isCertificateRejected: false))
-        }
+        report(.tlsFailed(problems.isEmpty ? ConnectionError(error) : .certificateRejected(problems)))
         context.close(promise: nil)
     }
 

@@ -41,6 +41,21 @@ import X509
         #expect(problem.description == sentence)
     }
 
+    @Test func aRejectionNamesEveryProblemInOneSentence() {
+        let error = ConnectionError.certificateRejected([
+            .expired(on: Self.day), .nameMismatch(expected: "localhost", names: ["mx.test"]), .selfSigned,
+        ])
+        #expect(error.code == .tlsCertificateRejected)
+        #expect(
+            error.description
+                == "the server's certificate is not trusted: it expired on 2026-01-01T00:00:00.000Z; "
+                + "it is for mx.test, not localhost; it is self-signed")
+    }
+
+    @Test func otherErrorsCarryNoCertificateProblems() {
+        #expect(ConnectionError(.connectionReset, "connection reset by the server").certificateProblems.isEmpty)
+    }
+
     // MARK: What CertificateCheck finds, without a handshake
 
     private func problems(
