@@ -78,8 +78,8 @@ extension Console {
         case .malformedLine(let line, let problems):
             emit(.server, line.visible)
             for problem in problems { emit(.warning, problem.description) }
-        case .closed(let reason):
-            connectionEnded(reason: reason)
+        case .closed(let error):
+            connectionEnded(reason: error?.description)
         }
     }
 

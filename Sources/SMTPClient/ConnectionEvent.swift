@@ -12,6 +12,6 @@ public enum ConnectionEvent: Hashable, Sendable {
     /// code `.tlsCertificateRejected` and says why in `certificateProblems`, so the remedy
     /// (`--sni`, `--cafile`, `--insecure`) can be chosen by kind.
     case tlsFailed(ConnectionError)
-    /// The connection is gone; `reason` is nil for an orderly close by the server.
-    case closed(reason: String?)
+    /// The connection is gone: why, or nil for an orderly close by the server.
+    case closed(ConnectionError?)
 }
