@@ -73,13 +73,13 @@ extension Console {
             run(outcome.actions)
         case .tlsEstablished(let report):
             tlsEstablished(report)
-        case .tlsFailed(let reason, let isCertificateRejected):
-            tlsFailed(reason, isCertificateRejected: isCertificateRejected)
+        case .tlsFailed(let error):
+            tlsFailed(error.description, certificateProblems: error.certificateProblems)
         case .malformedLine(let line, let problems):
             emit(.server, line.visible)
             for problem in problems { emit(.warning, problem.description) }
-        case .closed(let reason):
-            connectionEnded(reason: reason)
+        case .closed(let error):
+            connectionEnded(reason: error?.description)
         }
     }
 

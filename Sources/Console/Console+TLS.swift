@@ -76,13 +76,25 @@ extension Console {
         }
     }
 
-    func tlsFailed(_ reason: String, isCertificateRejected: Bool = false) {
+    /// - Parameter certificateProblems: why the server's certificate was refused (at most one of
+    ///   each kind); a kind that `--cafile` does not cure adds its own remedy under the general one.
+    func tlsFailed(_ reason: String, certificateProblems: [CertificateProblem] = []) {
         tls.outcome = .failure(TLSFailure(reason: reason))
         emit(.warning, "TLS failed: \(reason)")
-        if isCertificateRejected {
+        if !certificateProblems.isEmpty {
             emit(
                 .annotation,
                 "--cafile FILE trusts the CA that issued it; --insecure goes on without trust (and says so)")
+        }
+        for problem in certificateProblems {
+            let remedy: String? =
+                switch problem {
+                case .nameMismatch: "--sni NAME, or check the name you connected to"
+                case .expired: "the certificate is out of date: the server needs a renewed one"
+                case .notYetValid: "the certificate is not valid yet, or this machine's clock is wrong"
+                case .selfSigned, .untrustedIssuer, .unparsable, .unreadableCAFile: nil
+                }
+            if let remedy { emit(.annotation, remedy) }
         }
         closeConnection(reason: "the TLS handshake failed")
         fail(.tlsFailed)

@@ -5,7 +5,8 @@ import SMTPCore
 import SwiftASN1
 import X509
 
-/// Checks the server's certificate chain with swift-certificates and says, in words, why it fails.
+/// Checks the server's certificate chain with swift-certificates and says why it fails, as
+/// `CertificateProblem`s.
 ///
 /// ### Why not let BoringSSL verify?
 /// BoringSSL answers "certificate verify failed" and little more. A mail administrator needs to
@@ -19,8 +20,8 @@ struct CertificateCheck: Sendable {
 
     struct Outcome: Sendable {
         var chain: [CertificateSummary]
-        /// nil when verified; otherwise why not.
-        var failure: String?
+        /// Empty when verified; otherwise why not, in the order `description` joins them.
+        var problems: [CertificateProblem]
         var root: String?
     }
 
@@ -31,7 +32,7 @@ struct CertificateCheck: Sendable {
         }
         let summaries = zip(presented, certificates).map { Self.summary(of: $1, nio: $0) }
         guard let leaf = certificates.first, certificates.count == presented.count else {
-            return Outcome(chain: summaries, failure: "the server's certificate could not be parsed", root: nil)
+            return Outcome(chain: summaries, problems: [.unparsable], root: nil)
         }
         let roots: CertificateStore
         let explicitlyTrusted: [Certificate]
@@ -41,14 +42,15 @@ struct CertificateCheck: Sendable {
                 explicitlyTrusted.isEmpty && caFile == nil
                 ? CertificateStore.systemTrustRoots : CertificateStore(explicitlyTrusted)
         } catch {
-            return Outcome(chain: summaries, failure: "cannot load --cafile \(caFile ?? ""): \(error)", root: nil)
+            return Outcome(
+                chain: summaries, problems: [.unreadableCAFile(path: caFile, reason: "\(error)")], root: nil)
         }
         // A server certificate trusted as itself (a self-signed one given to --cafile) needs no
         // chain; RFC 5280 path validation would refuse it for not being a CA.
         if explicitlyTrusted.contains(leaf) {
             let problems = [datesProblem(of: leaf), nameProblem(of: leaf)].compactMap { $0 }
             return Outcome(
-                chain: summaries, failure: problems.isEmpty ? nil : problems.joined(separator: "; "),
+                chain: summaries, problems: problems,
                 root:
                     "it is the very certificate given to trust (\(caFile.map { "--cafile \($0)" } ?? "the practice server's"))"
             )
@@ -61,25 +63,22 @@ struct CertificateCheck: Sendable {
         let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(certificates.dropFirst()))
         if case .validCertificate(let chain) = result {
             return Outcome(
-                chain: summaries, failure: nil,
+                chain: summaries, problems: [],
                 root: chain.last.map { "its chain leads to \(VisibleText.escape("\($0.subject)"))" })
         }
-        return Outcome(chain: summaries, failure: await diagnose(leaf: leaf), root: nil)
+        return Outcome(chain: summaries, problems: diagnose(leaf: leaf), root: nil)
     }
 
-    /// The usual causes, in the words an administrator searches for.
-    private func diagnose(leaf: Certificate) async -> String {
-        var reasons: [String] = []
-        if let problem = datesProblem(of: leaf) { reasons.append(problem) }
-        if let problem = nameProblem(of: leaf) { reasons.append(problem) }
+    /// The usual causes, the ones an administrator searches for; an untrusted issuer only when
+    /// nothing else explains the refusal.
+    private func diagnose(leaf: Certificate) -> [CertificateProblem] {
+        var problems = [datesProblem(of: leaf), nameProblem(of: leaf)].compactMap { $0 }
         if leaf.issuer == leaf.subject {
-            reasons.append("it is self-signed")
-        } else if reasons.isEmpty {
-            reasons.append(
-                "its issuer (\(VisibleText.escape("\(leaf.issuer)"))) is not a CA this machine trusts\(caFile == nil ? "" : " (--cafile)")"
-            )
+            problems.append(.selfSigned)
+        } else if problems.isEmpty {
+            problems.append(.untrustedIssuer(VisibleText.escape("\(leaf.issuer)"), isCAFileGiven: caFile != nil))
         }
-        return reasons.joined(separator: "; ")
+        return problems
     }
 
     /// The certificates given with `--cafile` (or by the in-process practice server); empty: the system's roots.
@@ -95,21 +94,17 @@ struct CertificateCheck: Sendable {
         return try certificates.map { try Certificate(derEncoded: $0.toDERBytes()) }
     }
 
-    private func datesProblem(of certificate: Certificate) -> String? {
+    private func datesProblem(of certificate: Certificate) -> CertificateProblem? {
         let now = Date()
-        if certificate.notValidAfter < now {
-            return "it expired on \(RFC3339.format(certificate.notValidAfter.timeIntervalSince1970))"
-        }
-        if certificate.notValidBefore > now {
-            return "it is not valid before \(RFC3339.format(certificate.notValidBefore.timeIntervalSince1970))"
-        }
+        if certificate.notValidAfter < now { return .expired(on: certificate.notValidAfter) }
+        if certificate.notValidBefore > now { return .notYetValid(until: certificate.notValidBefore) }
         return nil
     }
 
-    private func nameProblem(of certificate: Certificate) -> String? {
+    private func nameProblem(of certificate: Certificate) -> CertificateProblem? {
         let names = Self.names(in: certificate)
         guard !names.contains(where: { Self.name($0, matches: expectedName) }) else { return nil }
-        return "it is for \(names.isEmpty ? "no DNS name" : names.joined(separator: ", ")), not \(expectedName)"
+        return .nameMismatch(expected: expectedName, names: names)
     }
 
     /// RFC 6125 §6.4: names compare case-insensitively; `*` stands for the whole leftmost label only.

@@ -8,8 +8,9 @@ import NIOSSL
 /// ### Why a struct with a `Code`, not an enum?
 /// As postgres-nio's `PSQLError`: callers and tests compare `code`, people read `description`,
 /// and a code added later breaks no one's exhaustive `switch`. The sentence may name what the
-/// code cannot (the socket path, the seconds waited, BoringSSL's reason in brackets).
-public struct ConnectionError: Error, CustomStringConvertible, Sendable {
+/// code cannot (the socket path, the seconds waited, BoringSSL's reason in brackets). What code
+/// may act on beyond the code travels as a typed field, as `PSQLError`'s do: `certificateProblems`.
+public struct ConnectionError: Error, CustomStringConvertible, Hashable, Sendable {
     /// What went wrong, for matching; `description` is its name.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
@@ -72,7 +73,8 @@ public struct ConnectionError: Error, CustomStringConvertible, Sendable {
         public static let tlsNothingInCommon = Code(.tlsNothingInCommon)
         /// No TLS version in common: the server refused 1.2 and 1.3, or offered only an older one.
         public static let tlsVersionRefused = Code(.tlsVersionRefused)
-        /// BoringSSL refused the certificate (our own check says why, in `ConnectionEvent.tlsFailed`).
+        /// The server's certificate was refused; `certificateProblems` says why when our own check
+        /// found it (it is empty when only BoringSSL refused).
         public static let tlsCertificateRejected = Code(.tlsCertificateRejected)
         /// Another handshake failure (BoringSSL's reason is in the sentence).
         public static let tlsHandshakeFailed = Code(.tlsHandshakeFailed)
@@ -85,10 +87,26 @@ public struct ConnectionError: Error, CustomStringConvertible, Sendable {
     public let code: Code
     /// One sentence for people, e.g. "connection refused".
     public let description: String
+    /// Why the server's certificate is not trusted, in the order found; empty unless `code` is
+    /// `.tlsCertificateRejected`.
+    public let certificateProblems: [CertificateProblem]
 
     public init(_ code: Code, _ description: String) {
+        self.init(code, description, certificateProblems: [])
+    }
+
+    private init(_ code: Code, _ description: String, certificateProblems: [CertificateProblem]) {
         self.code = code
         self.description = description
+        self.certificateProblems = certificateProblems
+    }
+
+    /// Our check of the server's certificate failed (`CertificateCheck`), for the `problems` given.
+    public static func certificateRejected(_ problems: [CertificateProblem]) -> ConnectionError {
+        ConnectionError(
+            .tlsCertificateRejected,
+            "the server's certificate is not trusted: \(CertificateProblem.sentence(problems))",
+            certificateProblems: problems)
     }
 
     /// Classifies what the kernel, SwiftNIO or BoringSSL reported.

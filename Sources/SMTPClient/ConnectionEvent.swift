@@ -8,9 +8,10 @@ public enum ConnectionEvent: Hashable, Sendable {
     case malformedLine(ReplyLine, [ReplyProblem])
     /// The TLS handshake finished.
     case tlsEstablished(TLSReport)
-    /// The TLS handshake failed; the connection is being closed. `isCertificateRejected` says the
-    /// server's certificate was the reason (so `--cafile` or `--insecure` are the remedies).
-    case tlsFailed(reason: String, isCertificateRejected: Bool)
-    /// The connection is gone; `reason` is nil for an orderly close by the server.
-    case closed(reason: String?)
+    /// The TLS handshake failed; the connection is being closed. A refused certificate has the
+    /// code `.tlsCertificateRejected` and says why in `certificateProblems`, so the remedy
+    /// (`--sni`, `--cafile`, `--insecure`) can be chosen by kind.
+    case tlsFailed(ConnectionError)
+    /// The connection is gone: why, or nil for an orderly close by the server.
+    case closed(ConnectionError?)
 }

@@ -90,7 +90,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         if !hasReportedClose {
             hasReportedClose = true
-            report(.closed(reason: closeError?.description))
+            report(.closed(closeError))
         }
         context.fireChannelInactive()
     }

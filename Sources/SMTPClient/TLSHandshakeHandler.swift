@@ -47,7 +47,7 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
             Task {
                 let outcome = await check.check(certificates)
                 checked.withLockedValue { $0 = outcome }
-                promise.succeed(outcome.failure == nil || isInsecure ? .certificateVerified : .failed)
+                promise.succeed(outcome.problems.isEmpty || isInsecure ? .certificateVerified : .failed)
             }
         }
         let sniffer = ServerHelloSniffer()
@@ -63,10 +63,11 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
             context.pipeline.syncOperations.removeHandler(sniffer, promise: nil)
             let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
             let outcome = checked.withLockedValue { $0 }
+            let problems = outcome?.problems ?? []
             let verification: TLSReport.Verification =
-                if let failure = outcome?.failure { .notVerified(reason: failure) } else {
-                    .verified(how: outcome?.root ?? "its chain leads to a trusted root")
-                }
+                problems.isEmpty
+                ? .verified(how: outcome?.root ?? "its chain leads to a trusted root")
+                : .notVerified(reason: CertificateProblem.sentence(problems))
             report(
                 .tlsEstablished(
                     TLSReport(
@@ -84,12 +85,9 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
             return
         }
         isComplete = true
-        if let failure = checked.withLockedValue({ $0?.failure }) {
-            report(
-                .tlsFailed(reason: "the server's certificate is not trusted: \(failure)", isCertificateRejected: true))
-        } else {
-            report(.tlsFailed(reason: ConnectionError(error).description, isCertificateRejected: false))
-        }
+        // Our check's reasons, when it refused, say more than BoringSSL's "certificate verify failed".
+        let problems = checked.withLockedValue { $0?.problems } ?? []
+        report(.tlsFailed(problems.isEmpty ? ConnectionError(error) : .certificateRejected(problems)))
         context.close(promise: nil)
     }
 

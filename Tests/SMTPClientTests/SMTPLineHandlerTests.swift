@@ -94,7 +94,7 @@ import Testing
         #expect(partial.code == 421)
         #expect(partial.texts == ["shutting down", "by"])
         #expect(partial.problems.contains(.noLineEnding))
-        #expect(recorder.events.last == .closed(reason: nil))
+        #expect(recorder.events.last == .closed(nil))
         #expect(recorder.events.count == 2)
     }
 
@@ -103,7 +103,7 @@ import Testing
         channel.pipeline.fireErrorCaught(IOError(errnoCode: ECONNRESET, reason: "read"))
         #expect(!channel.isActive)
         #expect(handler.closeError?.code == .connectionReset)
-        #expect(recorder.events.last == .closed(reason: handler.closeError?.description))
+        #expect(recorder.events.last == .closed(handler.closeError))
     }
 
     /// Many servers close TCP after 221 without TLS's close_notify: an orderly end, no error.
@@ -112,7 +112,7 @@ import Testing
         channel.pipeline.fireErrorCaught(NIOSSLError.uncleanShutdown)
         #expect(!channel.isActive)
         #expect(handler.closeError == nil)
-        #expect(recorder.events.last == .closed(reason: nil))
+        #expect(recorder.events.last == .closed(nil))
     }
 
     // MARK: STARTTLS
