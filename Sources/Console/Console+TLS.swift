@@ -76,26 +76,29 @@ extension Console {
         }
     }
 
-    /// - Parameter certificateProblems: why the server's certificate was refused (at most one of
-    ///   each kind); a kind that `--cafile` does not cure adds its own remedy under the general one.
+    /// - Parameter certificateProblems: why the server's certificate was refused; each kind gets
+    ///   the remedy that fits it (a name mismatch is not cured by trusting a CA), once.
     func tlsFailed(_ reason: String, certificateProblems: [CertificateProblem] = []) {
         tls.outcome = .failure(TLSFailure(reason: reason))
         emit(.warning, "TLS failed: \(reason)")
-        if !certificateProblems.isEmpty {
-            emit(
-                .annotation,
-                "--cafile FILE trusts the CA that issued it; --insecure goes on without trust (and says so)")
-        }
+        var remedies: [String] = []
         for problem in certificateProblems {
-            let remedy: String? =
+            let remedy: String =
                 switch problem {
-                case .nameMismatch: "--sni NAME, or check the name you connected to"
-                case .expired: "the certificate is out of date: the server needs a renewed one"
-                case .notYetValid: "the certificate is not valid yet, or this machine's clock is wrong"
-                case .selfSigned, .untrustedIssuer, .unparsable, .unreadableCAFile: nil
+                case .selfSigned, .untrustedIssuer:
+                    "--cafile FILE trusts the CA that issued it; --insecure goes on without trust (and says so)"
+                case .nameMismatch:
+                    "connect by a name the certificate is for, or --sni NAME to check another; --insecure goes on without trust"
+                case .expired:
+                    "the certificate is out of date: the server needs a renewed one; --insecure goes on without trust"
+                case .notYetValid:
+                    "the certificate is not valid yet, or this machine's clock is wrong; --insecure goes on without trust"
+                case .unparsable: "the certificate cannot be read; --insecure goes on without trust"
+                case .unreadableCAFile: "check the --cafile path: it must be a readable PEM file"
                 }
-            if let remedy { emit(.annotation, remedy) }
+            if !remedies.contains(remedy) { remedies.append(remedy) }
         }
+        for remedy in remedies { emit(.annotation, remedy) }
         closeConnection(reason: "the TLS handshake failed")
         fail(.tlsFailed)
     }

@@ -84,10 +84,10 @@ import Testing
         case "helloed":
             break
         case "mail", "rcpt":
-            session.commandSent(SMTPCommand(line: "MAIL FROM:<a@b.test>"))
+            session.send("MAIL FROM:<a@b.test>")
             _ = session.replyReceived(SMTPReply(250, "ok"))
             if testCase.phase == "rcpt" {
-                session.commandSent(SMTPCommand(line: "RCPT TO:<c@d.test>"))
+                session.send("RCPT TO:<c@d.test>")
                 _ = session.replyReceived(SMTPReply(250, "ok"))
             }
         default:

@@ -18,7 +18,7 @@ import Testing
 
     @Test func refusedMailAsInTheDesign() {
         var session = SessionStateMachine.helloed()
-        session.commandSent(SMTPCommand(line: "MAIL FROM:<alice@example.test>"))
+        session.send("MAIL FROM:<alice@example.test>")
         let outcome = session.replyReceived(SMTPReply(550, "5.7.1 Relaying denied"))
         #expect(
             ReplyAnnotator.lines(for: outcome, level: .full).map(\.plain) == [
@@ -31,7 +31,7 @@ import Testing
 
     @Test func briefAndOffLevels() {
         var session = SessionStateMachine.helloed()
-        session.commandSent(SMTPCommand(line: "NOOP"))
+        session.send("NOOP")
         let outcome = session.replyReceived(SMTPReply(250, "2.0.0 Ok"))
         #expect(
             ReplyAnnotator.lines(for: outcome, level: .brief).map(\.plain) == [

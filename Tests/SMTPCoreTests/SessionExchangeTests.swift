@@ -490,7 +490,7 @@ import Testing
         } else if source.verb == .rcpt || source.verb == .data {
             session.openTransaction(recipients: source.verb == .data ? ["bob@mx.test"] : [])
         }
-        if case .command(let command) = source { session.commandSent(command, at: 0) }
+        if case .command(let command) = source { _ = session.commandSent(command, at: 0) }
         let outcome = session.replyReceived(SMTPReply(code, "text"))
         #expect(outcome.meaning.contains(meaning), "\(outcome.meaning)")
         #expect(!outcome.warnings.contains { $0.contains("not a reply the RFC lists") }, "\(outcome.warnings)")

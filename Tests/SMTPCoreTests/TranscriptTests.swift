@@ -18,7 +18,7 @@ import Testing
             return clock
         }
         func client(_ line: String, command: Bool = true) {
-            if command { session.commandSent(SMTPCommand(line: line)) }
+            if command { session.send(line) }
             let shown = VisibleText.escape(Redactor.redact(command: line))
             entries.append(
                 TranscriptEntry(time: tick(), content: .client(shown: shown, wire: VisibleText.escape(line))))
@@ -49,7 +49,7 @@ import Testing
         client("Blah blah blah...", command: false)
         client(DotStuffing.stuff("...etc. etc. etc."), command: false)
         client(".", command: false)
-        session.endOfDataSent()
+        _ = session.endOfDataSent()
         server(SMTPReply(250, "OK"))
         client("QUIT")
         server(SMTPReply(221, "foo.com Service closing transmission channel"))
