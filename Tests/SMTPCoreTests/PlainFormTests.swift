@@ -102,31 +102,6 @@ import Testing
     }
 }
 
-@Suite struct ServerAddressTests {
-    @Test(arguments: [
-        ("mx.example.test", "mx.example.test", 25),
-        ("127.0.0.1:2525", "127.0.0.1", 2525),
-        ("[::1]:2525", "::1", 2525),
-        ("[::1]", "::1", 25),
-        ("::1", "::1", 25),
-        ("  host:587 ", "host", 587),
-    ])
-    func parses(text: String, host: String, port: Int) throws {
-        let address = try ServerAddress(parsing: text, defaultPort: 25)
-        #expect(address.host == host)
-        #expect(address.port == port)
-    }
-
-    @Test(arguments: ["", "host:0", "host:70000", "host:smtp", "[::1", ":25", "[::1]x"])
-    func rejects(text: String) {
-        #expect(throws: ServerAddress.ParseError.self) { try ServerAddress(parsing: text, defaultPort: 25) }
-    }
-
-    @Test func describesIPv6InBrackets() {
-        #expect(ServerAddress(host: "::1", port: 25).description == "[::1]:25")
-    }
-}
-
 @Suite struct ReplyExpectationTests {
     @Test(arguments: [
         ("250", 250, nil as String?, true), ("250", 251, nil, false), ("2xx", 221, nil, true), ("2xx", 354, nil, false),

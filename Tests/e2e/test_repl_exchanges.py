@@ -17,11 +17,16 @@ def enter(term, line, prompt):
     term.wait_last_line(prompt)
 
 
-def test_a_pipe_group_is_sent_on_an_empty_line_and_each_reply_stands_under_its_command(term, practice_server):
-    server = practice_server("-v")
-    term.start("--no-history", "--explain", "brief", f"127.0.0.1:{server.port}")
+def start_after_ehlo(term, port, *options, explain="brief"):
+    """ehlo in the terminal, connected to 127.0.0.1:port, after EHLO."""
+    term.start("--no-history", "--explain", explain, *options, f"127.0.0.1:{port}")
     term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
     enter(term, "EHLO client.test", "ehlo 127.0.0.1 [ehlo]>")
+
+
+def test_a_pipe_group_is_sent_on_an_empty_line_and_each_reply_stands_under_its_command(term, practice_server):
+    server = practice_server("-v")
+    start_after_ehlo(term, server.port)
     enter(term, "/pipe", "ehlo 127.0.0.1 [ehlo pipe=0]>")
     enter(term, "MAIL FROM:<alice@client.test>", "ehlo 127.0.0.1 [ehlo pipe=1]>")
     enter(term, "RCPT TO:<student@practice.test>", "ehlo 127.0.0.1 [ehlo pipe=2]>")
@@ -47,9 +52,7 @@ def test_a_command_typed_while_a_reply_is_late_gets_no_false_warning(term, scrip
         ("expect", b"RCPT"), ("send", b"250 2.1.5 ok\r\n"),
         ("drain", 5),
     ])
-    term.start("--no-history", "--explain", "brief", f"127.0.0.1:{server.port}")
-    term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
-    enter(term, "EHLO client.test", "ehlo 127.0.0.1 [ehlo]>")
+    start_after_ehlo(term, server.port)
     term.type("MAIL FROM:<a@client.test>")
     term.send("Enter")
     term.wait_for(lambda screen: "C: MAIL" not in screen and "[ehlo]> MAIL FROM" in screen, "MAIL typed")
@@ -87,9 +90,7 @@ def test_bdat_refused_at_once_leaves_chunk_mode(term, scripted_server):
         ("expect", b"BDAT"), ("send", b'500 Error: command "BDAT" not recognized\r\n'),
         ("expect", b"RSET"), ("send", b"250 ok\r\n"), ("drain", 5),
     ])
-    term.start("--no-history", "--explain", "brief", f"127.0.0.1:{server.port}")
-    term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
-    enter(term, "EHLO client.test", "ehlo 127.0.0.1 [ehlo]>")
+    start_after_ehlo(term, server.port)
     enter(term, "MAIL FROM:<a@client.test>", "ehlo 127.0.0.1 [mail]>")
     enter(term, "RCPT TO:<b@old.test>", "ehlo 127.0.0.1 [mail rcpt=1]>")
     enter(term, "BDAT 40", "ehlo 127.0.0.1 [mail rcpt=1]>")
@@ -101,9 +102,7 @@ def test_bdat_refused_at_once_leaves_chunk_mode(term, scripted_server):
 
 def test_ctrl_d_in_a_pipe_group_sends_the_group_before_quit(term, practice_server):
     server = practice_server("-v")
-    term.start("--no-history", "--explain", "off", f"127.0.0.1:{server.port}")
-    term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
-    enter(term, "EHLO client.test", "ehlo 127.0.0.1 [ehlo]>")
+    start_after_ehlo(term, server.port, explain="off")
     enter(term, "/pipe", "ehlo 127.0.0.1 [ehlo pipe=0]>")
     enter(term, "MAIL FROM:<alice@client.test>", "ehlo 127.0.0.1 [ehlo pipe=1]>")
     enter(term, "RCPT TO:<student@practice.test>", "ehlo 127.0.0.1 [ehlo pipe=2]>")
@@ -117,9 +116,7 @@ def test_ctrl_d_in_a_pipe_group_sends_the_group_before_quit(term, practice_serve
 
 def test_ctrl_c_gives_up_a_chunk_nothing_of_which_was_sent(term, practice_server):
     server = practice_server("-v")
-    term.start("--no-history", "--explain", "off", f"127.0.0.1:{server.port}")
-    term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
-    enter(term, "EHLO client.test", "ehlo 127.0.0.1 [ehlo]>")
+    start_after_ehlo(term, server.port, explain="off")
     enter(term, "MAIL FROM:<alice@client.test>", "ehlo 127.0.0.1 [mail]>")
     enter(term, "RCPT TO:<student@practice.test>", "ehlo 127.0.0.1 [mail rcpt=1]>")
     enter(term, "BDAT 99999999999999", "bdat 0/99999999999999>")

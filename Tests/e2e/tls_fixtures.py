@@ -15,17 +15,14 @@ Everything listens on 127.0.0.1 only and every wait is bounded.
 import base64
 import datetime
 import hashlib
-import select
 import ssl
-import subprocess
-import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from conftest import ScriptedServer, scripted_servers, stop_process
+from local_server_fixtures import start_script
 from practice_fixtures import PracticeServer
 
 HERE = Path(__file__).resolve().parent
@@ -142,23 +139,12 @@ def tls_practice(certs):
 def tls_mta(tmp_path_factory, certs):
     """tls_mta.py with server.pem: yields its port (implicit TLS from the first byte)."""
     log_path = tmp_path_factory.mktemp("tls_mta") / "tls_mta.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, str(TLS_MTA_SCRIPT), certs.pem("server"),
-                                    certs.key("server")], stdout=subprocess.PIPE, stderr=log)
-    deadline = time.monotonic() + 15
-    line = b""
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stdout], [], [], 0.2)
-        if ready:
-            line = process.stdout.readline()
-            break
-        if process.poll() is not None:
-            break
-    if not line.startswith(b"PORT "):
-        stop_process(process)
-        pytest.fail(f"tls_mta.py did not start: {line!r} {log_path.read_text(errors='replace')}")
     try:
-        yield int(line.split()[1])
+        process, port = start_script([TLS_MTA_SCRIPT, certs.pem("server"), certs.key("server")], log_path)
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    try:
+        yield int(port)
     finally:
         stop_process(process)
 
