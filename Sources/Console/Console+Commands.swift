@@ -295,8 +295,19 @@ extension Console {
         }
     }
 
+    /// How the session reaches `server`, as a transcript header records it.
+    func recordedConnection(to server: ServerAddress?) -> RecordedConnection {
+        RecordedConnection(
+            server: server?.description, isImplicitTLS: options.tlsMode == .implicit,
+            serverName: options.tls.serverName,
+            sessionProtocol: options.sessionProtocol)
+    }
+
     /// Opens a transcript and writes its header; failures are reported and the session goes on.
-    func startRecording(to path: String) {
+    ///
+    /// - Parameter isBeforeFirstConnection: the run is about to connect to `options.server`: the
+    ///   header describes that connection.
+    func startRecording(to path: String, isBeforeFirstConnection: Bool = false) {
         let formatter = TranscriptFormatter(
             format: options.transcriptFormat ?? TranscriptSink.format(forPath: path),
             timestamps: options.transcriptTimestamps,
@@ -304,8 +315,13 @@ extension Console {
             redactsSecrets: options.redactsSecrets)
         do {
             let sink = try TranscriptSink(path: path, formatter: formatter, append: options.appendsToTranscript)
-            let serverName = link.server?.description ?? "no server yet"
-            if let warning = sink.start(server: serverName, time: Date().timeIntervalSince1970) {
+            let connection =
+                isBeforeFirstConnection || link.isConnected
+                ? recordedConnection(to: isBeforeFirstConnection ? options.server : link.server)
+                : RecordedConnection(server: nil)
+            if let warning = sink.start(
+                connection: connection, isConnected: !isBeforeFirstConnection, time: Date().timeIntervalSince1970)
+            {
                 emit(.warning, warning)
                 if isScript, exitStatus == .success { exitStatus = .transcriptFailed }
             }

@@ -121,8 +121,7 @@ public final class Console {
     /// that connection failed (the run is over).
     func start() -> Bool {
         if let path = options.transcriptFile {
-            link.expect(options.server)
-            startRecording(to: path)
+            startRecording(to: path, isBeforeFirstConnection: true)
         }
         guard let server = options.server else {
             if input.isInteractive {
@@ -350,6 +349,11 @@ public final class Console {
             tls = TLSStatus()
             outgoing = OutgoingLines()
             hasWarnedAboutPipelining = false
+            if let warning = screen.transcript?.connected(
+                recordedConnection(to: address), time: Date().timeIntervalSince1970)
+            {
+                emit(.warning, warning)
+            }
             emit(.event, "connected to \(address.host) (\(opened.remoteAddressDescription))")
         } catch {
             emit(.warning, "cannot connect to \(address): \(error)")

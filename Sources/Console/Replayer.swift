@@ -43,6 +43,11 @@ public enum Replayer {
         }
         var consoleOptions = options.console
         consoleOptions.historyFile = nil
+        // Reach the server as the recording did, unless the command line says otherwise.
+        let recorded = recording.connection
+        if recorded.isImplicitTLS, consoleOptions.tlsMode == .none { consoleOptions.tlsMode = .implicit }
+        if consoleOptions.tls.serverName == nil { consoleOptions.tls.serverName = recorded.serverName }
+        if recorded.sessionProtocol == .lmtp { consoleOptions.sessionProtocol = .lmtp }
         if let server = options.server {
             consoleOptions.server = server
         } else if let named = recording.server,
@@ -55,7 +60,7 @@ public enum Replayer {
         let colorEnabled = consoleOptions.color.isEnabled(
             stdoutIsTerminal: Terminal.stdoutIsTerminal, environment: ProcessInfo.processInfo.environment)
         let console = Console(options: consoleOptions, input: ReplayInput(), colorEnabled: colorEnabled)
-        let plan = ReplayPlan(recording, sessionProtocol: consoleOptions.sessionProtocol)
+        let plan = ReplayPlan(recording)
         return ReplayRun(plan: plan, options: options, console: console).run()
     }
 }
@@ -114,7 +119,7 @@ final class ReplayRun {
     private func replaySessions() {
         for (index, session) in plan.sessions.enumerated() {
             if index > 0 {
-                guard let target = options.server?.description ?? session.server else { continue }
+                guard let target = options.server?.description ?? session.connection.server else { continue }
                 console.emit(.event, "the recording starts another session (transcript line \(session.sourceLine))")
                 console.perform("/connect \(target)", tag: nil, holdsForGroup: false)
             }

@@ -42,11 +42,6 @@ final class ServerLink {
         return opened
     }
 
-    /// Names the server before any connection (a transcript opened by `--transcript` names it in its header).
-    func expect(_ address: ServerAddress?) {
-        if connection == nil { server = address }
-    }
-
     /// Closes the connection from our side; its later events are ignored.
     func close() {
         guard let connection else { return }

@@ -47,9 +47,26 @@ final class TranscriptSink {
         path.hasSuffix(".jsonl") || path.hasSuffix(".json") ? .jsonl : .text
     }
 
+    /// The header names a connection not made yet: the first one made is that one.
+    private var isFirstConnectionPending = false
+
     /// Writes the header. Returns a warning to show if the write failed.
-    func start(server: String, time: Double) -> String? {
-        write(formatter.header(server: server, time: time))
+    ///
+    /// - Parameter isConnected: the header describes a connection open already, or none; false:
+    ///   the one about to be made.
+    func start(connection: RecordedConnection, isConnected: Bool, time: Double) -> String? {
+        isFirstConnectionPending = !isConnected && connection.server != nil
+        return write(formatter.header(connection: connection, time: time))
+    }
+
+    /// A connection was opened: every one after the header's gets a header of its own, so that
+    /// replay reaches each server as the session did.
+    func connected(_ connection: RecordedConnection, time: Double) -> String? {
+        if isFirstConnectionPending {
+            isFirstConnectionPending = false
+            return nil
+        }
+        return write(formatter.header(connection: connection, time: time, isFirst: false))
     }
 
     /// Writes one entry. Returns a warning to show the first time a write fails.

@@ -59,7 +59,7 @@ import Testing
 
     static func render(_ formatter: TranscriptFormatter) -> String {
         var formatter = formatter
-        var text = formatter.header(server: "foo.com:25", time: start)
+        var text = formatter.header(connection: RecordedConnection(server: "foo.com:25"), time: start)
         for entry in appendixDEntries() { text += formatter.format(entry) }
         return text
     }
@@ -121,10 +121,14 @@ import Testing
         let entry = TranscriptEntry(
             time: Self.start, content: .client(shown: "AUTH PLAIN <redacted>", wire: "AUTH PLAIN AHVzZXIAcGFzcw=="))
         var redacting = TranscriptFormatter()
-        #expect(redacting.header(server: "s", time: Self.start).contains("secrets redacted"))
+        #expect(
+            redacting.header(connection: RecordedConnection(server: "s"), time: Self.start).contains("secrets redacted")
+        )
         #expect(redacting.format(entry) == "C: AUTH PLAIN <redacted>\n")
         var clear = TranscriptFormatter(redactsSecrets: false)
-        #expect(clear.header(server: "s", time: Self.start).contains("SECRETS NOT REDACTED"))
+        #expect(
+            clear.header(connection: RecordedConnection(server: "s"), time: Self.start).contains("SECRETS NOT REDACTED")
+        )
         #expect(clear.format(entry) == "C: AUTH PLAIN AHVzZXIAcGFzcw==\n")
     }
 
@@ -140,7 +144,27 @@ import Testing
         let recording = try TranscriptReader.read(text)
         #expect(recording.server == "mx.test:25")
         #expect(recording.steps.count == 5)
-        #expect(recording.steps[3] == .newSession(server: "mx2.test:2525", sourceLine: 5))
+        #expect(recording.steps[3] == .newSession(RecordedConnection(server: "mx2.test:2525"), sourceLine: 5))
+    }
+
+    /// The header says how each connection was made, so replay can make it the same way.
+    @Test(arguments: [TranscriptFormatter.Format.text, .jsonl])
+    func headersRecordTLSSNIAndProtocolForEachConnection(format: TranscriptFormatter.Format) throws {
+        var formatter = TranscriptFormatter(format: format)
+        let first = RecordedConnection(server: "mx.test:465", isImplicitTLS: true, serverName: "mail.test")
+        let second = RecordedConnection(server: "/run/lmtp", sessionProtocol: .lmtp)
+        var text = formatter.header(connection: RecordedConnection(server: nil), time: Self.start)
+        text += formatter.header(connection: first, time: Self.start + 1, isFirst: false)
+        text += formatter.format(TranscriptEntry(time: Self.start + 2, content: .client(shown: "QUIT", wire: "QUIT")))
+        text += formatter.header(connection: second, time: Self.start + 3, isFirst: false)
+        if format == .text {
+            #expect(text.contains("transcript of no server yet, started"))
+            #expect(text.contains("transcript of mx.test:465, implicit TLS, SNI mail.test, started"))
+            #expect(text.contains("transcript of /run/lmtp, LMTP, started"))
+        }
+        let recording = try TranscriptReader.read(text)
+        #expect(recording.connection == first)
+        #expect(recording.steps.last == .newSession(second, sourceLine: 4))
     }
 
     @Test func redactedLinesAreRecognisedWhenRead() throws {

@@ -484,3 +484,33 @@ def test_an_lmtp_recording_compares_each_recipients_reply(practice_server, recor
     assert run.returncode == 0, run
     assert summary(run) == (9, MATCHED), run  # greeting, LHLO, MAIL, 2 RCPT, DATA, 2 after the dot, QUIT
     assert sum(line.startswith("#  after end of data: for <") for line in run.lines) == 2, run
+
+
+def test_a_recording_through_connect_names_and_replays_each_server(mta, mta_refusing_bob, run_script, run_replay,
+                                                                    tmp_path):
+    """Every connection gets its own header; replay reaches each server as the session did."""
+    port, _ = mta
+    other_port, _ = mta_refusing_bob
+    path = tmp_path / "two.txt"
+    run = run_script(port, script(["EHLO client.test", "QUIT", f"/connect 127.0.0.1:{other_port}", "EHLO client.test",
+                                   "RCPT TO:<bob@mta.test>", "QUIT"]), "--transcript", str(path))
+    assert run.returncode == 0, run
+    headers = [line for line in path.read_text().splitlines() if " transcript of " in line]
+    assert [line.split(" transcript of ")[1].split(",")[0] for line in headers] == [
+        f"127.0.0.1:{port}", f"127.0.0.1:{other_port}"], headers
+    run = run_replay("--check", str(path))
+    assert run.returncode == 0, run
+    assert summary(run)[1] == MATCHED, run
+    assert run.lines.count(f"*  connected to 127.0.0.1 (127.0.0.1:{other_port})") == 1, run
+
+
+def test_a_recording_begun_before_any_connection_names_the_server_it_reached(mta, run_ehlo, run_replay, tmp_path):
+    port, _ = mta
+    path = tmp_path / "late.txt"
+    run = run_ehlo("--no-history", "--color", "never", input=f"/record {path}\n/connect 127.0.0.1:{port}\n"
+                   "EHLO client.test\nQUIT\n")
+    assert run.returncode == 0, run
+    assert "transcript of no server yet" in path.read_text()
+    run = run_replay("--check", str(path))
+    assert run.returncode == 0, run
+    assert summary(run)[1] == MATCHED, run

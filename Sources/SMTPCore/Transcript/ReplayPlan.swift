@@ -41,8 +41,8 @@ public struct ReplayPlan: Sendable {
     }
 
     public struct Session: Sendable {
-        /// The server named by the header that started it (nil for the first: the file's own).
-        public let server: String?
+        /// How it connected, as the header that started it says.
+        public let connection: RecordedConnection
         public let sourceLine: Int
         public internal(set) var greeting: [RecordedReply] = []
         public internal(set) var lines: [Line] = []
@@ -55,16 +55,16 @@ public struct ReplayPlan: Sendable {
         sessions.reduce(0) { $0 + $1.greeting.count + $1.lines.reduce(0) { $0 + $1.replies.count } }
     }
 
-    public init(_ recording: RecordedSession, sessionProtocol: SessionProtocol = .smtp) {
-        var machine = SessionStateMachine(sessionProtocol: sessionProtocol)
-        var current = Session(server: recording.server, sourceLine: 1)
+    public init(_ recording: RecordedSession) {
+        var machine = SessionStateMachine(sessionProtocol: recording.connection.sessionProtocol)
+        var current = Session(connection: recording.connection, sourceLine: 1)
         machine.connectionOpened(at: 0)
         for step in recording.steps {
             switch step {
-            case .newSession(let server, let sourceLine):
+            case .newSession(let connection, let sourceLine):
                 sessions.append(current)
-                current = Session(server: server, sourceLine: sourceLine)
-                machine = SessionStateMachine(sessionProtocol: sessionProtocol)
+                current = Session(connection: connection, sourceLine: sourceLine)
+                machine = SessionStateMachine(sessionProtocol: connection.sessionProtocol)
                 machine.connectionOpened(at: 0)
             case .client(let octets, let isRedacted, let sourceLine):
                 let kind = Self.read(octets, sourceLine: sourceLine, into: &machine)

@@ -41,20 +41,26 @@ public struct TranscriptFormatter: Sendable {
         self.redactsSecrets = redactsSecrets
     }
 
-    /// The first line of a transcript.
-    public mutating func header(server: String, time: Double) -> String {
-        start = time
+    /// The line that starts a transcript, and each further connection in it.
+    ///
+    /// - Parameter isFirst: the transcript's first line: relative timestamps count from it.
+    public mutating func header(connection: RecordedConnection, time: Double, isFirst: Bool = true) -> String {
+        if isFirst || start == nil { start = time }
         let secrets = redactsSecrets ? "secrets redacted" : "SECRETS NOT REDACTED (--no-redact)"
         switch format {
         case .text:
             let text =
-                "ehlo \(EhloVersion.current) transcript of \(server), started \(RFC3339.format(time)), \(secrets)"
+                "ehlo \(EhloVersion.current) transcript of \(connection.headerText), started \(RFC3339.format(time)), \(secrets)"
             return prefix(time: time, latency: nil) + DisplayLine(.event, text).plain + "\n"
         case .jsonl:
-            return json([
-                "time": RFC3339.format(time), "type": "header", "ehlo": EhloVersion.current, "server": server,
-                "redacted": redactsSecrets,
-            ])
+            var object: [String: Any] = [
+                "time": RFC3339.format(time), "type": "header", "ehlo": EhloVersion.current,
+                "server": connection.server ?? RecordedConnection.noServer, "redacted": redactsSecrets,
+            ]
+            if connection.isImplicitTLS { object["tls"] = "implicit" }
+            if let serverName = connection.serverName { object["sni"] = serverName }
+            if connection.sessionProtocol == .lmtp { object["protocol"] = "lmtp" }
+            return json(object)
         }
     }
 

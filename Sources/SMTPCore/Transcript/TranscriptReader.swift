@@ -7,20 +7,24 @@ public struct RecordedSession: Sendable {
         case client(line: [UInt8], isRedacted: Bool, sourceLine: Int)
         /// A reply the server gave.
         case reply(SMTPReply, sourceLine: Int)
-        /// A further session begins (a transcript written with `--append`): connect again.
-        case newSession(server: String?, sourceLine: Int)
+        /// A further connection begins (`/connect`, or a transcript grown with `--append`).
+        case newSession(RecordedConnection, sourceLine: Int)
     }
 
-    /// The server named in the header, e.g. `127.0.0.1:2525`.
-    public var server: String?
+    /// How the first session reached its server, as the first header says.
+    public var connection = RecordedConnection(server: nil)
     public var steps: [Step]
 
-    /// A header: the first names the server; each later one starts another session.
-    mutating func begin(server: String?, sourceLine: Int) {
-        if steps.isEmpty, self.server == nil {
-            self.server = server
+    /// The server named in the first header, e.g. `127.0.0.1:2525`.
+    public var server: String? { connection.server }
+
+    /// A header: the first (or the first to name a server, before anything was recorded) says
+    /// how the session connected; each later one starts another session.
+    mutating func begin(_ connection: RecordedConnection, sourceLine: Int) {
+        if steps.isEmpty, self.connection.server == nil {
+            self.connection = connection
         } else {
-            steps.append(.newSession(server: server, sourceLine: sourceLine))
+            steps.append(.newSession(connection, sourceLine: sourceLine))
         }
     }
 
@@ -51,7 +55,7 @@ public enum TranscriptReader {
     }
 
     private static func readText(_ lines: [String]) -> RecordedSession {
-        var session = RecordedSession(server: nil, steps: [])
+        var session = RecordedSession(steps: [])
         var parser = ReplyParser()
         for (index, rawLine) in lines.enumerated() {
             let line = withoutTimestamp(rawLine)
@@ -64,22 +68,28 @@ public enum TranscriptReader {
                     session.steps.append(.reply(reply, sourceLine: index + 1))
                 }
             } else if line.hasPrefix("*  ehlo "), let range = line.range(of: " transcript of ") {
-                let server = String(line[range.upperBound...].prefix { $0 != "," })
-                session.begin(server: server, sourceLine: index + 1)
+                let fields = line[range.upperBound...].components(separatedBy: ", ").map { Substring($0) }
+                let connection = fields.prefix { !$0.hasPrefix("started ") }
+                session.begin(RecordedConnection(headerFields: Array(connection)), sourceLine: index + 1)
             }
         }
         return session
     }
 
     private static func readJSONLines(_ lines: [String]) throws(ReadError) -> RecordedSession {
-        var session = RecordedSession(server: nil, steps: [])
+        var session = RecordedSession(steps: [])
         for (index, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             guard let data = line.data(using: .utf8),
                 let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
             else { throw ReadError(line: index + 1, reason: "not a JSON object") }
             switch object["type"] as? String {
             case "header":
-                session.begin(server: object["server"] as? String, sourceLine: index + 1)
+                let server = object["server"] as? String
+                let connection = RecordedConnection(
+                    server: server == RecordedConnection.noServer ? nil : server,
+                    isImplicitTLS: object["tls"] as? String == "implicit", serverName: object["sni"] as? String,
+                    sessionProtocol: object["protocol"] as? String == "lmtp" ? .lmtp : .smtp)
+                session.begin(connection, sourceLine: index + 1)
             case "client":
                 guard let text = object["line"] as? String else {
                     throw ReadError(line: index + 1, reason: "a client event without \"line\"")
