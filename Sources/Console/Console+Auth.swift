@@ -6,45 +6,54 @@ import SMTPCore
 /// `--starttls`, `--user`, `/auth` and `/b64`.
 extension Console {
     /// What the command line asked for right after the greeting: EHLO, STARTTLS and EHLO
-    /// again (`--starttls`), then AUTH (`--user`).
+    /// again (`--starttls`), then AUTH (`--user`), and QUIT once `--quit-after` is reached.
     func openSessionAsAsked() {
-        guard options.tlsMode == .starttls || options.authUser != nil, session.phase == .greeted else { return }
+        let stage = options.quitAfter
+        if stage == .greeting {
+            finish()
+            return
+        }
+        let needsTLS = options.tlsMode == .starttls || (stage == .tls && options.tlsMode == .none)
+        let isAsked = needsTLS || options.authUser != nil || stage == .ehlo || stage == .tls || stage == .auth
+        guard isAsked, session.phase == .greeted else { return }
         let hello = "\(session.sessionProtocol == .lmtp ? "LHLO" : "EHLO") \(heloName ?? "localhost")"
         sendCommand(hello, quiet: true)
         guard session.phase == .helloed else { return }
-        if options.tlsMode == .starttls {
+        if stage == .ehlo { return finish() }
+        if needsTLS {
             guard session.capabilities?.has("STARTTLS") == true else {
                 emit(
                     .warning,
-                    "--starttls: the server did not advertise STARTTLS; closing rather than going on in plaintext")
-                closeConnection(reason: "no STARTTLS")
-                exitStatus = .tlsFailed
-                isFinished = true
-                return
+                    "\(stage == .tls ? "--quit-after tls" : "--starttls"): the server did not advertise STARTTLS; ending the session rather than going on in plaintext"
+                )
+                return stopSession(.tlsFailed)
             }
-            emit(.event, "--starttls: STARTTLS, then \(hello.prefix(4)) again")
+            emit(
+                .event, "\(stage == .tls ? "--quit-after tls" : "--starttls"): STARTTLS, then \(hello.prefix(4)) again")
             sendCommand("STARTTLS", quiet: true)
             guard session.isTLS, link.isConnected else {
                 if link.isConnected {
-                    emit(
-                        .warning,
-                        "--starttls: the server did not start TLS; ending the session rather than going on in plaintext"
-                    )
-                    finish()
+                    emit(.warning, "the server did not start TLS; ending the session rather than going on in plaintext")
                 }
-                exitStatus = .tlsFailed
-                isFinished = true
-                return
+                return stopSession(.tlsFailed)
             }
             sendCommand(hello, quiet: true)
         }
-        if let user = options.authUser {
-            guard authenticate(mechanism: options.authMechanism, user: user) else {
-                if exitStatus == .success { exitStatus = .authenticationFailed }
-                isFinished = true
+        if stage == .tls { return finish() }
+        if let user = options.authUser, !authenticate(mechanism: options.authMechanism, user: user) {
+            guard isScript || stage == .auth else {
+                emit(.event, "/auth MECH \(VisibleText.escape(user)) tries again")
                 return
             }
+            return stopSession(.authenticationFailed)
         }
+        if stage == .auth { finish() }
+    }
+
+    /// Ends the session with `status`: QUIT if the server can still take it, then leave.
+    func stopSession(_ status: ExitStatus) {
+        if exitStatus == .success { exitStatus = status }
+        finish()
     }
 
     /// `/auth MECH [USER]`.

@@ -172,8 +172,13 @@ extension Console {
         run(actions)
     }
 
+    /// An answer to a 334 challenge; redacted unless the challenge asked for the user name.
     func sendSecret(_ line: String, quiet: Bool = false, tag: Int? = nil) {
-        hold(Array(line.utf8), shown: Redactor.placeholder, isEchoed: isScript || quiet, wire: line)
+        // "*" cancels (RFC 4954 §4) and is no secret either.
+        let isSecret = !session.isUserNameAsked && line != "*"
+        hold(
+            Array(line.utf8), shown: isSecret ? Redactor.placeholder : VisibleText.escape(line),
+            isEchoed: isScript || quiet, wire: line)
         run(session.authResponseSent(tag: tag))
     }
 

@@ -129,10 +129,15 @@ public final class Console {
             }
             return true
         }
-        guard connect(to: server) else {
+        guard connect(to: server, waitsForGreeting: options.quitAfter != .connect) else {
             if case .failure = tls.outcome { exitStatus = .tlsFailed }
             if exitStatus == .success { exitStatus = .connectionFailed }
             return false
+        }
+        if options.quitAfter == .connect {
+            closeConnection(reason: "--quit-after connect")
+            isFinished = true
+            return true
         }
         openSessionAsAsked()
         return true
@@ -147,6 +152,9 @@ public final class Console {
             // The 220 to STARTTLS came after a Ctrl-C stopped the wait: nothing else may go first.
             performTLSHandshake()
             return
+        case .challengeAnswer where input.isInteractive && session.isUserNameAsked:
+            // AUTH LOGIN's user name is no secret: typed with echo, like any line.
+            break
         case .challengeAnswer where input.isInteractive:
             guard let secret = input.readSecret(prompt: "answer to 334 (not echoed)> ") else {
                 emit(.event, "no answer: the exchange is cancelled with * (RFC 4954 §4)")
@@ -168,11 +176,21 @@ public final class Console {
         case .line(let line):
             guard !isFinished else { return }
             handle(line, typedIn: mode)
+            if isStageReached { finish() }
         }
+    }
+
+    /// `--quit-after mail|rcpt`: the command of that stage has its reply.
+    private var isStageReached: Bool {
+        guard let stage = options.quitAfter, session.pending.isEmpty, let verb = session.lastAnswered?.verb else {
+            return false
+        }
+        return (stage == .mail && verb == .mail) || (stage == .rcpt && verb == .rcpt)
     }
 
     /// After the loop: the server's close, then ours; the exit status.
     func end() -> ExitStatus {
+        quitIfPossible()
         if session.phase == .closed {
             // After 221 the server closes the connection; give it a moment so the close is shown and recorded.
             _ = takeEvents(until: { false }, seconds: 1)
@@ -188,6 +206,7 @@ public final class Console {
         switch session.inputMode {
         case .message: return "data> "
         case .chunk(let remaining, let size): return "bdat \(size - remaining)/\(size)> "
+        case .challengeAnswer: return "answer to 334 (the user name, base64)> "
         default: break
         }
         var tags = session.promptTags
@@ -327,18 +346,27 @@ public final class Console {
         case .commands, .offline, .awaitingReply, .tlsHandshake:
             break
         }
-        if link.isConnected, SessionPhase.connected.union([.refused]).contains(session.predictedPhase) {
+        quitIfPossible()
+        isFinished = true
+    }
+
+    /// Every way out of a session says QUIT to a server that can still take it (RFC 5321
+    /// §4.1.1.10), whatever ended the run: the input, a failure, `--quit-after`.
+    private func quitIfPossible() {
+        if link.isConnected, session.inputMode == .commands,
+            SessionPhase.connected.union([.refused]).contains(session.predictedPhase)
+        {
             // A courtesy on the way out: a server that does not answer must not keep the user waiting.
             sendCommand("QUIT", quiet: true, replyTimeout: min(options.timeoutOverride ?? 5, 5))
         }
         flushAndWait()
-        isFinished = true
     }
 
     // MARK: Connecting
 
+    /// - Parameter waitsForGreeting: false only for `--quit-after connect`.
     @discardableResult
-    func connect(to address: ServerAddress) -> Bool {
+    func connect(to address: ServerAddress, waitsForGreeting: Bool = true) -> Bool {
         if link.isConnected { closeConnection(reason: "closed to connect elsewhere") }
         do {
             let implicitTLS = options.tlsMode == .implicit ? options.tls : nil
@@ -361,7 +389,7 @@ public final class Console {
             return false
         }
         // Ctrl-C while waiting for the greeting keeps the connection: the greeting shows when it comes.
-        waitForReplies()
+        if waitsForGreeting { waitForReplies() }
         guard link.isConnected else {
             if isScript { exitStatus = .connectionFailed }
             return false

@@ -37,6 +37,29 @@ public struct ConsoleOptions: Sendable {
     /// one write (RFC 2920 §3.1).
     public var pipelines = false
 
+    /// A stage of a session, for `--quit-after` (as swaks names them).
+    public enum Stage: String, Sendable, CaseIterable {
+        /// The TCP (or UNIX socket) connection is open: close it without a word.
+        case connect
+        /// The greeting came.
+        case greeting
+        /// EHLO (LHLO) was answered; ehlo sends it itself.
+        case ehlo
+        /// STARTTLS and its handshake are done (and EHLO again); ehlo sends them itself.
+        case tls
+        /// AUTH is done (`--user`).
+        case auth
+        /// MAIL was answered (the script or the user sends it).
+        case mail
+        /// The first RCPT was answered.
+        case rcpt
+    }
+
+    /// `--quit-after STAGE`: QUIT once the session has reached it.
+    public var quitAfter: Stage?
+    /// `--timing`: show each reply's latency (on a terminal it is on unless `/timing off`).
+    public var showsTiming = false
+
     /// Record the session to this file (`--transcript`).
     public var transcriptFile: String?
     /// The transcript's format; nil: JSON Lines for `.jsonl`, else text.

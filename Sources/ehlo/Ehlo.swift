@@ -42,6 +42,7 @@ struct Ehlo: ParsableCommand {
 }
 
 extension ExplainLevel: ExpressibleByArgument {}
+extension ConsoleOptions.Stage: ExpressibleByArgument {}
 extension ConsoleOptions.ColorMode: ExpressibleByArgument {}
 
 /// `ehlo [options] [HOST[:PORT]]`: the console.
@@ -104,6 +105,15 @@ struct ConsoleCommand: ParsableCommand {
     )
     var pipeline = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Say QUIT once the session reaches this stage: connect, greeting, ehlo, tls, auth (ehlo goes there by itself), mail or rcpt (after the first reply to it).",
+            valueName: "stage"))
+    var quitAfter: ConsoleOptions.Stage?
+
+    @Flag(help: "Show each reply's latency (a terminal shows it unless /timing off).")
+    var timing = false
+
     @OptionGroup(title: "TLS and authentication")
     var security: SecurityOptions
 
@@ -121,6 +131,9 @@ struct ConsoleCommand: ParsableCommand {
         if practice, server != nil {
             throw ValidationError("--practice connects to its own server; give no HOST")
         }
+        if quitAfter == .auth, security.user == nil {
+            throw ValidationError("--quit-after auth needs --user NAME: ehlo authenticates by itself to get there")
+        }
 
     }
 
@@ -130,6 +143,8 @@ struct ConsoleCommand: ParsableCommand {
         options.server = try server.map { try ServerAddress.parseArgument($0, defaultPort: defaultPort) }
         options.sessionProtocol = lmtp ? .lmtp : .smtp
         options.pipelines = pipeline
+        options.quitAfter = quitAfter
+        options.showsTiming = timing
         options.scriptFile = script
         options.explain = explain
         options.color = color

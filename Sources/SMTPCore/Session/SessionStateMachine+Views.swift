@@ -38,6 +38,15 @@ extension SessionStateMachine {
         return total
     }
 
+    /// The 334 being answered asks for a user name (AUTH LOGIN's "Username:",
+    /// draft-murchison-sasl-login §2.1): the answer is no secret, so it is shown and recorded.
+    public var isUserNameAsked: Bool {
+        guard inputMode == .challengeAnswer, let reply = lastReply, reply.code == 334,
+            let decoded = ReplyAnnotator.decodedChallenge(reply)
+        else { return false }
+        return decoded.lowercased().hasPrefix("username") || decoded.lowercased().hasPrefix("user name")
+    }
+
     /// What the next typed line is.
     public var inputMode: InputMode {
         if skip != nil { return .skipping }

@@ -1,7 +1,9 @@
 /// Keeps secrets off the screen, out of history and out of transcripts.
 ///
 /// RFC 4954: `AUTH PLAIN <initial-response>` carries the password in base64, and every answer
-/// to a 334 challenge may be a secret. Only the mechanism name is kept.
+/// to a 334 challenge may be a secret. Only the mechanism name is kept, except for AUTH LOGIN,
+/// whose initial response is the user name (draft-murchison-sasl-login §2.1): no secret, and
+/// an admin needs to see which user was tried.
 public enum Redactor {
     public static let placeholder = "<redacted>"
 
@@ -10,7 +12,7 @@ public enum Redactor {
         let command = SMTPCommand(line: line)
         guard command.verb == .auth else { return line }
         let words = command.argument.split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" })
-        guard words.count > 1 else { return line }
+        guard words.count > 1, command.authMechanism != "LOGIN" else { return line }
         return "\(command.verbText) \(words[0]) \(placeholder)"
     }
 
