@@ -52,6 +52,7 @@ extension Console {
         case "b64": base64Command(argument)
         case "quit": finish()
         case "pipe": openPipeGroup()
+        case "timing": timingCommand(argument)
         case "go": goCommand()
         default:
             preconditionFailure("ConsoleCommandTable row /\(name) has no implementation")
@@ -124,6 +125,18 @@ extension Console {
             hasWarnedAboutPipelining = true
             emit(.warning, warning)
         }
+    }
+
+    private func timingCommand(_ argument: String) {
+        switch argument.lowercased() {
+        case "on": isTimingShown = true
+        case "off": isTimingShown = false
+        case "": break
+        default:
+            emit(.warning, "usage: /timing on|off")
+            return
+        }
+        emit(.output, "timing is \(isTimingShown ? "on: each reply shows its latency" : "off")")
     }
 
     private func goCommand() {

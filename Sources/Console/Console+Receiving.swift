@@ -12,7 +12,9 @@ extension Console {
         while let head = session.pending.first, head.sentAt != nil, head.octetsToSend == 0, link.isConnected {
             let seconds = timeout ?? options.timeoutOverride ?? head.source.exchange?.timeout ?? 300
             // The head changes with each reply it takes (LMTP and PRDR take several) and when it is done.
-            switch takeEvents(until: { self.session.pending.first != head }, seconds: Double(seconds)) {
+            let answered = { self.session.pending.first != head }
+            switch takeEvents(until: answered, seconds: Double(seconds), waitingFor: "the reply to \(head.source.name)")
+            {
             case .done, .disconnected:
                 continue
             case .timedOut:
@@ -30,15 +32,28 @@ extension Console {
 
     /// Takes and shows events until `isDone()` holds, the connection is gone, `seconds` pass or
     /// the user presses Ctrl-C. The one place the console waits on the network.
-    func takeEvents(until isDone: () -> Bool, seconds: Double) -> WaitOutcome {
-        let deadline = Date().addingTimeInterval(seconds)
+    ///
+    /// - Parameter what: what is awaited; at a terminal, a silence of more than a second shows
+    ///   `waiting 3 s for the reply to AUTH…` until it ends (a slow DNSBL check, tarpitting,
+    ///   Dovecot's auth penalty are everyday causes).
+    func takeEvents(until isDone: () -> Bool, seconds: Double, waitingFor what: String? = nil) -> WaitOutcome {
+        let start = Date()
+        let deadline = start.addingTimeInterval(seconds)
+        let showsProgress = what != nil && input.isInteractive && Terminal.stdoutIsTerminal
+        defer { if showsProgress { screen.clearProgress() } }
         while true {
             if isDone() { return .done }
             if !link.isConnected { return .disconnected }
             if takeEvents() { continue }
             let remaining = deadline.timeIntervalSinceNow
             guard remaining > 0 else { return .timedOut }
-            let milliseconds = Int32(min(remaining * 1000, Double(Int32.max)))
+            let waited = -start.timeIntervalSinceNow
+            if showsProgress, let what, waited >= 1 {
+                screen.showProgress("waiting \(Int(waited)) s for \(what)…")
+            }
+            // With a progress line, wake each second to update it.
+            let slice = showsProgress ? min(remaining, 1 - waited.truncatingRemainder(dividingBy: 1)) : remaining
+            let milliseconds = Int32(min(max(slice, 0.001) * 1000, Double(Int32.max)))
             if Terminal.wait(forReadable: link.inbox.fileDescriptor, milliseconds: milliseconds) == .interrupted {
                 return .interrupted
             }
@@ -85,7 +100,8 @@ extension Console {
 
     /// Shows a reply with its annotations, and records it.
     private func show(_ outcome: SessionStateMachine.ReplyOutcome) {
-        var lines = ReplyAnnotator.lines(for: outcome, level: options.explain)
+        let latency = outcome.sentAt.map { Date().timeIntervalSince1970 - $0 }
+        var lines = ReplyAnnotator.lines(for: outcome, level: options.explain, latency: isTimingShown ? latency : nil)
         if input.isInteractive, outcome.isPipelined, outcome.recipient.map({ $0.position == 1 }) ?? true,
             case .command(let command) = outcome.answered
         {
@@ -94,7 +110,6 @@ extension Console {
         }
         show(lines)
         if screen.transcript != nil {
-            let latency = outcome.sentAt.map { Date().timeIntervalSince1970 - $0 }
             let recorded = ReplyAnnotator.lines(for: outcome, level: .full)
             screen.record(.reply(SMTPSessionReply(outcome: outcome, lines: recorded, latency: latency)))
         }

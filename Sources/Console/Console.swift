@@ -36,6 +36,8 @@ public final class Console {
     var isPipeGroupOpen = false
     /// The PIPELINING warning was shown for this connection.
     var hasWarnedAboutPipelining = false
+    /// Each reply's latency is shown (`/timing on|off`; on at a terminal, or with `--timing`).
+    lazy var isTimingShown = options.showsTiming || input.isInteractive
     /// Replies shown, collected for a caller that compares them (replay) while it is not nil.
     var observed: [SessionStateMachine.ReplyOutcome]?
 

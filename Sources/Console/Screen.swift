@@ -13,6 +13,8 @@ final class Screen {
     /// A transcript write failed (shown once, as it happened); a script ends with exit status 8.
     private(set) var hasTranscriptFailed = false
     private var collected: [String]?
+    /// A progress line is on the terminal, without its newline: the next output replaces it.
+    private var isProgressShown = false
 
     init(colorEnabled: Bool) {
         style = Style(isEnabled: colorEnabled)
@@ -32,8 +34,23 @@ final class Screen {
         if collected != nil {
             collected! += rendered
         } else {
+            clearProgress()
             Terminal.write(rendered.map { $0 + "\n" }.joined())
         }
+    }
+
+    /// A line that stays only until the next output (`waiting 3 s for the reply to AUTH…`);
+    /// terminals only, never recorded.
+    func showProgress(_ text: String) {
+        guard collected == nil else { return }
+        Terminal.write("\r\u{1B}[K" + style.render(DisplayLine(.event, text)))
+        isProgressShown = true
+    }
+
+    func clearProgress() {
+        guard isProgressShown else { return }
+        Terminal.write("\r\u{1B}[K")
+        isProgressShown = false
     }
 
     /// Writes to the transcript, if one is open; a write failure is shown once.

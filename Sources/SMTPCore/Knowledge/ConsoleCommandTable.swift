@@ -69,6 +69,9 @@ public enum ConsoleCommandTable {
         Row(
             "expect", "CODE", "Check the last reply's code: 250, 2xx, 25x or an enhanced code like 5.1.1.",
             argument: .code),
+        Row(
+            "timing", "on|off", "Show each reply's latency (on at a terminal), or stop showing it.",
+            argument: .choice(["on", "off"])),
         Row("quit", "", "Say QUIT to the server if connected, then leave ehlo."),
     ]
 

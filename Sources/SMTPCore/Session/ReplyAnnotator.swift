@@ -17,14 +17,19 @@ public enum ExplainLevel: String, Sendable, CaseIterable {
 ///     #  5.7.1 Delivery not authorized, message refused (RFC 3463 §3.8)
 ///     #  after MAIL: the transaction did not start; next: MAIL FROM:<…> | RSET | QUIT
 public enum ReplyAnnotator {
-    public static func lines(for outcome: SessionStateMachine.ReplyOutcome, level: ExplainLevel) -> [DisplayLine] {
+    /// - Parameter latency: seconds since the exchange was written, shown when given: at the end
+    ///   of the line that says what the reply means, or on a line of its own with `--explain off`.
+    public static func lines(
+        for outcome: SessionStateMachine.ReplyOutcome, level: ExplainLevel, latency: Double? = nil
+    ) -> [DisplayLine] {
         let reply = outcome.reply
         var lines = reply.lines.map { DisplayLine(.server, $0.visible, replyClass: reply.replyClass) }
         for problem in reply.problems {
             lines.append(DisplayLine(.warning, problem.description))
         }
         lines += outcome.warnings.map { DisplayLine(.warning, $0) }
-        guard level != .off else { return lines }
+        let timing = latency.map(Self.latencyText)
+        guard level != .off else { return lines + (timing.map { [DisplayLine(.annotation, $0)] } ?? []) }
         if level == .full {
             lines.append(DisplayLine(.annotation, codeLine(reply.code)))
             if let enhanced = reply.enhancedCode {
@@ -35,8 +40,13 @@ public enum ReplyAnnotator {
             lines.append(DisplayLine(.annotation, "334 challenge, base64-decoded: \"\(decoded)\""))
         }
         lines += outcome.notes.map { DisplayLine(.annotation, $0) }
-        lines.append(DisplayLine(.annotation, contextLine(outcome)))
+        lines.append(DisplayLine(.annotation, contextLine(outcome) + (timing.map { " (\($0))" } ?? "")))
         return lines
+    }
+
+    /// `4005 ms`, or `12.3 s` once it is long enough for milliseconds not to matter.
+    public static func latencyText(_ seconds: Double) -> String {
+        seconds < 10 ? "\(Int((seconds * 1000).rounded())) ms" : String(format: "%.1f s", seconds)
     }
 
     /// RFC 4954 §4: the text of a 334 is base64; shown decoded (and escaped) when it decodes.
