@@ -17,7 +17,7 @@ extension Console {
         let isAsked = needsTLS || options.authUser != nil || stage == .ehlo || stage == .tls || stage == .auth
         guard isAsked, session.phase == .greeted else { return }
         let hello = "\(session.sessionProtocol == .lmtp ? "LHLO" : "EHLO") \(heloName ?? "localhost")"
-        sendCommand(hello, quiet: true)
+        sendCommand(hello, quiet: true, savesToScript: true)
         guard session.phase == .helloed else { return }
         if stage == .ehlo { return finish() }
         if needsTLS {
@@ -30,17 +30,17 @@ extension Console {
             }
             emit(
                 .event, "\(stage == .tls ? "--quit-after tls" : "--starttls"): STARTTLS, then \(hello.prefix(4)) again")
-            sendCommand("STARTTLS", quiet: true)
+            sendCommand("STARTTLS", quiet: true, savesToScript: true)
             guard session.isTLS, link.isConnected else {
                 if link.isConnected {
                     emit(.warning, "the server did not start TLS; ending the session rather than going on in plaintext")
                 }
                 return stopSession(.tlsFailed)
             }
-            sendCommand(hello, quiet: true)
+            sendCommand(hello, quiet: true, savesToScript: true)
         }
         if stage == .tls { return finish() }
-        if let user = options.authUser, !authenticate(mechanism: options.authMechanism, user: user) {
+        if let user = options.authUser, !authenticatedAsAsked(user: user) {
             guard isScript || stage == .auth else {
                 emit(.event, "/auth MECH \(VisibleText.escape(user)) tries again")
                 return
@@ -48,6 +48,16 @@ extension Console {
             return stopSession(.authenticationFailed)
         }
         if stage == .auth { finish() }
+    }
+
+    /// `--user`: as `/auth MECH USER` would, and saved as that line by `/save-script`.
+    private func authenticatedAsAsked(user: String) -> Bool {
+        let mechanism = options.authMechanism ?? preferredMechanism()
+        var succeeded = false
+        savingAsOneStep("/auth \(mechanism?.rawValue.lowercased() ?? "plain") \(user)") {
+            succeeded = authenticate(mechanism: mechanism, user: user)
+        }
+        return succeeded
     }
 
     /// Ends the session with `status`: QUIT if the server can still take it, then leave.
@@ -143,7 +153,7 @@ extension Console {
     }
 
     /// PLAIN when the server offers it, else LOGIN, else CRAM-MD5.
-    private func preferredMechanism() -> SASL.Mechanism? {
+    func preferredMechanism() -> SASL.Mechanism? {
         let offered = session.capabilities?.authMechanisms ?? []
         return [SASL.Mechanism.plain, .login, .cramMD5].first { offered.contains($0.rawValue) }
     }

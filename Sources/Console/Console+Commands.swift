@@ -22,7 +22,7 @@ extension Console {
             // In a script every other / line ends the group being built: it is sent and answered first.
             flushAndWait()
         }
-        guard ConsoleCommandTable.row(name) != nil else {
+        guard let row = ConsoleCommandTable.row(name) else {
             emit(
                 .warning,
                 "unknown console command /\(VisibleText.escape(name)); /help console lists them (// sends a line starting with /)"
@@ -30,6 +30,28 @@ extension Console {
             if isScript { fail(.usage) }
             return
         }
+        if row.isSessionStep {
+            savingAsOneStep("/\(name)\(argument.isEmpty ? "" : " " + argument)") { run(name, argument) }
+        } else {
+            run(name, argument)
+        }
+    }
+
+    /// Runs `body`, which sends what `line` stands for: `/save-script` keeps the line, and one
+    /// `/expect` of the last reply it got, not the exchanges inside.
+    func savingAsOneStep(_ line: String, _ body: () -> Void) {
+        savedScript.consoleCommandRun(line)
+        let lastBefore = session.lastReply
+        let wasSaving = isSavingReplies
+        isSavingReplies = false
+        body()
+        isSavingReplies = wasSaving
+        if let reply = session.lastReply, reply != lastBefore {
+            savedScript.replyCompleted(reply, answering: session.lastAnswered)
+        }
+    }
+
+    private func run(_ name: String, _ argument: String) {
         switch name {
         case "help": help(argument)
         case "explain": explain(argument)
@@ -52,6 +74,7 @@ extension Console {
         case "b64": base64Command(argument)
         case "quit": finish()
         case "pipe": openPipeGroup()
+        case "save-script": saveScript(argument)
         case "timing": timingCommand(argument)
         case "go": goCommand()
         default:
@@ -125,6 +148,28 @@ extension Console {
             hasWarnedAboutPipelining = true
             emit(.warning, warning)
         }
+    }
+
+    /// `/save-script FILE`: never over an existing file, as transcripts.
+    private func saveScript(_ argument: String) {
+        guard !argument.isEmpty else {
+            emit(.warning, "usage: /save-script FILE")
+            return
+        }
+        let path = NSString(string: argument).expandingTildeInPath
+        let text = savedScript.text(server: link.server?.description, time: Date().timeIntervalSince1970)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let reason = errno == EEXIST ? "it exists; ehlo never overwrites a file" : String(cString: strerror(errno))
+            emit(.warning, "cannot write \(argument): \(reason)")
+            return
+        }
+        defer { close(fd) }
+        if let failure = Terminal.writeAll(Array(text.utf8), to: fd) {
+            emit(.warning, "cannot write \(argument): \(String(cString: strerror(failure)))")
+            return
+        }
+        emit(.output, "saved this session as a script in \(argument): run it with ehlo -x \(argument)")
     }
 
     private func timingCommand(_ argument: String) {

@@ -116,6 +116,9 @@ extension Console {
         if outcome.answered == .greeting {
             practiceDomain = LabMailboxTable.practiceDomain(greeting: outcome.reply)
         }
+        if isSavingReplies, outcome.stillAwaited.isEmpty {
+            savedScript.replyCompleted(outcome.reply, answering: outcome.answered)
+        }
         observed?.append(outcome)
     }
 

@@ -56,7 +56,11 @@ extension Console {
     ///   - quiet: a line the user did not type (`/send`'s DATA, `/auth`'s AUTH): shown as `C:`,
     ///     never part of a group, and never followed by message lines from the input.
     ///   - replyTimeout: seconds to wait for the reply, instead of the command's own.
-    func sendCommand(_ line: String, quiet: Bool = false, replyTimeout: Int? = nil, tag: Int? = nil) {
+    ///   - savesToScript: a line ehlo sends itself that `/save-script` keeps as if typed (the
+    ///     EHLO and STARTTLS of `--starttls`).
+    func sendCommand(
+        _ line: String, quiet: Bool = false, replyTimeout: Int? = nil, tag: Int? = nil, savesToScript: Bool = false
+    ) {
         // Show what arrived meanwhile first: the server may have closed the connection.
         takeEvents()
         guard link.isConnected else {
@@ -116,6 +120,7 @@ extension Console {
         let shown = VisibleText.escape(Redactor.redact(command: line))
         hold(Array(line.utf8), shown: shown, isEchoed: isScript || quiet, wire: line)
         if command.bdatChunk != nil { outgoing.markLastLineOpensChunk() }
+        if !quiet || savesToScript { savedScript.commandSent(line) }
         run(actions, replyTimeout: replyTimeout)
         if session.inputMode == .tlsHandshake { performTLSHandshake() }
     }
@@ -136,6 +141,7 @@ extension Console {
 
     /// A body line in data mode: dot-stuffed on the wire (RFC 5321 §4.5.2); a lone "." ends the message.
     func sendBodyLine(_ line: String, quiet: Bool = false, tag: Int?) {
+        if !quiet { savedScript.messageLineSent(line) }
         if line == "." {
             hold(Array(line.utf8), shown: line, isEchoed: isScript || quiet)
             run(session.endOfDataSent(isPipelined: isGrouping, tag: tag))
@@ -157,6 +163,7 @@ extension Console {
         guard case .chunk(let remaining, _) = session.inputMode else {
             preconditionFailure("a chunk line outside a BDAT chunk")
         }
+        savedScript.messageLineSent(line)
         var wire = Array(line.utf8) + [0x0D, 0x0A]
         if wire.count > remaining {
             emit(

@@ -36,6 +36,11 @@ public final class Console {
     var isPipeGroupOpen = false
     /// The PIPELINING warning was shown for this connection.
     var hasWarnedAboutPipelining = false
+    /// What `/save-script` writes: the session's lines, each with an `/expect` of its reply.
+    var savedScript = SessionScript()
+    /// Replies complete their lines in the saved script (not while a console command such as
+    /// `/auth` runs its own exchanges: the command line stands for them).
+    var isSavingReplies = true
     /// Each reply's latency is shown (`/timing on|off`; on at a terminal, or with `--timing`).
     lazy var isTimingShown = options.showsTiming || input.isInteractive
     /// Replies shown, collected for a caller that compares them (replay) while it is not nil.

@@ -17,16 +17,19 @@ public enum ConsoleCommandTable {
         public let argument: ArgumentKind
         /// Whether the command may run in script mode too (all may, except those that need a person).
         public let isInteractiveOnly: Bool
+        /// It does something to the session (connects, sends), so `/save-script` keeps it.
+        public let isSessionStep: Bool
 
         public init(
             _ name: String, _ arguments: String, _ summary: String, argument: ArgumentKind = .none,
-            isInteractiveOnly: Bool = false
+            isInteractiveOnly: Bool = false, isSessionStep: Bool = false
         ) {
             self.name = name
             self.arguments = arguments
             self.summary = summary
             self.argument = argument
             self.isInteractiveOnly = isInteractiveOnly
+            self.isSessionStep = isSessionStep
         }
 
         public var usage: String { arguments.isEmpty ? "/\(name)" : "/\(name) \(arguments)" }
@@ -45,27 +48,38 @@ public enum ConsoleCommandTable {
         Row(
             "connect", "HOST[:PORT]|SOCKET",
             "Connect to a server, or to a UNIX socket by its path (closing the current connection).",
-            argument: .host),
-        Row("disconnect", "", "Close the connection at once, without QUIT (type QUIT for a polite end)."),
-        Row("starttls", "", "Send STARTTLS and, on 220, start the TLS handshake; EHLO is due again after it."),
+            argument: .host, isSessionStep: true),
+        Row(
+            "disconnect", "", "Close the connection at once, without QUIT (type QUIT for a polite end).",
+            isSessionStep: true),
+        Row(
+            "starttls", "", "Send STARTTLS and, on 220, start the TLS handshake; EHLO is due again after it.",
+            isSessionStep: true),
         Row("cert", "[pem]", "Show the server's certificate chain (pem: in PEM form).", argument: .choice(["pem"])),
         Row(
             "auth", "MECH [USER]",
             "Authenticate: plain, login, cram-md5 or xoauth2; the password is read without echo.",
-            argument: .choice(["plain", "login", "cram-md5", "xoauth2"])),
+            argument: .choice(["plain", "login", "cram-md5", "xoauth2"]), isSessionStep: true),
         Row(
             "b64", "encode|decode TEXT", "Base64-encode or decode TEXT, for typing AUTH exchanges by hand.",
             argument: .choice(["encode", "decode"])),
         Row(
             "send", "FILE", "Send DATA, then FILE as the message (dot-stuffed), then the final dot.",
-            argument: .filePath),
+            argument: .filePath, isSessionStep: true),
         Row(
             "record", "FILE|off", "Record the session to FILE (JSON Lines if it ends in .jsonl, else text); off stops.",
             argument: .filePath),
         Row(
             "pipe", "",
-            "Start a pipelined group: the commands typed next are held and sent in one write (RFC 2920)."),
-        Row("go", "", "Send the pipelined group (an empty line does too), and wait for every reply."),
+            "Start a pipelined group: the commands typed next are held and sent in one write (RFC 2920).",
+            isSessionStep: true),
+        Row(
+            "go", "", "Send the pipelined group (an empty line does too), and wait for every reply.",
+            isSessionStep: true),
+        Row(
+            "save-script", "FILE",
+            "Write this session's commands, each with an /expect of its reply, as a script for ehlo -x FILE.",
+            argument: .filePath),
         Row(
             "expect", "CODE", "Check the last reply's code: 250, 2xx, 25x or an enhanced code like 5.1.1.",
             argument: .code),
