@@ -19,7 +19,8 @@ import pytest
 
 from practice_fixtures import PracticeServer
 from tls_fixtures import (  # noqa: F401 (fixtures)
-    b64, certs, plain_blob, secret_forms, server_context, tls_mta, tls_practice, tls_scripted_server)
+    b64, certs, plain_blob, secret_forms, server_context, tls_mta, tls_practice, tls_scripted_server, valid_from,
+    valid_until)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -320,8 +321,8 @@ def test_cert_shows_the_certificate(tls_practice, certs, console):
     assert fields["subject"] == "CN=localhost", run
     assert fields["issuer"] == "CN=ehlo test CA", run
     assert fields["serial"].replace(":", "").lstrip("0") == certs.server_serial, run
-    before = leaf.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%S")
-    after = leaf.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%S")
+    before = valid_from(leaf).strftime("%Y-%m-%dT%H:%M:%S")
+    after = valid_until(leaf).strftime("%Y-%m-%dT%H:%M:%S")
     assert re.fullmatch(re.escape(before) + r"(\.\d+)?Z to " + re.escape(after) + r"(\.\d+)?Z", fields["valid"]), run
     assert fields["names"] == "localhost", run
     assert fields["SHA-256"] == certs.server_fingerprint, run

@@ -100,8 +100,22 @@ def _make_certificates(folder):
         key=lambda stem: str(folder / f"{stem}.key"),
         server_fingerprint=fingerprint,
         server_serial=f"{server.serial_number:X}",
-        expired_on=expired.not_valid_after_utc.strftime("%Y-%m-%d"),
+        expired_on=valid_until(expired).strftime("%Y-%m-%d"),
     )
+
+
+def valid_from(certificate):
+    """notBefore in UTC: `not_valid_before_utc` is cryptography 42's; Debian 12 has 38."""
+    if hasattr(certificate, "not_valid_before_utc"):
+        return certificate.not_valid_before_utc
+    return certificate.not_valid_before.replace(tzinfo=datetime.timezone.utc)
+
+
+def valid_until(certificate):
+    """notAfter in UTC, as `valid_from`."""
+    if hasattr(certificate, "not_valid_after_utc"):
+        return certificate.not_valid_after_utc
+    return certificate.not_valid_after.replace(tzinfo=datetime.timezone.utc)
 
 
 @pytest.fixture(scope="session")
