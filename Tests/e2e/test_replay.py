@@ -520,3 +520,34 @@ def test_a_recording_begun_before_any_connection_names_the_server_it_reached(mta
     run = run_replay("--check", str(path))
     assert run.returncode == 0, run
     assert summary(run)[1] == MATCHED, run
+
+
+def test_a_sent_file_with_lone_dot_lines_replays_byte_for_byte(mta, run_script, run_replay, tmp_path):
+    """A /send body whose lines are "." and ".." is recorded dot-stuffed and replayed as recorded:
+    the message arrives whole, exactly as the first time."""
+    port, maildir = mta
+    body = tmp_path / "body.txt"
+    body.write_bytes(b"Subject: dots\r\n\r\nbefore\r\n.\r\n..\r\n.three\r\nafter\r\n")
+    path = tmp_path / "send.txt"
+    run = run_script(port, script(["EHLO client.test", "MAIL FROM:<alice@client.test>", "RCPT TO:<bob@mta.test>",
+                                   f"/send {body}", "QUIT"]), "--transcript", str(path))
+    assert run.returncode == 0, run
+    recorded = recorded_client_lines(path)
+    assert recorded[recorded.index("before") + 1:recorded.index("after")] == ["..", "...", "..three"], recorded
+    run = run_replay("--check", str(path))
+    assert run.returncode == 0, run
+    assert summary(run)[1] == MATCHED, run
+    first, second = (maildir / "1.eml").read_bytes(), (maildir / "2.eml").read_bytes()
+    assert first == second and b"\r\nbefore\r\n.\r\n..\r\n.three\r\nafter\r\n" in second
+
+
+def test_check_fails_when_a_recorded_line_could_not_be_replayed(mta, mta_refusing_bob, record, run_replay, tmp_path):
+    """The message is skipped when DATA is refused this time: its reply never comes, and --check fails."""
+    port, _ = mta
+    other_port, _ = mta_refusing_bob
+    path = tmp_path / "only-bob.txt"
+    record(port, ["EHLO client.test", "MAIL FROM:<alice@client.test>", "RCPT TO:<bob@mta.test>", "DATA", *MESSAGE,
+                  "QUIT"], path)
+    run = run_replay("--check=code", str(path), f"127.0.0.1:{other_port}")
+    assert run.returncode == EXIT_DIFFERED, run
+    assert "*  replay --check: stopping at the first difference" in run.lines, run
