@@ -17,7 +17,7 @@ RELEASE_BIN = .build/release/ehlo
 # Tests/e2e/postfix_fixtures.py). It is installed with debconf's "No configuration": no
 # /etc/postfix/main.cf, so no system Postfix is set up or started on port 25.
 APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks postfix
-PIP_PACKAGES = aiosmtpd pytest cryptography
+PIP_PACKAGES = aiosmtpd pytest cryptography dnslib
 # What `make bench` runs beside ehlo, besides swaks and smtp-source: a raw socket copy.
 BENCH_PACKAGES = socat
 
@@ -70,7 +70,8 @@ deps-build:
 		$(call apt_install,libedit-dev pkg-config); \
 	fi
 
-# Everything the tests need as well: tmux, mandoc, swaks, postfix, aiosmtpd, pytest.
+# Everything the tests need as well: tmux, mandoc, swaks, postfix, aiosmtpd, pytest, and dnslib
+# (the DNS server the --mx and /dns tests run on loopback).
 # (A package removed but not purged still has a dpkg status, so the check reads it.)
 deps: deps-build
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -78,7 +79,7 @@ deps: deps-build
 	if [ -n "$$missing" ]; then echo "installing$$missing"; \
 		echo "postfix postfix/main_mailer_type select No configuration" | $(SUDO) debconf-set-selections; \
 		$(call apt_install,$$missing); fi
-	@$(PYTHON) -c "import aiosmtpd, pytest, cryptography" 2>/dev/null || $(PYTHON) -m pip install -q $(PIP_PACKAGES)
+	@$(PYTHON) -c "import aiosmtpd, pytest, cryptography, dnslib" 2>/dev/null || $(PYTHON) -m pip install -q $(PIP_PACKAGES)
 
 clean:
 	rm -rf .build

@@ -57,7 +57,7 @@ let package = Package(
         // The REPL, `/` commands, the script runner and the screen.
         .target(
             name: "Console",
-            dependencies: ["SMTPCore", "SMTPClient", "LineEditor"]
+            dependencies: ["SMTPCore", "SMTPClient", "LineEditor", "DNSResolver"]
         ),
 
         // The practice server (`ehlo serve`, `ehlo --practice`): a pure session state machine and
