@@ -85,7 +85,8 @@ deps-build:
 		$(call apt_install,libedit-dev pkg-config); \
 	fi
 
-# Everything the tests need as well: tmux, mandoc, swaks, postfix, and the Python packages.
+# Everything the tests need as well: tmux, mandoc, swaks, postfix, and the Python packages (dnslib:
+# the DNS server the --mx and /dns tests run on loopback).
 # (A package removed but not purged still has a dpkg status, so the check reads it.)
 deps: deps-build
 	@missing=""; for p in $(APT_PACKAGES); do \

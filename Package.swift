@@ -47,10 +47,17 @@ let package = Package(
         // A line editor with history and completion; knows nothing of SMTP.
         .target(name: "LineEditor", dependencies: ["CEditLine"]),
 
+        // One DNS question through libresolv (res_nsend to the system's or a given server), and
+        // its answer read with ns_parserr; Swift reaches neither `__res_state`'s server list nor the ns_* macros.
+        .target(name: "CResolv", linkerSettings: [.linkedLibrary("resolv")]),
+
+        // DNS for `--mx` and `/dns`: questions through CResolv, answers as SMTPCore's values.
+        .target(name: "DNSResolver", dependencies: ["CResolv", "SMTPCore"]),
+
         // The REPL, `/` commands, the script runner and the screen.
         .target(
             name: "Console",
-            dependencies: ["SMTPCore", "SMTPClient", "LineEditor"]
+            dependencies: ["SMTPCore", "SMTPClient", "LineEditor", "DNSResolver"]
         ),
 
         // The practice server (`ehlo serve`, `ehlo --practice`): a pure session state machine and
@@ -99,6 +106,10 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        .testTarget(
+            name: "DNSResolverTests",
+            dependencies: ["DNSResolver", "SMTPCore"]
         ),
         .testTarget(
             name: "SMTPServerTests",

@@ -65,6 +65,7 @@ extension Console {
             } else {
                 closeConnection(reason: "closed by you, without QUIT")
             }
+        case "dns": dnsCommand(argument)
         case "send": sendFile(argument)
         case "expect": expect(argument)
         case "record": recordCommand(argument)

@@ -17,7 +17,7 @@ extension Console {
             return
         }
         do {
-            try connection.startTLS(settings: options.tls)
+            try connection.startTLS(settings: tlsSettings)
         } catch {
             tlsFailed("cannot start TLS: \(error)")
             return

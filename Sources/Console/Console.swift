@@ -29,6 +29,9 @@ public final class Console {
     var tls = TLSStatus()
     /// The domain of ehlo's practice server, when its greeting says that is what we talk to.
     var practiceDomain: String?
+    /// The MX host name of the connection (`--mx`), which is connected to by address: shown, and
+    /// the name its certificate must carry unless `--sni` says otherwise.
+    var mailExchangerName: String?
     /// Lines for the server not written yet: a pipelined group, or a message's lines between writes.
     var outgoing = OutgoingLines()
     /// `/pipe` opened a group in the REPL: commands are held until `/go`, an empty line or a
@@ -130,6 +133,15 @@ public final class Console {
         if let path = options.transcriptFile {
             startRecording(to: path, isBeforeFirstConnection: true)
         }
+        if let target = options.mailDomain {
+            guard connect(toMailDomain: target) else {
+                if case .failure = tls.outcome { exitStatus = .tlsFailed }
+                if exitStatus == .success { exitStatus = .connectionFailed }
+                return false
+            }
+            openSessionAsAsked()
+            return true
+        }
         guard let server = options.server else {
             if input.isInteractive {
                 emit(.output, "Not connected. /connect HOST[:PORT] to start, /help for help.")
@@ -218,7 +230,7 @@ public final class Console {
         }
         var tags = session.promptTags
         if isPipeGroupOpen { tags.append("pipe=\(session.pending.filter { $0.sentAt == nil }.count)") }
-        return "ehlo \(server.host)\(tags.isEmpty ? "" : " [\(tags.joined(separator: " "))]")> "
+        return "ehlo \(mailExchangerName ?? server.host)\(tags.isEmpty ? "" : " [\(tags.joined(separator: " "))]")> "
     }
 
     /// One line of input, as the session's input mode says it is to be read.
@@ -371,12 +383,15 @@ public final class Console {
 
     // MARK: Connecting
 
-    /// - Parameter waitsForGreeting: false only for `--quit-after connect`.
+    /// - Parameters:
+    ///   - waitsForGreeting: false only for `--quit-after connect`.
+    ///   - mailExchanger: the MX host whose address `address` is (`--mx`).
     @discardableResult
-    func connect(to address: ServerAddress, waitsForGreeting: Bool = true) -> Bool {
+    func connect(to address: ServerAddress, waitsForGreeting: Bool = true, mailExchanger: String? = nil) -> Bool {
         if link.isConnected { closeConnection(reason: "closed to connect elsewhere") }
+        mailExchangerName = mailExchanger
         do {
-            let implicitTLS = options.tlsMode == .implicit ? options.tls : nil
+            let implicitTLS = options.tlsMode == .implicit ? tlsSettings : nil
             let opened = try link.connect(
                 to: address, timeoutSeconds: options.timeoutOverride ?? 30, implicitTLS: implicitTLS)
             session = SessionStateMachine(sessionProtocol: options.sessionProtocol)
@@ -389,7 +404,7 @@ public final class Console {
             {
                 emit(.warning, warning)
             }
-            emit(.event, "connected to \(address.host) (\(opened.remoteAddressDescription))")
+            emit(.event, "connected to \(mailExchanger ?? address.host) (\(opened.remoteAddressDescription))")
         } catch {
             emit(.warning, "cannot connect to \(address): \(error)")
             if isScript || options.server == address { exitStatus = .connectionFailed }

@@ -18,6 +18,10 @@ public struct ConsoleOptions: Sendable {
 
     /// The server to connect to at start, if any.
     public var server: ServerAddress?
+    /// `--mx`, `--mx-all`, `mx:DOMAIN`: find the server to connect to at start from a domain's MX records.
+    public var mailDomain: MailDomainTarget?
+    /// `--resolver`: the DNS server for `--mx` and `/dns`; nil for the system's.
+    public var resolver: DNSServerAddress?
     public var explain: ExplainLevel = .full
     public var color: ColorMode = .auto
     /// The history file; nil for no history.

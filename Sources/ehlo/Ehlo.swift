@@ -120,6 +120,9 @@ struct ConsoleCommand: ParsableCommand {
     @OptionGroup(title: "Transcripts")
     var transcript: TranscriptOptions
 
+    @OptionGroup(title: "Finding the server (DNS)")
+    var dns: DNSOptions
+
     @Flag(help: "Start the practice server (ehlo serve) in-process on a free loopback port and connect to it.")
     var practice = false
 
@@ -128,7 +131,7 @@ struct ConsoleCommand: ParsableCommand {
         if noHistory, history != nil {
             throw ValidationError("--history and --no-history exclude each other")
         }
-        if practice, server != nil {
+        if practice, server != nil || dns.mx || dns.mxAll {
             throw ValidationError("--practice connects to its own server; give no HOST")
         }
         if quitAfter == .auth, security.user == nil {
@@ -140,7 +143,9 @@ struct ConsoleCommand: ParsableCommand {
     func run() throws {
         var options = ConsoleOptions()
         let defaultPort = lmtp && !security.tls ? SessionProtocol.lmtp.defaultPort : security.defaultPort
-        options.server = try server.map { try ServerAddress.parseArgument($0, defaultPort: defaultPort) }
+        if try !dns.apply(to: &options, server: server, defaultPort: defaultPort) {
+            options.server = try server.map { try ServerAddress.parseArgument($0, defaultPort: defaultPort) }
+        }
         options.sessionProtocol = lmtp ? .lmtp : .smtp
         options.pipelines = pipeline
         options.quitAfter = quitAfter

@@ -46,6 +46,10 @@ public enum ConsoleCommandTable {
         Row("next", "", "Show the commands that are legal now."),
         Row("caps", "", "Show the extensions the last EHLO advertised, with what each allows."),
         Row(
+            "dns", "[ADDRESS]",
+            "Show the server's reverse DNS (PTR) and whether it leads back to its address (forward-confirmed), or ADDRESS's.",
+            argument: .free),
+        Row(
             "connect", "HOST[:PORT]|SOCKET",
             "Connect to a server, or to a UNIX socket by its path (closing the current connection).",
             argument: .host, isSessionStep: true),
