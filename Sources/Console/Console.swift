@@ -344,13 +344,18 @@ public final class Console {
         do {
             let implicitTLS = options.tlsMode == .implicit ? options.tls : nil
             let opened = try link.connect(
-                to: address, timeoutSeconds: options.timeoutOverride ?? 30, implicitTLS: implicitTLS)
+                to: address, timeoutSeconds: options.timeoutOverride ?? 30, implicitTLS: implicitTLS,
+                settings: options.connection)
             session = SessionStateMachine(sessionProtocol: options.sessionProtocol)
             session.connectionOpened(overTLS: implicitTLS != nil, at: Date().timeIntervalSince1970)
             tls = TLSStatus()
             outgoing = OutgoingLines()
             hasWarnedAboutPipelining = false
-            emit(.event, "connected to \(address.host) (\(opened.remoteAddressDescription))")
+            // The local address when --source chose it; else an ephemeral port is noise.
+            let local = options.connection.sourceAddress == nil ? nil : opened.localAddressDescription
+            emit(
+                .event,
+                "connected to \(address.host) (\(opened.remoteAddressDescription))\(local.map { " from \($0)" } ?? "")")
         } catch {
             emit(.warning, "cannot connect to \(address): \(error)")
             if isScript || options.server == address { exitStatus = .connectionFailed }

@@ -67,5 +67,8 @@ public struct ConsoleOptions: Sendable {
     /// `--password-file`: where the secret comes from when there is no terminal (else EHLO_PASSWORD).
     public var passwordFile: String?
 
+    /// `-4`, `-6`, `--source`, `--proxy`, `--proxy-from`: how TCP connections are opened.
+    public var connection = ConnectionSettings()
+
     public init() {}
 }

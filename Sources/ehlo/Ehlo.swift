@@ -94,15 +94,12 @@ struct ConsoleCommand: ParsableCommand {
 
     @Flag(
         help:
-            "Speak LMTP (RFC 2033): LHLO, and one reply per accepted recipient after the message; the port defaults to 24."
-    )
-    var lmtp = false
-
-    @Flag(
-        help:
             "In a script, send each run of commands up to one that ends a group (DATA, BDAT LAST, EHLO, NOOP, QUIT, …) in one write (RFC 2920)."
     )
     var pipeline = false
+
+    @OptionGroup(title: "Connection")
+    var connection: ConnectionOptions
 
     @OptionGroup(title: "TLS and authentication")
     var security: SecurityOptions
@@ -126,9 +123,7 @@ struct ConsoleCommand: ParsableCommand {
 
     func run() throws {
         var options = ConsoleOptions()
-        let defaultPort = lmtp && !security.tls ? SessionProtocol.lmtp.defaultPort : security.defaultPort
-        options.server = try server.map { try ServerAddress.parseArgument($0, defaultPort: defaultPort) }
-        options.sessionProtocol = lmtp ? .lmtp : .smtp
+        try connection.apply(server: server, security: security, to: &options)
         options.pipelines = pipeline
         options.scriptFile = script
         options.explain = explain
@@ -138,8 +133,7 @@ struct ConsoleCommand: ParsableCommand {
         options.heloName = helo
         options.isStrict = strict
         transcript.apply(to: &options)
-        security.apply(to: &options)
-        let practiceServer = practice ? try PracticeMode.start(lmtp: lmtp) : nil
+        let practiceServer = practice ? try PracticeMode.start(lmtp: connection.lmtp) : nil
         defer { practiceServer?.stop() }
         if let practiceServer {
             options.server = ServerAddress(host: "127.0.0.1", port: practiceServer.port)
