@@ -16,7 +16,11 @@ import SMTPCore
 /// `Console+Commands` has the `/` commands, `Console+TLS` and `Console+Auth` the handshake and
 /// the SASL exchanges, `Console+SendFile` streams `/send`.
 public final class Console {
-    let options: ConsoleOptions
+    /// The options in force for the current connection: the command line's, or those a
+    /// `/connect` gave for its connection.
+    var options: ConsoleOptions
+    /// The options ehlo started with.
+    let commandLine: ConsoleOptions
     let input: InputSource
     let link: ServerLink
     let screen: Screen
@@ -49,6 +53,7 @@ public final class Console {
 
     init(options: ConsoleOptions, input: InputSource, colorEnabled: Bool, link: ServerLink = ServerLink()) {
         self.options = options
+        self.commandLine = options
         self.input = input
         self.link = link
         self.screen = Screen(colorEnabled: colorEnabled)

@@ -6,7 +6,7 @@ import SMTPCore
 extension ProxyHeader.Version: ExpressibleByArgument {}
 
 /// How the connection is opened and what it speaks: `-4`, `-6`, `--source`, `--proxy`,
-/// `--proxy-from`, `--lmtp`.
+/// `--proxy-from`, `--lmtp`. The command line and `/connect` both read them.
 struct ConnectionOptions: ParsableArguments {
     @Flag(name: .customShort("4"), help: "Resolve HOST and connect over IPv4 only.")
     var ipv4 = false
@@ -105,5 +105,45 @@ struct ConnectionOptions: ParsableArguments {
         security.apply(to: &options)
         options.connection = ConnectionSettings(
             family: family, sourceAddress: try sourceAddress, proxy: proxy, proxyClient: try proxyClient)
+    }
+}
+
+/// `/connect HOST[:PORT] [options]` in the console, read by the same parser as the command
+/// line: its TLS, AUTH and connection options, for that connection only.
+struct ConnectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "/connect",
+        abstract: "Connect to a server (closing the current connection), as `ehlo OPTIONS HOST` would.",
+        discussion: """
+            The options given replace the command line's TLS, AUTH and connection options for this \
+            connection only (--starttls and --user then take their steps after the greeting); with \
+            none, the command line's settings apply. /connect alone opens the last connection \
+            again, the same way.
+            """
+    )
+
+    @Argument(
+        help: ArgumentHelp(
+            "The server: a name, an IPv4 address or [IPv6] (:PORT defaults to 25, 465 with --tls, 24 with --lmtp), or a UNIX socket's path; default: the last one.",
+            valueName: "host[:port]|socket"))
+    var server: String?
+
+    @OptionGroup(title: "Connection")
+    var connection: ConnectionOptions
+
+    @OptionGroup(title: "TLS and authentication")
+    var security: SecurityOptions
+
+    /// The parser the console calls for `/connect`'s words.
+    static let parser: ConnectArguments.Parser = { words, commandLine in
+        do {
+            let command = try parse(words)
+            var options = commandLine
+            try command.connection.apply(server: command.server, security: command.security, to: &options)
+            return .connect(options)
+        } catch {
+            if exitCode(for: error) == .success { return .help(fullMessage(for: error)) }
+            return .invalid("/connect: \(message(for: error)); /connect --help lists the options")
+        }
     }
 }

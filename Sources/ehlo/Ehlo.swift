@@ -124,6 +124,7 @@ struct ConsoleCommand: ParsableCommand {
     func run() throws {
         var options = ConsoleOptions()
         try connection.apply(server: server, security: security, to: &options)
+        options.connectArguments = ConnectCommand.parser
         options.pipelines = pipeline
         options.scriptFile = script
         options.explain = explain

@@ -1,5 +1,5 @@
 """Reaching a server the way the MTA would: `-4`/`-6`, `--source`, `--proxy v1|v2` (with
-`--proxy-from`).
+`--proxy-from`), on the command line and after `/connect HOST [options]`.
 
 The witnesses are servers: a Python receiver that checks the PROXY header byte for byte against
 one it builds from the spec and from its own socket (proxy_server.py), Postfix with
@@ -14,6 +14,7 @@ import threading
 import pytest
 
 from proxy_server import proxy_server  # noqa: F401 (a fixture)
+from test_repl_tmux import term  # noqa: F401 (a fixture)
 
 
 def script(*lines):
@@ -287,3 +288,94 @@ def test_minus_4_and_minus_6_exclude_each_other(run_ehlo):
     run = run_ehlo("--no-history", "-4", "-6", "127.0.0.1:1", input="")
     assert run.returncode == 64, run
     assert "-4 and -6 exclude each other" in run.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# /connect HOST[:PORT] [options]
+
+
+def test_connect_with_proxy_in_a_script(proxy_server, run_ehlo):
+    server = proxy_server("v1")
+    # Words are split as a shell would (quotes kept together), without expansions.
+    run = run_ehlo("--no-history", input=script(f"/connect 127.0.0.1:{server.port} --proxy 'v1'", "EHLO client.test",
+                                                "/expect 250", "QUIT"))
+    server.wait()
+    server.assert_ok()
+    assert run.returncode == 0, run
+    assert events(run) == [
+        f"*  PROXY v1 header sent: client 127.0.0.1:{server.peer[1]}, server 127.0.0.1:{server.port}"], run
+
+
+def test_connect_options_apply_to_that_connection_only(proxy_server, peer_recorder, run_ehlo):
+    proxied = proxy_server("v2", claimed=("192.0.2.7", 4242))
+    plain = peer_recorder()
+    run = run_ehlo("--no-history", input=script(
+        f"/connect 127.0.0.1:{proxied.port} --proxy v2 --proxy-from 192.0.2.7:4242", "EHLO client.test",
+        f"/connect 127.0.0.1:{plain.port}", "QUIT"))
+    proxied.wait()
+    proxied.assert_ok()
+    plain.thread.join(timeout=10)
+    assert run.returncode == 0, run
+    assert len(events(run)) == 1, run  # the second connection sends no header
+    assert not plain.errors, plain.errors
+
+
+def test_connect_without_options_keeps_the_command_lines(proxy_server, run_ehlo):
+    server = proxy_server("v2", claimed=("192.0.2.7", 4242))
+    run = run_ehlo("--no-history", "--proxy", "v2", "--proxy-from", "192.0.2.7:4242",
+                   input=script(f"/connect 127.0.0.1:{server.port}", "QUIT"))
+    server.wait()
+    server.assert_ok()
+    assert run.returncode == 0, run
+    assert events(run) == [f"*  PROXY v2 header sent: client 192.0.2.7:4242, server 127.0.0.1:{server.port}"], run
+
+
+def test_connect_with_source_and_family(peer_recorder, run_ehlo):
+    server = peer_recorder()
+    run = run_ehlo("--no-history", input=script(f"/connect localhost:{server.port} -4 --source 127.0.0.3", "QUIT"))
+    server.thread.join(timeout=10)
+    assert run.returncode == 0, run
+    assert server.peer[0] == "127.0.0.3", server.peer
+
+
+def test_a_bad_connect_option_stops_a_script_with_the_parsers_message(peer_recorder, run_ehlo):
+    server = peer_recorder()
+    run = run_ehlo("--no-history", f"127.0.0.1:{server.port}",
+                   input=script("/connect 127.0.0.1:1 --proxy v3", "NOOP"))
+    assert run.returncode == 64, run
+    warning = [line for line in run.lines if line.startswith("!") and "/connect" in line]
+    assert warning and "v3" in warning[0] and "/connect --help lists the options" in warning[0], run
+    assert not any(line.startswith("C: NOOP") for line in run.lines), run
+
+
+def test_an_unclosed_quote_after_connect_is_a_usage_error(run_ehlo):
+    run = run_ehlo("--no-history", input=script("/connect 127.0.0.1:1 --sni 'mx.test"))
+    assert run.returncode == 64, run
+    assert "!  /connect: a quote is not closed" in run.lines, run
+
+
+def test_connect_help_lists_the_command_lines_options(run_ehlo):
+    run = run_ehlo("--no-history", input=script("/connect --help"))
+    assert run.returncode == 0, run
+    for option in ("--starttls", "--tls", "--cafile", "--sni", "--insecure", "-4", "-6", "--source", "--proxy",
+                   "--proxy-from", "--lmtp"):
+        assert any(option in line for line in run.lines), (option, run)
+    assert any("USAGE: /connect" in line for line in run.lines), run
+
+
+def test_a_bad_connect_option_at_the_terminal_keeps_the_session(term, peer_recorder):
+    server = peer_recorder()
+    term.start("--no-history", f"127.0.0.1:{server.port}")
+    term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
+    term.type("/connect 127.0.0.1:1 --bogus")
+    term.send("Enter")
+    term.wait_text("/connect --help lists the options")
+    term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
+    assert "--bogus" in term.screen()
+    term.type("NOOP")
+    term.send("Enter")
+    term.wait_text("S: 250 ok")
+    term.send("C-d")
+    assert term.wait_exit() == 0
+    server.thread.join(timeout=10)
+    assert not server.errors, server.errors
