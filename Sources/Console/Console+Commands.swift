@@ -285,18 +285,63 @@ extension Console {
                 })
     }
 
+    /// `/connect HOST[:PORT] [options]`: with options, the connection is opened as `ehlo OPTIONS
+    /// HOST` would open it (they replace the command line's TLS and connection options, for this
+    /// connection only), `--starttls` and `--user` included; with none, with the command line's
+    /// settings, and the session is the user's to open (EHLO is typed); `/connect` alone opens
+    /// the last connection again, the same way.
     private func connectCommand(_ argument: String) {
-        let target = argument.isEmpty ? link.server?.description ?? "" : argument
-        guard !target.isEmpty else {
-            emit(.warning, "usage: /connect HOST[:PORT] or /connect /path/to/socket")
+        guard let words = ConnectArguments.words(argument) else {
+            emit(.warning, "/connect: a quote is not closed")
+            if isScript { fail(.usage) }
             return
         }
-        do {
-            let address = try ServerAddress(parsing: target, defaultPort: options.sessionProtocol.defaultPort)
-            connect(to: address)
-        } catch {
-            emit(.warning, "\(error)")
-            if isScript { fail(.usage) }
+        let hasOptions = words.contains { $0.hasPrefix("-") }
+        let target: ServerAddress?
+        if words.isEmpty {
+            target = link.server
+        } else if let parse = commandLine.connectArguments, hasOptions || words.count > 1 {
+            switch parse(words, commandLine) {
+            case .help(let text):
+                output(text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+                return
+            case .invalid(let message):
+                emit(.warning, message)
+                if isScript { fail(.usage) }
+                return
+            case .connect(var parsed):
+                target = parsed.server ?? link.server
+                // `server` stays the command line's: a failure to reach it decides the exit status.
+                parsed.server = commandLine.server
+                options = parsed
+            }
+        } else {
+            options = commandLine
+            // As on the command line: 465 with --tls, else 24 with --lmtp, else 25.
+            let port = options.tlsMode == .implicit ? 465 : options.sessionProtocol.defaultPort
+            do {
+                target = try ServerAddress(parsing: words.first ?? argument, defaultPort: port)
+            } catch {
+                emit(.warning, "\(error)")
+                if isScript { fail(.usage) }
+                return
+            }
+        }
+        guard let target else {
+            emit(
+                .warning,
+                "usage: /connect HOST[:PORT] [options] or /connect /path/to/socket; /connect --help lists the options")
+            return
+        }
+        guard connect(to: target), hasOptions else { return }
+        // --starttls and --user given here run their steps as on the command line (the command
+        // line's own ran at the start only); at a terminal a failure ends this connection, not ehlo.
+        let status = exitStatus
+        openSessionAsAsked()
+        if input.isInteractive, isFinished {
+            isFinished = false
+            exitStatus = status
+            if options.tlsMode == .starttls, !session.isTLS { closeConnection(reason: "--starttls did not start TLS") }
         }
     }
 

@@ -88,6 +88,8 @@ extension Console {
             run(outcome.actions)
         case .tlsEstablished(let report):
             tlsEstablished(report)
+        case .proxyHeaderSent(let header):
+            emit(.event, header.summary)
         case .tlsFailed(let error):
             tlsFailed(error.description, certificateProblems: error.certificateProblems)
         case .malformedLine(let line, let problems):

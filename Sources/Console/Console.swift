@@ -16,7 +16,11 @@ import SMTPCore
 /// `Console+Commands` has the `/` commands, `Console+TLS` and `Console+Auth` the handshake and
 /// the SASL exchanges, `Console+SendFile` streams `/send`.
 public final class Console {
-    let options: ConsoleOptions
+    /// The options in force for the current connection: the command line's, or those a
+    /// `/connect` gave for its connection.
+    var options: ConsoleOptions
+    /// The options ehlo started with.
+    let commandLine: ConsoleOptions
     let input: InputSource
     let link: ServerLink
     let screen: Screen
@@ -59,6 +63,7 @@ public final class Console {
 
     init(options: ConsoleOptions, input: InputSource, colorEnabled: Bool, link: ServerLink = ServerLink()) {
         self.options = options
+        self.commandLine = options
         self.input = input
         self.link = link
         self.screen = Screen(colorEnabled: colorEnabled)
@@ -393,7 +398,8 @@ public final class Console {
         do {
             let implicitTLS = options.tlsMode == .implicit ? tlsSettings : nil
             let opened = try link.connect(
-                to: address, timeoutSeconds: options.timeoutOverride ?? 30, implicitTLS: implicitTLS)
+                to: address, timeoutSeconds: options.timeoutOverride ?? 30, implicitTLS: implicitTLS,
+                settings: options.connection)
             session = SessionStateMachine(sessionProtocol: options.sessionProtocol)
             session.connectionOpened(overTLS: implicitTLS != nil, at: Date().timeIntervalSince1970)
             tls = TLSStatus()
@@ -404,7 +410,12 @@ public final class Console {
             {
                 emit(.warning, warning)
             }
-            emit(.event, "connected to \(mailExchanger ?? address.host) (\(opened.remoteAddressDescription))")
+            // The local address when --source chose it; else an ephemeral port is noise.
+            let local = options.connection.sourceAddress == nil ? nil : opened.localAddressDescription
+            emit(
+                .event,
+                "connected to \(mailExchanger ?? address.host) (\(opened.remoteAddressDescription))\(local.map { " from \($0)" } ?? "")"
+            )
         } catch {
             emit(.warning, "cannot connect to \(address): \(error)")
             if isScript || options.server == address { exitStatus = .connectionFailed }

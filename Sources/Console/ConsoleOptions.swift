@@ -94,5 +94,12 @@ public struct ConsoleOptions: Sendable {
     /// `--password-file`: where the secret comes from when there is no terminal (else EHLO_PASSWORD).
     public var passwordFile: String?
 
+    /// `-4`, `-6`, `--source`, `--proxy`, `--proxy-from`: how TCP connections are opened.
+    public var connection = ConnectionSettings()
+    /// Reads the options after `/connect` with the command line's own parser, so that their
+    /// names, help and checks are defined once (in the `ehlo` target); nil: `/connect` takes a
+    /// server and no options.
+    public var connectArguments: ConnectArguments.Parser?
+
     public init() {}
 }

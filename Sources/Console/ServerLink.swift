@@ -28,13 +28,17 @@ final class ServerLink {
     var isConnected: Bool { connection != nil }
 
     /// Opens a connection to `address`; blocks until it is open or has failed.
-    func connect(to address: ServerAddress, timeoutSeconds: Int, implicitTLS: TLSSettings?) throws -> SMTPConnection {
+    func connect(
+        to address: ServerAddress, timeoutSeconds: Int, implicitTLS: TLSSettings?,
+        settings: ConnectionSettings = ConnectionSettings()
+    ) throws -> SMTPConnection {
         close()
         connectionID += 1
         let id = connectionID
         let inbox = self.inbox
-        let opened = try connector.connect(to: address, timeoutSeconds: timeoutSeconds, implicitTLS: implicitTLS) {
-            event in
+        let opened = try connector.connect(
+            to: address, timeoutSeconds: timeoutSeconds, implicitTLS: implicitTLS, settings: settings
+        ) { event in
             inbox.post(TaggedEvent(connectionID: id, event: event))
         }
         connection = opened

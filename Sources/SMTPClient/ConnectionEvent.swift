@@ -12,6 +12,9 @@ public enum ConnectionEvent: Hashable, Sendable {
     /// code `.tlsCertificateRejected` and says why in `certificateProblems`, so the remedy
     /// (`--sni`, `--cafile`, `--insecure`) can be chosen by kind.
     case tlsFailed(ConnectionError)
+    /// The PROXY protocol header went out, first on the connection (`--proxy`); shown as an
+    /// event, not as a line sent, so that a replay does not send it again as a command.
+    case proxyHeaderSent(ProxyHeader)
     /// The connection is gone: why, or nil for an orderly close by the server.
     case closed(ConnectionError?)
 }

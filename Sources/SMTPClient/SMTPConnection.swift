@@ -32,18 +32,27 @@ public final class SMTPConnection: @unchecked Sendable {
     /// A socket address connects with `connect(unixDomainSocketPath:)`; `~/` at the start of its
     /// path is the user's home directory (`/connect ~/sock` has no shell to expand it).
     ///
-    /// - Parameter implicitTLS: TLS from the first byte (port 465, RFC 8314 §3.3), or nil for plain TCP.
-    /// - Throws: `ConnectionError`, e.g. `.connectionRefused` ("connection refused") or `.noSocket`
-    ///   ("no such socket /run/lmtp").
+    /// - Parameters:
+    ///   - implicitTLS: TLS from the first byte (port 465, RFC 8314 §3.3), or nil for plain TCP.
+    ///   - settings: the family to connect over, the local address to bind, the PROXY header to
+    ///     send first. With a family (given, or that of the local address) the host is resolved in
+    ///     it alone and its addresses are tried in turn; without, SwiftNIO races IPv6 and IPv4.
+    /// - Throws: `ConnectionError`, e.g. `.connectionRefused` ("connection refused"), `.noSocket`
+    ///   ("no such socket /run/lmtp") or `.noAddress` ("localhost has no IPv6 address (-6); …").
     static func connect(
-        to address: ServerAddress, connectTimeout: TimeAmount, implicitTLS: TLSSettings?, group: EventLoopGroup,
+        to address: ServerAddress, connectTimeout: TimeAmount, implicitTLS: TLSSettings?,
+        settings: ConnectionSettings = ConnectionSettings(), group: EventLoopGroup,
         report: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws(ConnectionError) -> SMTPConnection {
-        let bootstrap = ClientBootstrap(group: group)
+        var bootstrap = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelOption(.allowRemoteHalfClosure, value: false)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let version = settings.proxy {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ProxyHeaderHandler(version: version, claimedClient: settings.proxyClient, report: report))
+                    }
                     if let implicitTLS {
                         try channel.pipeline.syncOperations.addHandlers(
                             TLSHandshakeHandler.makeHandlers(
@@ -54,14 +63,35 @@ public final class SMTPConnection: @unchecked Sendable {
                 }
             }
         let socketPath = address.socketPath.map(Self.expandingHome)
+        if let source = settings.sourceAddress, socketPath == nil {
+            do {
+                bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source.description, port: 0))
+            } catch {
+                throw ConnectionError(error)
+            }
+        }
         do {
-            let connected =
-                switch address.endpoint {
-                case .tcp(let host, let port): bootstrap.connect(host: host, port: port)
-                case .unixSocket: bootstrap.connect(unixDomainSocketPath: socketPath ?? "")
-                }
-            return SMTPConnection(address: address, socketPath: socketPath, channel: try connected.wait())
+            let channel: Channel
+            switch address.endpoint {
+            case .tcp(let host, let port) where settings.resolvedFamily != .any:
+                channel = try connectInTurn(
+                    to: try AddressLookup.addresses(of: host, port: port, family: settings.resolvedFamily),
+                    bootstrap: bootstrap)
+            case .tcp(let host, let port):
+                channel = try bootstrap.connect(host: host, port: port).wait()
+            case .unixSocket:
+                channel = try bootstrap.connect(unixDomainSocketPath: socketPath ?? "").wait()
+            }
+            return SMTPConnection(address: address, socketPath: socketPath, channel: channel)
         } catch {
+            if let source = settings.sourceAddress, let error = error as? IOError,
+                [EADDRNOTAVAIL, EADDRINUSE, EACCES].contains(error.errnoCode), error.description.contains("bind")
+            {
+                throw ConnectionError(
+                    .badAddress,
+                    "cannot bind the local address \(source) (--source): \(strerror(error.errnoCode).map { String(cString: $0) } ?? "error")"
+                )
+            }
             let failure = ConnectionError(error, socketPath: socketPath)
             // connect(2) says ECONNREFUSED for a regular file or a directory too: say which it is.
             if let socketPath, failure.code == .connectionRefused, Self.isFileButNoSocket(socketPath) {
@@ -69,6 +99,19 @@ public final class SMTPConnection: @unchecked Sendable {
             }
             throw failure
         }
+    }
+
+    /// Connects to each address in turn until one answers; throws the first one's failure.
+    private static func connectInTurn(to addresses: [SocketAddress], bootstrap: ClientBootstrap) throws -> Channel {
+        var firstError: (any Error)?
+        for address in addresses {
+            do {
+                return try bootstrap.connect(to: address).wait()
+            } catch {
+                if firstError == nil { firstError = error }
+            }
+        }
+        throw firstError ?? ConnectionError(.noAddress, "no address to connect to")
     }
 
     private static func isFileButNoSocket(_ path: String) -> Bool {
@@ -96,6 +139,15 @@ public final class SMTPConnection: @unchecked Sendable {
         case .v6: return "[\(address.ipAddress ?? host)]:\(address.port ?? port)"
         default: return "\(address.ipAddress ?? host):\(address.port ?? port)"
         }
+    }
+
+    /// Our end of the connection, e.g. `127.0.0.2:40312` or `[::1]:40312`; nil for a socket.
+    public var localAddressDescription: String? {
+        guard socketPath == nil, let address = channel.localAddress, let ip = address.ipAddress,
+            let port = address.port
+        else { return nil }
+        if case .v6 = address { return "[\(ip)]:\(port)" }
+        return "\(ip):\(port)"
     }
 
     public var isActive: Bool { channel.isActive }

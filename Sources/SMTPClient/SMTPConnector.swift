@@ -14,13 +14,16 @@ public final class SMTPConnector: @unchecked Sendable {
     /// - Parameter report: called on the network thread for every reply, malformed line and the close.
     /// - Throws: `ConnectionError`: a `code` such as `.connectionRefused` or `.noSocket`, and a
     ///   sentence such as "connection refused" or "no such socket /run/lmtp".
+    ///
+    /// - Parameter settings: `-4`/`-6`, `--source` and `--proxy` (see `ConnectionSettings`).
     public func connect(
         to address: ServerAddress, timeoutSeconds: Int, implicitTLS: TLSSettings? = nil,
+        settings: ConnectionSettings = ConnectionSettings(),
         report: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws(ConnectionError) -> SMTPConnection {
         try SMTPConnection.connect(
-            to: address, connectTimeout: .seconds(Int64(timeoutSeconds)), implicitTLS: implicitTLS, group: group,
-            report: report)
+            to: address, connectTimeout: .seconds(Int64(timeoutSeconds)), implicitTLS: implicitTLS,
+            settings: settings, group: group, report: report)
     }
 
     public func shutdown() {

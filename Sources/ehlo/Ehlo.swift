@@ -95,12 +95,6 @@ struct ConsoleCommand: ParsableCommand {
 
     @Flag(
         help:
-            "Speak LMTP (RFC 2033): LHLO, and one reply per accepted recipient after the message; the port defaults to 24."
-    )
-    var lmtp = false
-
-    @Flag(
-        help:
             "In a script, send each run of commands up to one that ends a group (DATA, BDAT LAST, EHLO, NOOP, QUIT, …) in one write (RFC 2920)."
     )
     var pipeline = false
@@ -113,6 +107,9 @@ struct ConsoleCommand: ParsableCommand {
 
     @Flag(help: "Show each reply's latency (a terminal shows it unless /timing off).")
     var timing = false
+
+    @OptionGroup(title: "Connection")
+    var connection: ConnectionOptions
 
     @OptionGroup(title: "TLS and authentication")
     var security: SecurityOptions
@@ -142,11 +139,10 @@ struct ConsoleCommand: ParsableCommand {
 
     func run() throws {
         var options = ConsoleOptions()
-        let defaultPort = lmtp && !security.tls ? SessionProtocol.lmtp.defaultPort : security.defaultPort
-        if try !dns.apply(to: &options, server: server, defaultPort: defaultPort) {
-            options.server = try server.map { try ServerAddress.parseArgument($0, defaultPort: defaultPort) }
-        }
-        options.sessionProtocol = lmtp ? .lmtp : .smtp
+        let defaultPort = connection.defaultPort(security: security)
+        let namesMailDomain = try dns.apply(to: &options, server: server, defaultPort: defaultPort)
+        try connection.apply(server: namesMailDomain ? nil : server, security: security, to: &options)
+        options.connectArguments = ConnectCommand.parser
         options.pipelines = pipeline
         options.quitAfter = quitAfter
         options.showsTiming = timing
@@ -158,8 +154,7 @@ struct ConsoleCommand: ParsableCommand {
         options.heloName = helo
         options.isStrict = strict
         transcript.apply(to: &options)
-        security.apply(to: &options)
-        let practiceServer = practice ? try PracticeMode.start(lmtp: lmtp) : nil
+        let practiceServer = practice ? try PracticeMode.start(lmtp: connection.lmtp) : nil
         defer { practiceServer?.stop() }
         if let practiceServer {
             options.server = ServerAddress(host: "127.0.0.1", port: practiceServer.port)

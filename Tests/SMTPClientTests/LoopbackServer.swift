@@ -10,6 +10,10 @@ final class LoopbackServer: @unchecked Sendable {
 
     /// What the server read, one element per read from the socket.
     var reads: [String] { log.reads }
+    /// Every octet the server read, in order (binary data survives here, not in `reads`).
+    var octets: [UInt8] { log.octets }
+    /// Where each connection came from, as the server's accept saw it.
+    var peers: [SocketAddress] { log.peers }
 
     private init(channel: Channel, log: ReadLog) {
         self.channel = channel
@@ -19,8 +23,8 @@ final class LoopbackServer: @unchecked Sendable {
     /// - Parameter answers: sent in one write, each, in the order lines arrive; a line beyond
     ///   them gets `250 ok`.
     static func start(
-        on group: EventLoopGroup, unixSocketPath: String? = nil, greeting: String = "220 loop.test ESMTP\r\n",
-        answers: [String] = []
+        on group: EventLoopGroup, unixSocketPath: String? = nil, host: String = "127.0.0.1",
+        greeting: String = "220 loop.test ESMTP\r\n", answers: [String] = []
     ) throws -> LoopbackServer {
         let log = ReadLog()
         let bootstrap = ServerBootstrap(group: group)
@@ -34,7 +38,7 @@ final class LoopbackServer: @unchecked Sendable {
             try unixSocketPath.map {
                 try bootstrap.bind(unixDomainSocketPath: $0, cleanupExistingSocketFile: true).wait()
             }
-            ?? bootstrap.bind(host: "127.0.0.1", port: 0).wait()
+            ?? bootstrap.bind(host: host, port: 0).wait()
         return LoopbackServer(channel: channel, log: log)
     }
 
@@ -55,13 +59,31 @@ final class LoopbackServer: @unchecked Sendable {
     final class ReadLog: @unchecked Sendable {
         private let lock = NSLock()
         private var stored: [String] = []
+        private var storedOctets: [UInt8] = []
+        private var storedPeers: [SocketAddress] = []
 
         var reads: [String] {
             lock.withLock { stored }
         }
 
-        func append(_ read: String) {
-            lock.withLock { stored.append(read) }
+        var octets: [UInt8] {
+            lock.withLock { storedOctets }
+        }
+
+        var peers: [SocketAddress] {
+            lock.withLock { storedPeers }
+        }
+
+        func append(_ read: ByteBuffer) {
+            lock.withLock {
+                stored.append(String(buffer: read))
+                storedOctets += read.readableBytesView
+            }
+        }
+
+        func connected(from peer: SocketAddress?) {
+            guard let peer else { return }
+            lock.withLock { storedPeers.append(peer) }
         }
     }
 
@@ -80,13 +102,14 @@ final class LoopbackServer: @unchecked Sendable {
         }
 
         func channelActive(context: ChannelHandlerContext) {
+            log.connected(from: context.channel.remoteAddress)
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: greeting)), promise: nil)
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let read = String(buffer: unwrapInboundIn(data))
-            log.append(read)
-            buffer += read
+            let data = unwrapInboundIn(data)
+            log.append(data)
+            buffer += String(buffer: data)
             while let end = buffer.range(of: "\r\n") {
                 buffer.removeSubrange(..<end.upperBound)
                 let answer = answers.isEmpty ? "250 ok\r\n" : answers.removeFirst()

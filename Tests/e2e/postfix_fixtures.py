@@ -29,6 +29,12 @@ default listener logs as `postfix/smtpd[PID]: ...`):
     forbid_pipelining   no PIPELINING, and smtpd_forbid_unauth_pipelining = yes: where the
                         "improper command pipelining" line below is logged, smtpd replies
                         "554 5.5.0 Error: SMTP protocol synchronization" and hangs up
+    proxy           smtpd_upstream_proxy_protocol = haproxy: as behind a load balancer, the
+                        client first sends a PROXY header (v1 or v2) and smtpd takes the client
+                        address from it: `ehlo --proxy v2 --proxy-from 192.0.2.7:4242` is logged
+                        as "connect from unknown[192.0.2.7]" (a client without one gets no greeting);
+                        smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination,
+                        so a client claimed from mynetworks (192.0.2.1) may relay
 
 Everywhere: mail for USERS@example.test is delivered by virtual(8) into
 VMAIL/example.test/<user>/new/ (a Maildir); an unknown user of example.test gets
@@ -149,6 +155,8 @@ LISTENERS = {
     "relay_defer": {"smtpd_relay_restrictions": "defer_unauth_destination"},
     "forbid_pipelining": {"smtpd_discard_ehlo_keywords": "pipelining",
                           "smtpd_forbid_unauth_pipelining": "yes"},
+    "proxy": {"smtpd_upstream_proxy_protocol": "haproxy",
+              "smtpd_relay_restrictions": "permit_mynetworks,reject_unauth_destination"},
 }
 
 # Postfix's own services, all unchrooted (the whole instance lives in a temporary directory).

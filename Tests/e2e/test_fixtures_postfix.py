@@ -306,3 +306,15 @@ def test_smtp_sink_has_no_chunking(smtp_sink):
     assert "CHUNKING" not in ehlo(wire)
     assert wire.command("BDAT 3 LAST")[1] == ["500 5.5.1 Error: unknown command"]
     wire.close()
+
+
+def test_proxy_listener_takes_the_client_from_a_v1_header(postfix):
+    view = postfix.listener("proxy")
+    wire = Wire(view.port)
+    wire.send(f"PROXY TCP4 192.0.2.7 127.0.0.1 4242 {view.port}\r\n")
+    assert ehlo(wire)
+    wire.command("QUIT")
+    wire.close()
+    view.wait_for_disconnect()
+    [session] = view.sessions()
+    assert session[0] == "connect from unknown[192.0.2.7]", session
