@@ -403,8 +403,10 @@ extension Console {
     func recordedConnection(to server: ServerAddress?) -> RecordedConnection {
         RecordedConnection(
             server: server?.description, isImplicitTLS: options.tlsMode == .implicit,
-            serverName: options.tls.serverName,
-            sessionProtocol: options.sessionProtocol)
+            // An MX host reached by its address is checked under its name (--mx).
+            serverName: options.tls.serverName ?? mailExchangerName,
+            sessionProtocol: options.sessionProtocol, proxy: options.connection.proxy,
+            proxyClient: options.connection.proxyClient)
     }
 
     /// Opens a transcript and writes its header; failures are reported and the session goes on.

@@ -27,6 +27,31 @@ public struct ReplayOptions: Sendable {
     }
 }
 
+extension ReplayOptions {
+    /// The server to replay `recorded` against: the command line's, else the one recorded.
+    func server(for recorded: RecordedConnection) -> ServerAddress? {
+        if let server { return server }
+        let defaultPort = recorded.isImplicitTLS ? 465 : recorded.sessionProtocol.defaultPort
+        return recorded.server.flatMap { try? ServerAddress(parsing: $0, defaultPort: defaultPort) }
+    }
+}
+
+extension ConsoleOptions {
+    /// These options, set to reach a recorded connection as the recording did (implicit TLS, the
+    /// SNI name, LMTP, the PROXY header) wherever the replay's command line does not say otherwise.
+    func reaching(_ recorded: RecordedConnection) -> ConsoleOptions {
+        var options = self
+        if recorded.isImplicitTLS, options.tlsMode == .none { options.tlsMode = .implicit }
+        if options.tls.serverName == nil { options.tls.serverName = recorded.serverName }
+        if recorded.sessionProtocol == .lmtp { options.sessionProtocol = .lmtp }
+        if options.connection.proxy == nil, let proxy = recorded.proxy {
+            options.connection.proxy = proxy
+            options.connection.proxyClient = recorded.proxyClient
+        }
+        return options
+    }
+}
+
 public enum Replayer {
     public static func run(_ options: ReplayOptions) throws(ConsoleError) -> ExitStatus {
         guard let data = FileManager.default.contents(atPath: options.file) else {
@@ -43,20 +68,11 @@ public enum Replayer {
         }
         var consoleOptions = options.console
         consoleOptions.historyFile = nil
-        // Reach the server as the recording did, unless the command line says otherwise.
-        let recorded = recording.connection
-        if recorded.isImplicitTLS, consoleOptions.tlsMode == .none { consoleOptions.tlsMode = .implicit }
-        if consoleOptions.tls.serverName == nil { consoleOptions.tls.serverName = recorded.serverName }
-        if recorded.sessionProtocol == .lmtp { consoleOptions.sessionProtocol = .lmtp }
-        if let server = options.server {
-            consoleOptions.server = server
-        } else if let named = recording.server,
-            let server = try? ServerAddress(parsing: named, defaultPort: consoleOptions.sessionProtocol.defaultPort)
-        {
-            consoleOptions.server = server
-        } else {
+        consoleOptions = consoleOptions.reaching(recording.connection)
+        guard let server = options.server(for: recording.connection) else {
             throw ConsoleError(status: .usage, message: "\(options.file) names no server; give HOST[:PORT]")
         }
+        consoleOptions.server = server
         let colorEnabled = consoleOptions.color.isEnabled(
             stdoutIsTerminal: Terminal.stdoutIsTerminal, environment: ProcessInfo.processInfo.environment)
         let console = Console(options: consoleOptions, input: ReplayInput(), colorEnabled: colorEnabled)
@@ -119,9 +135,12 @@ final class ReplayRun {
     private func replaySessions() {
         for (index, session) in plan.sessions.enumerated() {
             if index > 0 {
-                guard let target = options.server?.description ?? session.connection.server else { continue }
+                guard let target = options.server(for: session.connection) else { continue }
                 console.emit(.event, "the recording starts another session (transcript line \(session.sourceLine))")
-                console.perform("/connect \(target)", tag: nil, holdsForGroup: false)
+                var reaching = console.commandLine.reaching(session.connection)
+                reaching.server = console.commandLine.server
+                console.options = reaching
+                console.connect(to: target)
             }
             collect()
             compare(session.greeting, observedGreeting, sourceLine: session.sourceLine)

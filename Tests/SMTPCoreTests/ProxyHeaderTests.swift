@@ -98,4 +98,15 @@ import Testing
         #expect(ProxyHeader(version: .v2, connection: .unknown).summary.hasPrefix("PROXY v2 header sent: LOCAL"))
         #expect(ProxyHeader(version: .v1, connection: .unknown).summary.hasPrefix("PROXY v1 header sent: UNKNOWN"))
     }
+
+    @Test(arguments: ["192.0.2.7:4242", "[2001:db8::7]:4242"])
+    func anEndpointReadsWhatItWrites(text: String) throws {
+        let endpoint = try #require(ProxyHeader.Endpoint(parsing: text))
+        #expect(endpoint.description == text)
+    }
+
+    @Test(arguments: ["192.0.2.7", "mx.test:25", "192.0.2.7:0", "[2001:db8::7]", ""])
+    func anEndpointIsAnAddressAndAPort(text: String) {
+        #expect(ProxyHeader.Endpoint(parsing: text) == nil)
+    }
 }

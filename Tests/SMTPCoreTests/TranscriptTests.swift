@@ -152,19 +152,23 @@ import Testing
     func headersRecordTLSSNIAndProtocolForEachConnection(format: TranscriptFormatter.Format) throws {
         var formatter = TranscriptFormatter(format: format)
         let first = RecordedConnection(server: "mx.test:465", isImplicitTLS: true, serverName: "mail.test")
-        let second = RecordedConnection(server: "/run/lmtp", sessionProtocol: .lmtp)
+        let second = RecordedConnection(server: "/run/lmtp", sessionProtocol: .lmtp, proxy: .v1)
+        let claimed = try #require(ProxyHeader.Endpoint(parsing: "[2001:db8::7]:4242"))
+        let third = RecordedConnection(server: "[::1]:2525", proxy: .v2, proxyClient: claimed)
         var text = formatter.header(connection: RecordedConnection(server: nil), time: Self.start)
         text += formatter.header(connection: first, time: Self.start + 1, isFirst: false)
         text += formatter.format(TranscriptEntry(time: Self.start + 2, content: .client(shown: "QUIT", wire: "QUIT")))
         text += formatter.header(connection: second, time: Self.start + 3, isFirst: false)
+        text += formatter.header(connection: third, time: Self.start + 4, isFirst: false)
         if format == .text {
             #expect(text.contains("transcript of no server yet, started"))
             #expect(text.contains("transcript of mx.test:465, implicit TLS, SNI mail.test, started"))
-            #expect(text.contains("transcript of /run/lmtp, LMTP, started"))
+            #expect(text.contains("transcript of /run/lmtp, LMTP, PROXY v1, started"))
+            #expect(text.contains("transcript of [::1]:2525, PROXY v2 from [2001:db8::7]:4242, started"))
         }
         let recording = try TranscriptReader.read(text)
         #expect(recording.connection == first)
-        #expect(recording.steps.last == .newSession(second, sourceLine: 4))
+        #expect(recording.steps.suffix(2) == [.newSession(second, sourceLine: 4), .newSession(third, sourceLine: 5)])
     }
 
     @Test func redactedLinesAreRecognisedWhenRead() throws {

@@ -73,7 +73,7 @@ def expected_header(version, client, server):
 class ProxyReceiver:
     """One connection: the PROXY header, checked, then a minimal SMTP server."""
 
-    def __init__(self, version, claimed=None, family=socket.AF_INET, host="127.0.0.1", path=None,
+    def __init__(self, version, claimed=None, family=socket.AF_INET, host="127.0.0.1", port=0, path=None,
                  io_timeout=10.0):
         self.version = version
         self.claimed = claimed
@@ -84,7 +84,7 @@ class ProxyReceiver:
             self.address = str(path)
         else:
             self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.listener.bind((host, 0))
+            self.listener.bind((host, port))
             port = self.listener.getsockname()[1]
             self.port = port
             self.address = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
@@ -189,7 +189,7 @@ class ProxyReceiver:
 
 @pytest.fixture
 def proxy_server():
-    """proxy_server(version, claimed=None, family=AF_INET, host=..., path=...) -> a listening
+    """proxy_server(version, claimed=None, family=AF_INET, host=..., port=0, path=...) -> a listening
     ProxyReceiver; all are stopped at the end."""
     servers = []
 

@@ -132,8 +132,10 @@ def test_the_header_is_an_event_in_the_transcript_not_a_line_sent(proxy_server, 
     server.assert_ok()
     assert run.returncode == 0, run
     recorded = text.read_text().splitlines()
-    assert [line for line in recorded if "PROXY" in line] == [
+    assert [line for line in recorded if "PROXY" in line and " transcript of " not in line] == [
         f"*  PROXY v2 header sent: client 127.0.0.1:{server.peer[1]}, server 127.0.0.1:{server.port}"], recorded
+    # The header says replay must send one too (test_replay.py replays it).
+    assert f"transcript of {server.address}, PROXY v2, started" in recorded[0], recorded
     assert [line for line in recorded if line.startswith("C: ")] == ["C: EHLO client.test", "C: QUIT"]
 
     server = proxy_server("v1")
@@ -143,6 +145,7 @@ def test_the_header_is_an_event_in_the_transcript_not_a_line_sent(proxy_server, 
     entries = [json.loads(line) for line in jsonl.read_text().splitlines()]
     proxied = [entry for entry in entries if "PROXY" in json.dumps(entry)]
     assert len(proxied) == 1 and proxied[0].get("direction") != "client", proxied
+    assert entries[0]["type"] == "header" and entries[0]["proxy"] == "v1", entries[0]
 
 
 # --------------------------------------------------------------------------------------------

@@ -187,16 +187,21 @@ def test_a_silent_resolver_does_not_hang_ehlo(run_ehlo, silent_dns):
     assert time.monotonic() - started < 10, run
 
 
-def test_starttls_through_mx_checks_the_certificate_against_the_mx_name(console, dns_server, mx_hosts, certs):
+def test_starttls_through_mx_checks_the_certificate_against_the_mx_name(console, dns_server, mx_hosts, certs,
+                                                                         tmp_path):
     # tls_fixtures' "other" certificate is for mx.other.test, issued by the test CA.
     zone = "other.test. MX 10 mx.other.test.\nmx.other.test. A 127.0.0.2\n"
     dns = dns_server(zone)
     hosts = mx_hosts({"127.0.0.2": ["--tls-cert", certs.pem("other"), "--tls-key", certs.key("other")]})
-    run = console("--starttls", "--cafile", certs.ca, "--mx", f"other.test:{hosts.port}", resolver=dns.address,
-                  script="QUIT\n")
+    path = tmp_path / "mx.txt"
+    run = console("--starttls", "--cafile", certs.ca, "--transcript", str(path), "--mx", f"other.test:{hosts.port}",
+                  resolver=dns.address, script="QUIT\n")
     assert run.returncode == 0, run
     [established] = [line for line in run.lines if line.startswith("*  TLS established")]
     assert "verified" in established and "NOT verified" not in established, run
+    # The transcript names the address reached and the name checked, so a replay checks it too.
+    headers = [line.split(" transcript of ")[1] for line in path.read_text().splitlines() if " transcript of " in line]
+    assert headers[-1].startswith(f"127.0.0.2:{hosts.port}, SNI mx.other.test, started"), headers
 
 
 @pytest.mark.parametrize("arguments, message", [

@@ -17,6 +17,7 @@ import pytest
 
 from conftest import RUN_TIMEOUT, Run, start_mta, stop_process
 from practice_fixtures import practice_server  # noqa: F401 (a fixture)
+from proxy_server import proxy_server  # noqa: F401 (a fixture)
 
 EXIT_USAGE = 64
 EXIT_UNREADABLE = 66
@@ -551,3 +552,52 @@ def test_check_fails_when_a_recorded_line_could_not_be_replayed(mta, mta_refusin
     run = run_replay("--check=code", str(path), f"127.0.0.1:{other_port}")
     assert run.returncode == EXIT_DIFFERED, run
     assert "*  replay --check: stopping at the first difference" in run.lines, run
+
+
+# --------------------------------------------------------------------------------------------
+# Reaching the server as the recording did: the PROXY header, per connection
+
+
+def test_a_server_behind_a_load_balancer_gets_the_recorded_proxy_header_again(proxy_server, run_ehlo, run_replay,
+                                                                              tmp_path):
+    """The header names --proxy and --proxy-from; replay sends the same header to a new server."""
+    first = proxy_server("v2", claimed=("192.0.2.7", 4242))
+    path = tmp_path / "proxied.txt"
+    run = run_ehlo("--no-history", "--color", "never", "--proxy", "v2", "--proxy-from", "192.0.2.7:4242",
+                   "--transcript", str(path), first.address, input=script(["EHLO client.test", "NOOP", "QUIT"]))
+    first.wait()
+    first.assert_ok()
+    assert run.returncode == 0, run
+    assert f"transcript of {first.address}, PROXY v2 from 192.0.2.7:4242, started" in path.read_text()
+    second = proxy_server("v2", claimed=("192.0.2.7", 4242))
+    run = run_replay("--check", str(path), second.address)
+    second.wait()
+    second.assert_ok()
+    assert run.returncode == 0, run
+    assert summary(run) == (4, MATCHED), run
+    assert second.commands == [b"EHLO client.test", b"NOOP", b"QUIT"]
+
+
+def test_each_recorded_connection_is_reached_with_its_own_options(mta, proxy_server, run_script, run_replay,
+                                                                  tmp_path):
+    """Only the second connection went through /connect --proxy v1: replay sends the header there
+    alone (the MTA of the first would take it for a bad command)."""
+    port, _ = mta
+    proxied = proxy_server("v1")
+    path = tmp_path / "two.txt"
+    run = run_script(port, script(["EHLO client.test", "QUIT", f"/connect {proxied.address} --proxy v1",
+                                   "EHLO client.test", "QUIT"]), "--transcript", str(path))
+    proxied.wait()
+    proxied.assert_ok()
+    assert run.returncode == 0, run
+    headers = [line.split(" transcript of ")[1] for line in path.read_text().splitlines() if " transcript of " in line]
+    assert headers[0].startswith(f"127.0.0.1:{port}, started"), headers
+    assert headers[1].startswith(f"{proxied.address}, PROXY v1, started"), headers
+    proxied.stop()
+    again = proxy_server("v1", port=proxied.port)
+    run = run_replay("--check", str(path))
+    again.wait()
+    again.assert_ok()
+    assert run.returncode == 0, run
+    assert summary(run) == (6, MATCHED), run
+    assert again.commands == [b"EHLO client.test", b"QUIT"]

@@ -41,6 +41,16 @@ public struct ProxyHeader: Hashable, Sendable {
             self.port = port
         }
 
+        /// Reads `192.0.2.7:4242` or `[2001:db8::7]:4242`, the form `description` writes; nil
+        /// for anything else (a name, a missing or zero port).
+        public init?(parsing text: String) {
+            guard let parsed = try? ServerAddress(parsing: text, defaultPort: 0),
+                case .tcp(let host, let port) = parsed.endpoint, port != 0,
+                let address = IPAddress(parsing: host)
+            else { return nil }
+            self.init(address: address, port: port)
+        }
+
         /// `192.0.2.7:4242`, `[2001:db8::7]:4242`.
         public var description: String {
             address.isIPv4 ? "\(address):\(port)" : "[\(address)]:\(port)"

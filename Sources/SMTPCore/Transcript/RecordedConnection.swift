@@ -1,7 +1,8 @@
 /// How a recorded session reached its server, as its transcript header says: what replay needs
 /// to reach it the same way.
 ///
-/// Text form, after `transcript of `: `SERVER[, implicit TLS][, SNI NAME][, LMTP]`, then
+/// Text form, after `transcript of `: `SERVER[, implicit TLS][, SNI NAME][, LMTP][, PROXY v2[ from
+/// ADDR:PORT]]`, then
 /// `, started TIME, …`. Every connection of a recording has a header, so a transcript that went
 /// through `/connect` (or grew with `--append`) names each server it talked to.
 public struct RecordedConnection: Hashable, Sendable {
@@ -13,15 +14,22 @@ public struct RecordedConnection: Hashable, Sendable {
     /// The name sent in SNI and checked in the certificate, when it was not the host's.
     public var serverName: String?
     public var sessionProtocol = SessionProtocol.smtp
+    /// The PROXY protocol header sent before anything else (`--proxy`), which the server needed.
+    public var proxy: ProxyHeader.Version?
+    /// The client that header claimed (`--proxy-from`), when not the connection's own source.
+    public var proxyClient: ProxyHeader.Endpoint?
 
     public init(
         server: String?, isImplicitTLS: Bool = false, serverName: String? = nil,
-        sessionProtocol: SessionProtocol = .smtp
+        sessionProtocol: SessionProtocol = .smtp, proxy: ProxyHeader.Version? = nil,
+        proxyClient: ProxyHeader.Endpoint? = nil
     ) {
         self.server = server
         self.isImplicitTLS = isImplicitTLS
         self.serverName = serverName
         self.sessionProtocol = sessionProtocol
+        self.proxy = proxy
+        self.proxyClient = proxy == nil ? nil : proxyClient
     }
 
     /// What a header says before a recording's first connection.
@@ -33,6 +41,7 @@ public struct RecordedConnection: Hashable, Sendable {
         if isImplicitTLS { fields.append("implicit TLS") }
         if let serverName { fields.append("SNI \(serverName)") }
         if sessionProtocol == .lmtp { fields.append("LMTP") }
+        if let proxy { fields.append("PROXY \(proxy.rawValue)" + (proxyClient.map { " from \($0)" } ?? "")) }
         return fields.joined(separator: ", ")
     }
 
@@ -47,6 +56,12 @@ public struct RecordedConnection: Hashable, Sendable {
                 serverName = String(field.dropFirst(4))
             } else if field == "LMTP" {
                 sessionProtocol = .lmtp
+            } else if field.hasPrefix("PROXY ") {
+                let words = field.split(separator: " ")
+                proxy = ProxyHeader.Version(rawValue: String(words[1]))
+                if proxy != nil, words.count == 4, words[2] == "from" {
+                    proxyClient = ProxyHeader.Endpoint(parsing: String(words[3]))
+                }
             }
         }
     }

@@ -60,6 +60,8 @@ public struct TranscriptFormatter: Sendable {
             if connection.isImplicitTLS { object["tls"] = "implicit" }
             if let serverName = connection.serverName { object["sni"] = serverName }
             if connection.sessionProtocol == .lmtp { object["protocol"] = "lmtp" }
+            if let proxy = connection.proxy { object["proxy"] = proxy.rawValue }
+            if let client = connection.proxyClient { object["proxy_from"] = client.description }
             return json(object)
         }
     }

@@ -88,7 +88,9 @@ public enum TranscriptReader {
                 let connection = RecordedConnection(
                     server: server == RecordedConnection.noServer ? nil : server,
                     isImplicitTLS: object["tls"] as? String == "implicit", serverName: object["sni"] as? String,
-                    sessionProtocol: object["protocol"] as? String == "lmtp" ? .lmtp : .smtp)
+                    sessionProtocol: object["protocol"] as? String == "lmtp" ? .lmtp : .smtp,
+                    proxy: (object["proxy"] as? String).flatMap(ProxyHeader.Version.init(rawValue:)),
+                    proxyClient: (object["proxy_from"] as? String).flatMap(ProxyHeader.Endpoint.init(parsing:)))
                 session.begin(connection, sourceLine: index + 1)
             case "client":
                 guard let text = object["line"] as? String else {
