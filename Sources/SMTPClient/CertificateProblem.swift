@@ -12,7 +12,8 @@ public enum CertificateProblem: Hashable, Sendable, CustomStringConvertible {
     /// Before its notBefore (RFC 5280 §4.1.2.5): issued for later, or this machine's clock is wrong.
     case notYetValid(until: Date)
     /// No name in it matches the one expected (RFC 6125 §6.4): the `--sni` name, else the host
-    /// connected to. `names` are its subjectAltNames, empty if it has none.
+    /// connected to. `names` are its subjectAltNames, empty if it has none; addresses (an
+    /// expected one, and iPAddress names) in RFC 5952's canonical form, compared as octets.
     case nameMismatch(expected: String, names: [String])
     /// It is its own issuer, and was not given to trust.
     case selfSigned

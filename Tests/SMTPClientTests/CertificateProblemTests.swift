@@ -103,6 +103,21 @@ import X509
         #expect(await problems(leaf, caFile: caFile.path) == [.untrustedIssuer("CN=ehlo test CA", isCAFileGiven: true)])
     }
 
+    /// RFC 6125 §6.2.1: iPAddress names compare as octets, whatever the form the host was written in.
+    @Test(arguments: ["::1", "[::1]", "0:0:0:0:0:0:0:1", "0000:0000:0000:0000:0000:0000:0000:0001"])
+    func anIPv6AddressMatchesInEveryForm(expectedName: String) async throws {
+        let identity = try TestCA().issue(commonName: "v6", names: [.ipv6Loopback])
+        #expect(await problems(identity, expectedName: expectedName, trustedPEM: identity.pem) == [])
+    }
+
+    @Test func anotherAddressIsNamedInShortForm() async throws {
+        let identity = try TestCA().issue(commonName: "v6", names: [.ipv6Loopback, .dnsName("localhost")])
+        #expect(
+            await problems(identity, expectedName: "0:0:0:0:0:0:0:2", trustedPEM: identity.pem) == [
+                .nameMismatch(expected: "::2", names: ["::1", "localhost"])
+            ])
+    }
+
     @Test func aCAFileThatCannotBeReadIsNamed() async throws {
         let identity = try TLSLoopbackTests.makeIdentity(names: ["localhost"])
         let missing = "/nonexistent/ehlo-\(UUID()).pem"

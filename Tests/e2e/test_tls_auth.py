@@ -791,7 +791,60 @@ def test_password_prompt_takes_backspace_and_ctrl_c_cancels(tls_practice, certs,
 
 
 # ============================================================================================
-# 8. /b64
+# 8. TLS controls
+
+# --- IPv6: an iPAddress name ::1 is the address [::1], however written
+
+
+def _has_ipv6_loopback():
+    import socket
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+ipv6_only = pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 loopback (::1) on this machine")
+
+
+@pytest.fixture(scope="module")
+def ipv6_practice(certs):
+    if not _has_ipv6_loopback():
+        pytest.skip("no IPv6 loopback (::1) on this machine")
+    server = PracticeServer("--tls-cert", certs.pem("ipv6"), "--tls-key", certs.key("ipv6"), listen="[::1]:0")
+    yield server
+    server.stop()
+
+
+@ipv6_only
+@pytest.mark.parametrize("host", ["[::1]", "[0:0:0:0:0:0:0:1]"])
+def test_ipv6_address_in_the_certificate_is_verified(ipv6_practice, certs, run_ehlo, host):
+    run = run_ehlo("--color", "never", "--no-history", "--timeout", REPLY_TIMEOUT, "--starttls", "--cafile",
+                   certs.ca, f"{host}:{ipv6_practice.port}", input="/cert\nQUIT\n")
+    assert run.returncode == 0, run
+    established = run.lines_starting("*  TLS established: ")
+    assert len(established) == 1, run
+    assert ", names ::1; verified: its chain leads to CN=ehlo test CA" in established[0], run
+    assert "  names:       ::1" in run.lines, run
+
+
+@ipv6_only
+def test_certificate_for_a_name_at_an_ipv6_address_names_both(certs, run_ehlo):
+    server = PracticeServer("--tls-cert", certs.pem("server"), "--tls-key", certs.key("server"), listen="[::1]:0")
+    try:
+        run = run_ehlo("--color", "never", "--no-history", "--timeout", REPLY_TIMEOUT, "--starttls", "--cafile",
+                       certs.ca, f"[0:0::1]:{server.port}", input="QUIT\n")
+    finally:
+        server.stop()
+    assert run.returncode == 4, run
+    assert run.lines_starting("!  TLS failed: ") == [
+        "!  TLS failed: the server's certificate is not trusted: it is for localhost, not ::1"], run
+
+
+# ============================================================================================
+# 9. /b64
 
 
 def test_b64_encode_and_decode(run_ehlo):

@@ -1,0 +1,85 @@
+import Crypto
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SMTPCore
+import Testing
+import X509
+
+@testable import SMTPClient
+
+/// The TLS controls, over real handshakes on loopback: an IP address in the certificate for
+/// `[::1]`.
+extension TLSLoopbackTests {
+    /// Whether this machine has an IPv6 loopback to listen on (containers often have none).
+    static let hasIPv6Loopback: Bool = {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        guard let channel = try? ServerBootstrap(group: group).bind(host: "::1", port: 0).wait() else { return false }
+        try? channel.close().wait()
+        return true
+    }()
+
+    // MARK: IPv6 and IP addresses in certificates
+
+    /// RFC 6125 §6.2.1: an address is compared with the certificate's iPAddress names as octets,
+    /// however it was written.
+    @Test(
+        .enabled(if: hasIPv6Loopback, "no IPv6 loopback (::1) on this machine"),
+        arguments: [nil, "0:0:0:0:0:0:0:1", "[::1]"])
+    func certificateForIPv6LoopbackIsVerifiedAtBracketedAddress(serverName: String?) async throws {
+        let identity = try TestCA().issue(commonName: "ipv6 loopback", names: [.ipv6Loopback])
+        let server = try startServer(identity, host: "::1")
+        defer { close(server) }
+        let address = try ServerAddress(parsing: "[::1]:\(server.localAddress!.port!)", defaultPort: 25)
+        let outcome = try await upgrade(
+            address: address, settings: TLSSettings(serverName: serverName, trustedPEM: identity.pem))
+        #expect(
+            outcome.report?.verification
+                == .verified(how: "it is the very certificate given to trust (the practice server's)"))
+        #expect(outcome.report?.chain.first?.subjectAlternativeNames == ["::1"])
+        // SNI carries names only (RFC 6066 §3).
+        #expect(log.serverNames == [nil])
+    }
+
+    /// The same through a CA's chain: swift-certificates validates the chain, the address is ours to check.
+    @Test(.enabled(if: hasIPv6Loopback, "no IPv6 loopback (::1) on this machine"))
+    func certificateIssuedForIPv6LoopbackByATrustedCAIsVerified() async throws {
+        let ca = try TestCA()
+        let caFile = try ca.writePEM()
+        defer { try? FileManager.default.removeItem(at: caFile) }
+        let server = try startServer(try ca.issue(commonName: "ipv6 loopback", names: [.ipv6Loopback]), host: "::1")
+        defer { close(server) }
+        let outcome = try await upgrade(
+            address: ServerAddress(host: "::1", port: server.localAddress!.port!),
+            settings: TLSSettings(caFile: caFile.path))
+        #expect(outcome.report?.verification == .verified(how: "its chain leads to CN=ehlo test CA"))
+    }
+
+    @Test(.enabled(if: hasIPv6Loopback, "no IPv6 loopback (::1) on this machine"))
+    func certificateForAnotherAddressNamesBothInShortForm() async throws {
+        let ca = try TestCA()
+        let caFile = try ca.writePEM()
+        defer { try? FileManager.default.removeItem(at: caFile) }
+        let server = try startServer(try ca.issue(commonName: "v4", names: [.ipv4Loopback]), host: "::1")
+        defer { close(server) }
+        let outcome = try await upgrade(
+            address: ServerAddress(host: "0:0:0:0:0:0:0:1", port: server.localAddress!.port!),
+            settings: TLSSettings(caFile: caFile.path))
+        #expect(outcome.failure?.certificateProblems == [.nameMismatch(expected: "::1", names: ["127.0.0.1"])])
+        #expect(outcome.failure?.description == "the server's certificate is not trusted: it is for 127.0.0.1, not ::1")
+    }
+
+    /// An IPv4 address and its IPv4-mapped IPv6 form are one host (RFC 4291 §2.5.5.2).
+    @Test func ipv4AddressMatchesItsMappedForm() async throws {
+        let ca = try TestCA()
+        let caFile = try ca.writePEM()
+        defer { try? FileManager.default.removeItem(at: caFile) }
+        let server = try startServer(try ca.issue(commonName: "v4", names: [.ipv4Loopback]))
+        defer { close(server) }
+        let outcome = try await upgrade(
+            server: server, settings: TLSSettings(caFile: caFile.path, serverName: "::ffff:127.0.0.1"))
+        #expect(outcome.report?.verification == .verified(how: "its chain leads to CN=ehlo test CA"))
+    }
+}
