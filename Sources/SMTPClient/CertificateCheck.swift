@@ -47,6 +47,8 @@ struct CertificateCheck: Sendable {
             roots =
                 explicitlyTrusted.isEmpty && caFile == nil
                 ? CertificateStore.systemTrustRoots : CertificateStore(explicitlyTrusted)
+        } catch let error as TLSFileError {
+            return Outcome(chain: summaries, problems: [.unreadableCAFile(path: caFile, reason: error.why)], root: nil)
         } catch {
             return Outcome(
                 chain: summaries, problems: [.unreadableCAFile(path: caFile, reason: "\(error)")], root: nil)
@@ -94,15 +96,14 @@ struct CertificateCheck: Sendable {
 
     /// The certificates given with `--cafile` (or by the in-process practice server); empty: the system's roots.
     private func explicitTrust() throws -> [Certificate] {
-        let certificates: [NIOSSLCertificate]
         if let caFile {
-            certificates = try NIOSSLCertificate.fromPEMFile(caFile)
+            return try TLSFiles.certificates(inFile: caFile, option: "--cafile")
         } else if let trustedPEM {
-            certificates = try NIOSSLCertificate.fromPEMBytes(Array(trustedPEM.utf8))
-        } else {
-            return []
+            return try NIOSSLCertificate.fromPEMBytes(Array(trustedPEM.utf8)).map {
+                try Certificate(derEncoded: $0.toDERBytes())
+            }
         }
-        return try certificates.map { try Certificate(derEncoded: $0.toDERBytes()) }
+        return []
     }
 
     private func datesProblem(of certificate: Certificate) -> CertificateProblem? {

@@ -53,6 +53,14 @@ struct SecurityOptions: ParsableArguments {
         if auth != nil, user == nil {
             throw ValidationError("--auth needs --user NAME")
         }
+        // A path that cannot be used is a usage error, before anything connects.
+        if let cafile {
+            do {
+                try TLSFiles.checkCAFile(cafile)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
     }
 
     var defaultPort: Int { tls ? 465 : 25 }

@@ -222,13 +222,14 @@ def test_a_self_signed_certificate_given_to_cafile_is_trusted(tls_practice, cert
     assert len(established) == 1 and "; verified: it is the very certificate given to trust" in established[0], run
 
 
-def test_cafile_that_cannot_be_read_fails_clearly(tls_practice, certs, console, tmp_path):
+def test_cafile_that_cannot_be_read_is_a_usage_error_before_connecting(tls_practice, certs, console, tmp_path):
+    """A typo in the path is the user's, not the server's: exit 64 and the reason, nothing sent."""
     server = tls_practice()
     missing = tmp_path / "no-such-ca.pem"
     run = console(server.port, "QUIT\n", "--starttls", "--cafile", str(missing), "--sni", "localhost")
-    assert run.returncode == 4, run
-    failed = run.lines_starting("!  TLS failed: ")
-    assert len(failed) == 1 and f"cannot load --cafile {missing}" in failed[0], run
+    assert run.returncode == 64, run
+    assert f"--cafile {missing}: no such file" in run.stderr, run
+    assert "connected to" not in run.stdout and "C: " not in run.stdout, run
 
 
 def test_user_is_not_authenticated_over_an_untrusted_connection(tls_practice, certs, console):
@@ -791,7 +792,31 @@ def test_password_prompt_takes_backspace_and_ctrl_c_cancels(tls_practice, certs,
 
 
 # ============================================================================================
-# 8. TLS controls
+# 8. TLS controls: files checked before connecting, IPv6 addresses in certificates
+
+
+NOT_LISTENING = "127.0.0.1:1"  # nothing is reached: every check here runs before connecting
+
+
+@pytest.mark.parametrize("make_file, why", [
+    (lambda tmp_path, certs: tmp_path / "missing.pem", "no such file"),
+    (lambda tmp_path, certs: tmp_path, "it is a directory, not a file"),
+    (lambda tmp_path, certs: _write(tmp_path / "text.pem", "not a certificate\n"),
+     "no PEM certificate in it (-----BEGIN CERTIFICATE-----)"),
+    (lambda tmp_path, certs: certs.key("server"), "no PEM certificate in it (-----BEGIN CERTIFICATE-----)"),
+], ids=["missing", "a directory", "text", "a key"])
+def test_unusable_cafile_is_a_usage_error(run_ehlo, certs, tmp_path, make_file, why):
+    path = make_file(tmp_path, certs)
+    run = run_ehlo("--no-history", "--starttls", "--cafile", str(path), NOT_LISTENING, input="QUIT\n")
+    assert run.returncode == 64, run
+    assert f"--cafile {path}: {why}" in run.stderr, run
+    assert "connect" not in run.stdout, run
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
+
 
 # --- IPv6: an iPAddress name ::1 is the address [::1], however written
 
