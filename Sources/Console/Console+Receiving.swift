@@ -74,7 +74,9 @@ extension Console {
         case .tlsEstablished(let report):
             tlsEstablished(report)
         case .tlsFailed(let error):
-            tlsFailed(error.description, certificateProblems: error.certificateProblems)
+            tlsFailed(
+                error.description, certificateProblems: error.certificateProblems,
+                certificateChain: error.certificateChain)
         case .malformedLine(let line, let problems):
             emit(.server, line.visible)
             for problem in problems { emit(.warning, problem.description) }

@@ -42,6 +42,7 @@ extension Console {
         let isSTARTTLS = session.phase != .awaitingGreeting
         session.tlsEstablished()
         tls.report = report
+        tls.failure = nil
         tls.outcome = .success(report)
         var summary = "TLS established: \(report.protocolVersion)"
         if let cipher = report.cipherSuite { summary += ", \(cipher)" }
@@ -76,10 +77,17 @@ extension Console {
         }
     }
 
-    /// - Parameter certificateProblems: why the server's certificate was refused; each kind gets
-    ///   the remedy that fits it (a name mismatch is not cured by trusting a CA), once.
-    func tlsFailed(_ reason: String, certificateProblems: [CertificateProblem] = []) {
+    /// - Parameters:
+    ///   - certificateProblems: why the server's certificate was refused; each kind gets the
+    ///     remedy that fits it (a name mismatch is not cured by trusting a CA), once.
+    ///   - certificateChain: what the server presented, kept for `/cert`.
+    func tlsFailed(
+        _ reason: String, certificateProblems: [CertificateProblem] = [], certificateChain: [CertificateSummary] = []
+    ) {
         tls.outcome = .failure(TLSFailure(reason: reason))
+        if !certificateChain.isEmpty {
+            tls.failure = (certificateChain, certificateProblems, reason)
+        }
         emit(.warning, "TLS failed: \(reason)")
         var remedies: [String] = []
         for problem in certificateProblems {
@@ -108,14 +116,16 @@ extension Console {
         sendCommand("STARTTLS", quiet: true)
     }
 
-    /// `/cert [pem]`: the chain the server presented.
+    /// `/cert [pem]`: the chain the server presented, also when the handshake failed (a refused
+    /// certificate is the one to look at).
     func showCertificates(_ argument: String) {
-        guard let report = tls.report, !report.chain.isEmpty else {
+        let chain = tls.failure?.chain ?? tls.report?.chain ?? []
+        guard !chain.isEmpty else {
             emit(.warning, "no TLS session yet: STARTTLS (or connect with --tls) first")
             return
         }
         var lines: [String] = []
-        for (index, certificate) in report.chain.enumerated() {
+        for (index, certificate) in chain.enumerated() {
             if argument.lowercased() == "pem" {
                 lines += certificate.pem.split(separator: "\n").map(String.init)
                 continue
@@ -131,9 +141,16 @@ extension Console {
             lines.append("  SHA-256:     \(certificate.sha256Fingerprint)")
         }
         if argument.lowercased() != "pem" {
-            switch report.verification {
-            case .verified(let how): lines.append("verified: \(how)")
-            case .notVerified(let reason): lines.append("NOT verified: \(reason)")
+            if let failure = tls.failure {
+                lines.append(
+                    failure.problems.isEmpty
+                        ? "the handshake failed after this chain arrived: \(failure.reason)"
+                        : "REJECTED: \(CertificateProblem.sentence(failure.problems))")
+            } else if let report = tls.report {
+                switch report.verification {
+                case .verified(let how): lines.append("verified: \(how)")
+                case .notVerified(let reason): lines.append("NOT verified: \(reason)")
+                }
             }
         }
         emit(lines.map { DisplayLine(.output, $0) })

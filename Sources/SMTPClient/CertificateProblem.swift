@@ -46,7 +46,7 @@ public enum CertificateProblem: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The problems as one clause list, e.g. "it expired on …; it is for mx.test, not localhost".
-    static func sentence(_ problems: [CertificateProblem]) -> String {
+    public static func sentence(_ problems: [CertificateProblem]) -> String {
         problems.map(\.description).joined(separator: "; ")
     }
 }

@@ -90,23 +90,39 @@ public struct ConnectionError: Error, CustomStringConvertible, Hashable, Sendabl
     /// Why the server's certificate is not trusted, in the order found; empty unless `code` is
     /// `.tlsCertificateRejected`.
     public let certificateProblems: [CertificateProblem]
+    /// The chain the server presented, leaf first, when a failed handshake got as far as
+    /// receiving it: `/cert` shows it after the failure (a refused certificate above all).
+    public let certificateChain: [CertificateSummary]
 
     public init(_ code: Code, _ description: String) {
-        self.init(code, description, certificateProblems: [])
+        self.init(code, description, certificateProblems: [], certificateChain: [])
     }
 
-    private init(_ code: Code, _ description: String, certificateProblems: [CertificateProblem]) {
+    private init(
+        _ code: Code, _ description: String, certificateProblems: [CertificateProblem],
+        certificateChain: [CertificateSummary]
+    ) {
         self.code = code
         self.description = description
         self.certificateProblems = certificateProblems
+        self.certificateChain = certificateChain
     }
 
     /// Our check of the server's certificate failed (`CertificateCheck`), for the `problems` given.
-    public static func certificateRejected(_ problems: [CertificateProblem]) -> ConnectionError {
+    ///
+    /// - Parameter chain: what the server presented, for `/cert`.
+    public static func certificateRejected(_ problems: [CertificateProblem], chain: [CertificateSummary] = [])
+        -> ConnectionError
+    {
         ConnectionError(
             .tlsCertificateRejected,
             "the server's certificate is not trusted: \(CertificateProblem.sentence(problems))",
-            certificateProblems: problems)
+            certificateProblems: problems, certificateChain: chain)
+    }
+
+    /// The same failure, with the chain the server presented.
+    func presenting(_ chain: [CertificateSummary]) -> ConnectionError {
+        ConnectionError(code, description, certificateProblems: certificateProblems, certificateChain: chain)
     }
 
     /// Classifies what the kernel, SwiftNIO or BoringSSL reported.

@@ -86,8 +86,13 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         isComplete = true
         // Our check's reasons, when it refused, say more than BoringSSL's "certificate verify failed".
-        let problems = checked.withLockedValue { $0?.problems } ?? []
-        report(.tlsFailed(problems.isEmpty ? ConnectionError(error) : .certificateRejected(problems)))
+        let outcome = checked.withLockedValue { $0 }
+        let problems = outcome?.problems ?? []
+        let chain = outcome?.chain ?? []
+        report(
+            .tlsFailed(
+                problems.isEmpty
+                    ? ConnectionError(error).presenting(chain) : .certificateRejected(problems, chain: chain)))
         context.close(promise: nil)
     }
 

@@ -10,7 +10,7 @@ import X509
 @testable import SMTPClient
 
 /// The TLS controls, over real handshakes on loopback: an IP address in the certificate for
-/// `[::1]`.
+/// `[::1]`; the chain of a refused handshake.
 extension TLSLoopbackTests {
     /// Whether this machine has an IPv6 loopback to listen on (containers often have none).
     static let hasIPv6Loopback: Bool = {
@@ -81,5 +81,18 @@ extension TLSLoopbackTests {
         let outcome = try await upgrade(
             server: server, settings: TLSSettings(caFile: caFile.path, serverName: "::ffff:127.0.0.1"))
         #expect(outcome.report?.verification == .verified(how: "its chain leads to CN=ehlo test CA"))
+    }
+
+    // MARK: The chain of a refused handshake, for /cert
+
+    @Test func refusedChainTravelsWithTheFailure() async throws {
+        let identity = try Self.makeIdentity(names: ["localhost"])
+        let server = try startServer(identity)
+        defer { close(server) }
+        let outcome = try await upgrade(server: server, settings: TLSSettings(serverName: "localhost"))
+        let failure = try #require(outcome.failure)
+        #expect(failure.certificateProblems == [.selfSigned])
+        #expect(failure.certificateChain.map(\.subject) == ["CN=localhost"])
+        #expect(failure.certificateChain.first?.pem == identity.pem)
     }
 }

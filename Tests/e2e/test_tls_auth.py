@@ -792,7 +792,8 @@ def test_password_prompt_takes_backspace_and_ctrl_c_cancels(tls_practice, certs,
 
 
 # ============================================================================================
-# 8. TLS controls: files checked before connecting, IPv6 addresses in certificates
+# 8. TLS controls: files checked before connecting, IPv6 addresses in certificates, /cert after a
+#    refusal
 
 
 NOT_LISTENING = "127.0.0.1:1"  # nothing is reached: every check here runs before connecting
@@ -866,6 +867,33 @@ def test_certificate_for_a_name_at_an_ipv6_address_names_both(certs, run_ehlo):
     assert run.returncode == 4, run
     assert run.lines_starting("!  TLS failed: ") == [
         "!  TLS failed: the server's certificate is not trusted: it is for localhost, not ::1"], run
+
+
+# --- /cert after a refusal (interactive: a script stops at the failed handshake)
+
+
+@tmux_only
+def test_cert_shows_the_refused_chain_and_why(tls_practice, certs, term):
+    server = tls_practice("self")
+    term.start("--no-history", "--timeout", REPLY_TIMEOUT, "--sni", "localhost", f"127.0.0.1:{server.port}")
+    term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
+    _type_line(term, "EHLO x")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo]>")
+    _type_line(term, "/starttls")
+    term.wait_text("!  TLS failed: the server's certificate is not trusted: it is self-signed")
+    _type_line(term, "/cert")
+    term.wait_text("REJECTED: it is self-signed")
+    screen = term.screen()
+    assert "certificate 0 (the server's):" in screen and "  subject:     CN=localhost" in screen, screen
+    fingerprint = Path(certs.pem("self")).read_bytes()
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    digest = x509.load_pem_x509_certificate(fingerprint).fingerprint(hashes.SHA256())
+    assert "  SHA-256:     " + ":".join(f"{byte:02X}" for byte in digest) in screen, screen
+    _type_line(term, "/cert pem")
+    term.wait_text("-----END CERTIFICATE-----")
+    term.send("C-d")
+    term.wait_exit()
 
 
 # ============================================================================================
