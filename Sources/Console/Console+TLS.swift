@@ -103,6 +103,8 @@ extension Console {
                     "the certificate is not valid yet, or this machine's clock is wrong; --insecure goes on without trust"
                 case .unparsable: "the certificate cannot be read; --insecure goes on without trust"
                 case .unreadableCAFile: "check the --cafile path: it must be a readable PEM file"
+                case .pinMismatch:
+                    "the server presents another certificate than the pinned one: check the fingerprint (ehlo serve prints its own at start; /cert shows this one), or someone is in the middle"
                 }
             if !remedies.contains(remedy) { remedies.append(remedy) }
         }

@@ -23,6 +23,8 @@ struct CertificateCheck: Sendable {
     let expectedName: String
     let caFile: String?
     var trustedPEM: String? = nil
+    /// `--pin`: the leaf must have this fingerprint, and nothing else is asked of it.
+    var pin: CertificateFingerprint? = nil
 
     struct Outcome: Sendable {
         var chain: [CertificateSummary]
@@ -32,6 +34,9 @@ struct CertificateCheck: Sendable {
     }
 
     func check(_ presented: [NIOSSLCertificate]) async -> Outcome {
+        if let pin {
+            return checkPin(pin, presented)
+        }
         let certificates = presented.compactMap { certificate -> Certificate? in
             guard let der = try? certificate.toDERBytes() else { return nil }
             return try? Certificate(derEncoded: der)
@@ -92,6 +97,22 @@ struct CertificateCheck: Sendable {
             problems.append(.untrustedIssuer(VisibleText.escape("\(leaf.issuer)"), isCAFileGiven: caFile != nil))
         }
         return problems
+    }
+
+    /// `--pin`: the leaf's fingerprint alone decides; its chain, dates and names do not count.
+    private func checkPin(_ pin: CertificateFingerprint, _ presented: [NIOSSLCertificate]) -> Outcome {
+        let summaries = presented.compactMap { certificate -> CertificateSummary? in
+            guard let der = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: der) else {
+                return nil
+            }
+            return Self.summary(of: parsed, nio: certificate)
+        }
+        let leafDER = (try? presented.first?.toDERBytes()) ?? []
+        let fingerprint = CertificateFingerprint(sha256Digest: SHA256.hash(data: leafDER))
+        guard fingerprint == pin else {
+            return Outcome(chain: summaries, problems: [.pinMismatch(pinned: pin, presented: fingerprint)], root: nil)
+        }
+        return Outcome(chain: summaries, problems: [], root: "pinned certificate \(pin)")
     }
 
     /// The certificates given with `--cafile` (or by the in-process practice server); empty: the system's roots.
@@ -167,13 +188,13 @@ struct CertificateCheck: Sendable {
 
     static func summary(of certificate: Certificate, nio: NIOSSLCertificate) -> CertificateSummary {
         let der = (try? nio.toDERBytes()) ?? []
-        let digest = SHA256.hash(data: der).map { String(format: "%02X", $0) }.joined(separator: ":")
         let pem = (try? certificate.serializeAsPEM().pemString) ?? ""
         return CertificateSummary(
             subject: VisibleText.escape("\(certificate.subject)"), issuer: VisibleText.escape("\(certificate.issuer)"),
             serialNumber: certificate.serialNumber.bytes.map { String(format: "%02X", $0) }.joined(separator: ":"),
             notValidBefore: RFC3339.format(certificate.notValidBefore.timeIntervalSince1970),
             notValidAfter: RFC3339.format(certificate.notValidAfter.timeIntervalSince1970),
-            subjectAlternativeNames: names(in: certificate), sha256Fingerprint: digest, pem: pem)
+            subjectAlternativeNames: names(in: certificate),
+            fingerprint: CertificateFingerprint(sha256Digest: SHA256.hash(data: der)), pem: pem)
     }
 }

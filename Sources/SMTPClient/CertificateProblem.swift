@@ -25,6 +25,9 @@ public enum CertificateProblem: Hashable, Sendable, CustomStringConvertible {
     /// The certificates to trust could not be loaded: `path` is `--cafile`'s (nil for the practice
     /// server's own), `reason` the loader's error.
     case unreadableCAFile(path: String?, reason: String)
+    /// `--pin` named another certificate: the leaf's SHA-256 fingerprint is `presented`. Nothing
+    /// else is checked with a pin, so this is the only problem then.
+    case pinMismatch(pinned: CertificateFingerprint, presented: CertificateFingerprint)
 
     public var description: String {
         switch self {
@@ -42,6 +45,8 @@ public enum CertificateProblem: Hashable, Sendable, CustomStringConvertible {
             return "the server's certificate could not be parsed"
         case .unreadableCAFile(let path, let reason):
             return "cannot load --cafile \(path ?? ""): \(reason)"
+        case .pinMismatch(let pinned, let presented):
+            return "it is not the pinned certificate: its fingerprint is \(presented), --pin says \(pinned)"
         }
     }
 

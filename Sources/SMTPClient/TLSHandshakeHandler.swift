@@ -40,9 +40,10 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
         let context = try NIOSSLContext(configuration: configuration)
         let names = Names(address: address, settings: settings)
         let check = CertificateCheck(
-            expectedName: names.expected, caFile: settings.caFile, trustedPEM: settings.trustedPEM)
+            expectedName: names.expected, caFile: settings.caFile, trustedPEM: settings.trustedPEM,
+            pin: settings.pinnedCertificate)
         let checked = NIOLockedValueBox<CertificateCheck.Outcome?>(nil)
-        let isInsecure = settings.isInsecure
+        let isInsecure = settings.goesOnUntrusted
         let tls = try NIOSSLClientHandler(context: context, serverHostname: names.sni) { certificates, promise in
             Task {
                 let outcome = await check.check(certificates)

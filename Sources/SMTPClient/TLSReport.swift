@@ -10,13 +10,25 @@ public struct TLSSettings: Hashable, Sendable {
     public var serverName: String?
     /// Complete the handshake whatever the certificate (the result of the check is still shown).
     public var isInsecure = false
+    /// `--pin`: trust exactly the certificate with this SHA-256 fingerprint, whatever its chain,
+    /// dates and names; nothing else is trusted. The command line gives it without `caFile` and
+    /// `isInsecure`; here it wins over both.
+    public var pinnedCertificate: CertificateFingerprint?
 
-    public init(caFile: String? = nil, serverName: String? = nil, trustedPEM: String? = nil, isInsecure: Bool = false) {
+    public init(
+        caFile: String? = nil, serverName: String? = nil, trustedPEM: String? = nil, isInsecure: Bool = false,
+        pinnedCertificate: CertificateFingerprint? = nil
+    ) {
         self.caFile = caFile
         self.serverName = serverName
         self.trustedPEM = trustedPEM
         self.isInsecure = isInsecure
+        self.pinnedCertificate = pinnedCertificate
     }
+
+    /// `--insecure` without a pin: the handshake completes whatever the check finds. A pin is the
+    /// whole of trust, and `--insecure` does not weaken it.
+    var goesOnUntrusted: Bool { isInsecure && pinnedCertificate == nil }
 }
 
 /// What a finished TLS handshake established, for the console to show.
@@ -48,7 +60,10 @@ public struct CertificateSummary: Hashable, Sendable {
     public var notValidBefore: String
     public var notValidAfter: String
     public var subjectAlternativeNames: [String]
-    /// Colon-separated upper-case hex of the SHA-256 of the DER encoding.
-    public var sha256Fingerprint: String
+    /// The SHA-256 of the DER encoding: `--pin` takes its `description`.
+    public var fingerprint: CertificateFingerprint
     public var pem: String
+
+    /// Colon-separated upper-case hex of the SHA-256 of the DER encoding, as `/cert` shows it.
+    public var sha256Fingerprint: String { fingerprint.hex }
 }

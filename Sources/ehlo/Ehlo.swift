@@ -138,13 +138,13 @@ struct ConsoleCommand: ParsableCommand {
         options.heloName = helo
         options.isStrict = strict
         transcript.apply(to: &options)
-        security.apply(to: &options)
+        try security.apply(to: &options)
         let practiceServer = practice ? try PracticeMode.start(lmtp: lmtp) : nil
         defer { practiceServer?.stop() }
         if let practiceServer {
             options.server = ServerAddress(host: "127.0.0.1", port: practiceServer.port)
             // Trust exactly the certificate it generated, under the name it carries.
-            if options.tls.caFile == nil {
+            if options.tls.caFile == nil, options.tls.pinnedCertificate == nil {
                 options.tls.trustedPEM = practiceServer.certificatePEM
                 options.tls.serverName = options.tls.serverName ?? practiceServer.domain
             }

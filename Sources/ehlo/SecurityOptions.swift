@@ -1,6 +1,7 @@
 import ArgumentParser
 import Console
 import SMTPClient
+import SMTPCore
 
 extension SASL.Mechanism: ExpressibleByArgument {
     public init?(argument: String) {
@@ -29,6 +30,12 @@ struct SecurityOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
+            "Trust exactly the certificate with this SHA-256 fingerprint (as /cert and ehlo serve show it), whatever its chain and names; instead of --cafile and --insecure.",
+            valueName: "sha256:hex"))
+    var pin: String?
+
+    @Option(
+        help: ArgumentHelp(
             "Authenticate as NAME right after EHLO (and STARTTLS); the password comes from the terminal, --password-file or EHLO_PASSWORD.",
             valueName: "name"))
     var user: String?
@@ -53,6 +60,15 @@ struct SecurityOptions: ParsableArguments {
         if auth != nil, user == nil {
             throw ValidationError("--auth needs --user NAME")
         }
+        if pin != nil, cafile != nil {
+            throw ValidationError(
+                "--pin and --cafile exclude each other: a pin trusts one certificate, and nothing else")
+        }
+        if pin != nil, insecure {
+            throw ValidationError(
+                "--pin and --insecure exclude each other: a pin that does not hold must stop the handshake")
+        }
+        _ = try pinnedCertificate()
         // A path that cannot be used is a usage error, before anything connects.
         if let cafile {
             do {
@@ -65,9 +81,18 @@ struct SecurityOptions: ParsableArguments {
 
     var defaultPort: Int { tls ? 465 : 25 }
 
-    func apply(to options: inout ConsoleOptions) {
+    private func pinnedCertificate() throws -> CertificateFingerprint? {
+        do {
+            return try pin.map(CertificateFingerprint.init(parsing:))
+        } catch {
+            throw ValidationError("--pin \(error)")
+        }
+    }
+
+    func apply(to options: inout ConsoleOptions) throws {
         options.tlsMode = tls ? .implicit : (starttls ? .starttls : .none)
         options.tls = TLSSettings(caFile: cafile, serverName: sni, isInsecure: insecure)
+        options.tls.pinnedCertificate = try pinnedCertificate()
         options.authUser = user
         options.authMechanism = auth
         options.passwordFile = passwordFile

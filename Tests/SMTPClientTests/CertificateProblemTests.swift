@@ -34,6 +34,14 @@ import X509
             .unreadableCAFile(path: "/etc/ca.pem", reason: "failedToLoadCertificate"),
             "cannot load --cafile /etc/ca.pem: failedToLoadCertificate"
         ),
+        (
+            .pinMismatch(
+                pinned: CertificateFingerprint(sha256Digest: Array(repeating: 0xAB, count: 32)),
+                presented: CertificateFingerprint(sha256Digest: Array(repeating: 0x01, count: 32))),
+            "it is not the pinned certificate: its fingerprint is sha256:"
+                + Array(repeating: "01", count: 32).joined(separator: ":") + ", --pin says sha256:"
+                + Array(repeating: "AB", count: 32).joined(separator: ":")
+        ),
     ]
 
     @Test(arguments: sentences)

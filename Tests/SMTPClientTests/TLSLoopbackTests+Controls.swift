@@ -10,7 +10,7 @@ import X509
 @testable import SMTPClient
 
 /// The TLS controls, over real handshakes on loopback: an IP address in the certificate for
-/// `[::1]`; the chain of a refused handshake.
+/// `[::1]`, `--pin`, the chain of a refused handshake.
 extension TLSLoopbackTests {
     /// Whether this machine has an IPv6 loopback to listen on (containers often have none).
     static let hasIPv6Loopback: Bool = {
@@ -20,6 +20,10 @@ extension TLSLoopbackTests {
         try? channel.close().wait()
         return true
     }()
+
+    static func fingerprint(of identity: Identity) throws -> CertificateFingerprint {
+        CertificateFingerprint(sha256Digest: SHA256.hash(data: try identity.certificate.toDERBytes()))
+    }
 
     // MARK: IPv6 and IP addresses in certificates
 
@@ -81,6 +85,41 @@ extension TLSLoopbackTests {
         let outcome = try await upgrade(
             server: server, settings: TLSSettings(caFile: caFile.path, serverName: "::ffff:127.0.0.1"))
         #expect(outcome.report?.verification == .verified(how: "its chain leads to CN=ehlo test CA"))
+    }
+
+    // MARK: --pin
+
+    /// A pin trusts the one certificate whatever its chain and name: self-signed, for another name.
+    @Test func pinnedCertificateIsVerifiedWhateverItsNameAndIssuer() async throws {
+        let identity = try Self.makeIdentity(names: ["mx.other.test"])
+        let pin = try Self.fingerprint(of: identity)
+        let server = try startServer(identity)
+        defer { close(server) }
+        let outcome = try await upgrade(server: server, settings: TLSSettings(pinnedCertificate: pin))
+        #expect(outcome.report?.verification == .verified(how: "pinned certificate \(pin)"))
+        #expect(outcome.report?.chain.first?.fingerprint == pin)
+    }
+
+    @Test(arguments: [false, true])
+    func anotherCertificateThanThePinnedOneIsRefusedWithBothFingerprints(isInsecure: Bool) async throws {
+        let identity = try Self.makeIdentity(names: ["localhost"])
+        let presented = try Self.fingerprint(of: identity)
+        let pin = try Self.fingerprint(of: try Self.makeIdentity(names: ["localhost"]))
+        let server = try startServer(identity)
+        defer { close(server) }
+        // Trusted otherwise, and --insecure set in the settings: the pin still decides.
+        let outcome = try await upgrade(
+            server: server,
+            settings: TLSSettings(
+                serverName: "localhost", trustedPEM: identity.pem, isInsecure: isInsecure, pinnedCertificate: pin))
+        let failure = try #require(outcome.failure)
+        #expect(failure.code == .tlsCertificateRejected)
+        #expect(failure.certificateProblems == [.pinMismatch(pinned: pin, presented: presented)])
+        #expect(
+            failure.description
+                == "the server's certificate is not trusted: it is not the pinned certificate: its fingerprint is \(presented), --pin says \(pin)"
+        )
+        #expect(failure.certificateChain.map(\.fingerprint) == [presented])
     }
 
     // MARK: The chain of a refused handshake, for /cert

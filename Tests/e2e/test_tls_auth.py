@@ -792,8 +792,8 @@ def test_password_prompt_takes_backspace_and_ctrl_c_cancels(tls_practice, certs,
 
 
 # ============================================================================================
-# 8. TLS controls: files checked before connecting, IPv6 addresses in certificates, /cert after a
-#    refusal
+# 8. TLS controls: files checked before connecting, IPv6 addresses in certificates, --pin, /cert
+#    after a refusal
 
 
 NOT_LISTENING = "127.0.0.1:1"  # nothing is reached: every check here runs before connecting
@@ -817,6 +817,21 @@ def test_unusable_cafile_is_a_usage_error(run_ehlo, certs, tmp_path, make_file, 
 def _write(path, text):
     path.write_text(text)
     return path
+
+
+@pytest.mark.parametrize("options, message", [
+    (("--pin", "sha256:1234"), "--pin 'sha256:1234': a SHA-256 fingerprint is 64 hex digits after sha256:"),
+    (("--pin", "AB" * 32), "is not a fingerprint: write sha256: and 64 hex digits"),
+    (("--pin", "sha256:" + "AB" * 32, "--cafile", "{ca}"), "--pin and --cafile exclude each other"),
+    (("--pin", "sha256:" + "AB" * 32, "--insecure"), "--pin and --insecure exclude each other"),
+], ids=["short pin", "pin without sha256:", "pin and cafile", "pin and insecure"])
+def test_unusable_tls_options_are_usage_errors(run_ehlo, certs, tmp_path, options, message):
+    names = {"ca": certs.ca}
+    options = [option.format(**names) for option in options]
+    run = run_ehlo("--no-history", "--starttls", *options, NOT_LISTENING, input="QUIT\n")
+    assert run.returncode == 64, run
+    assert message.format(**names) in run.stderr, run
+    assert "connect" not in run.stdout, run
 
 
 # --- IPv6: an iPAddress name ::1 is the address [::1], however written
@@ -867,6 +882,74 @@ def test_certificate_for_a_name_at_an_ipv6_address_names_both(certs, run_ehlo):
     assert run.returncode == 4, run
     assert run.lines_starting("!  TLS failed: ") == [
         "!  TLS failed: the server's certificate is not trusted: it is for localhost, not ::1"], run
+
+
+# --- --pin: the fingerprint `ehlo serve` prints
+
+
+PIN_LINE = re.compile(r"^STARTTLS certificate: --pin (sha256:(?:[0-9A-F]{2}:){31}[0-9A-F]{2}) \((.*)\)$")
+
+
+def _printed_pin(server):
+    line = server.wait_for_line(lambda line: line.startswith("STARTTLS certificate: "))
+    match = PIN_LINE.match(line)
+    assert match, line
+    return match.group(1), match.group(2)
+
+
+@pytest.fixture(scope="module")
+def generated_practice():
+    server = PracticeServer()
+    yield server
+    server.stop()
+
+
+def test_serve_prints_the_fingerprint_of_its_generated_certificate(generated_practice):
+    pin, origin = _printed_pin(generated_practice)
+    assert origin == "generated at start, kept in memory only", generated_practice.output
+    listening = generated_practice.lines.index(next(line for line in generated_practice.lines
+                                                    if line.startswith("listening on ")))
+    assert generated_practice.lines[listening + 2].startswith("STARTTLS certificate: --pin "), \
+        generated_practice.output
+
+
+def test_serve_prints_the_fingerprint_of_the_certificate_file(tls_practice, certs):
+    pin, origin = _printed_pin(tls_practice())
+    assert pin == "sha256:" + certs.server_fingerprint
+    assert origin == f"the certificate in {certs.pem('server')}"
+
+
+@pytest.mark.parametrize("spelling", ["as printed", "lower case without colons"])
+def test_pin_printed_by_serve_is_trusted_whatever_the_name(generated_practice, console, spelling):
+    pin, _ = _printed_pin(generated_practice)
+    given = pin if spelling == "as printed" else "sha256:" + pin[len("sha256:"):].replace(":", "").lower()
+    # 127.0.0.1 is not a name the self-signed certificate carries: the pin alone decides.
+    run = console(generated_practice.port, "/cert\nQUIT\n", "--starttls", "--pin", given)
+    assert run.returncode == 0, run
+    established = run.lines_starting("*  TLS established: ")
+    assert len(established) == 1 and established[0].endswith(f"; verified: pinned certificate {pin}"), run
+    assert f"  SHA-256:     {pin[len('sha256:'):]}" in run.lines, run
+    assert "--insecure" not in run.stdout, run
+
+
+def test_wrong_pin_fails_with_both_fingerprints(generated_practice, console):
+    pin, _ = _printed_pin(generated_practice)
+    wrong = "sha256:" + "00:" * 31 + "00"
+    run = console(generated_practice.port, "QUIT\n", "--starttls", "--pin", wrong)
+    assert run.returncode == 4, run
+    failed = run.lines_starting("!  TLS failed: ")
+    assert failed == [f"!  TLS failed: the server's certificate is not trusted: it is not the pinned certificate: "
+                      f"its fingerprint is {pin}, --pin says {wrong}"], run
+    hint = run.lines[run.lines.index(failed[0]) + 1]
+    assert hint.startswith("#  the server presents another certificate than the pinned one"), run
+    assert "TLS established" not in run.stdout and "C: QUIT" not in run.stdout, run
+
+
+def test_practice_mode_takes_a_pin_instead_of_its_own_trust(run_ehlo):
+    wrong = "sha256:" + "AB" * 32
+    run = run_ehlo("--color", "never", "--no-history", "--practice", "--starttls", "--pin", wrong, input="QUIT\n")
+    assert run.returncode == 4, run
+    assert "it is not the pinned certificate" in run.stdout, run
 
 
 # --- /cert after a refusal (interactive: a script stops at the failed handshake)
