@@ -44,7 +44,7 @@ extension Console {
         tls.report = report
         tls.failure = nil
         tls.outcome = .success(report)
-        var summary = "TLS established: \(report.protocolVersion)"
+        var summary = "TLS established: \(report.protocolVersion) (offered \(report.offeredVersions))"
         if let cipher = report.cipherSuite { summary += ", \(cipher)" }
         if let leaf = report.chain.first {
             summary +=

@@ -247,13 +247,18 @@ public struct ConnectionError: Error, CustomStringConvertible, Hashable, Sendabl
             return ConnectionError(
                 .tlsClosedDuringHandshake, "the server closed the connection during the TLS handshake")
         }
-        let reason = text.range(of: "OPENSSL_internal:").map { range in
-            String(text[range.upperBound...].prefix { $0 != " " && $0 != "]" })
-        }
+        let reason = boringSSLReason(in: text)
         guard let reason, let (code, words) = tlsReasons[reason] else {
             return ConnectionError(.tlsHandshakeFailed, "the TLS handshake failed\(reason.map { " [\($0)]" } ?? "")")
         }
         return ConnectionError(code, "\(words) [\(reason)]")
+    }
+
+    /// `WRONG_VERSION_NUMBER` out of `…OPENSSL_internal:WRONG_VERSION_NUMBER…`.
+    static func boringSSLReason(in text: String) -> String? {
+        text.range(of: "OPENSSL_internal:").map { range in
+            String(text[range.upperBound...].prefix { $0 != " " && $0 != "]" })
+        }
     }
 
     private static let tlsReasons: [String: (Code, String)] = [
@@ -262,7 +267,7 @@ public struct ConnectionError: Error, CustomStringConvertible, Hashable, Sendabl
         "SSLV3_ALERT_HANDSHAKE_FAILURE":
             (.tlsNothingInCommon, "the server refused the handshake: no protocol version or cipher suite in common"),
         "TLSV1_ALERT_PROTOCOL_VERSION":
-            (.tlsVersionRefused, "the server does not accept the TLS versions offered (1.2, 1.3)"),
+            (.tlsVersionRefused, "the server does not accept the TLS versions offered"),
         "UNSUPPORTED_PROTOCOL":
             (.tlsVersionRefused, "the server offered only a TLS version that is no longer accepted"),
         "NO_SHARED_CIPHER": (.tlsNothingInCommon, "no cipher suite in common with the server"),

@@ -16,16 +16,20 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
     private let sniffer: ServerHelloSniffer
     private let checked: NIOLockedValueBox<CertificateCheck.Outcome?>
     private let discardedPlaintextOctets: Int
+    private let settings: TLSSettings
     private let report: @Sendable (ConnectionEvent) -> Void
     private var isComplete = false
+    /// The ServerHello's findings, kept when the sniffer leaves the pipeline.
+    private var flight = ServerHelloSniffer.Flight()
 
     private init(
         sniffer: ServerHelloSniffer, checked: NIOLockedValueBox<CertificateCheck.Outcome?>,
-        discardedPlaintextOctets: Int, report: @escaping @Sendable (ConnectionEvent) -> Void
+        discardedPlaintextOctets: Int, settings: TLSSettings, report: @escaping @Sendable (ConnectionEvent) -> Void
     ) {
         self.sniffer = sniffer
         self.checked = checked
         self.discardedPlaintextOctets = discardedPlaintextOctets
+        self.settings = settings
         self.report = report
     }
 
@@ -37,6 +41,7 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
         var configuration = TLSConfiguration.makeClientConfiguration()
         // Our callback checks names itself (CertificateCheck), so that --insecure can still say what is wrong.
         configuration.certificateVerification = .noHostnameVerification
+        configuration.minimumTLSVersion = settings.minimumVersion.nio
         let context = try NIOSSLContext(configuration: configuration)
         let names = Names(address: address, settings: settings)
         let check = CertificateCheck(
@@ -53,7 +58,8 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         let sniffer = ServerHelloSniffer()
         let handshake = TLSHandshakeHandler(
-            sniffer: sniffer, checked: checked, discardedPlaintextOctets: discardedPlaintextOctets, report: report)
+            sniffer: sniffer, checked: checked, discardedPlaintextOctets: discardedPlaintextOctets, settings: settings,
+            report: report)
         return [sniffer, tls, handshake]
     }
 
@@ -61,6 +67,7 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
         if let event = event as? TLSUserEvent, case .handshakeCompleted = event, !isComplete {
             isComplete = true
             // The ServerHello has been read; the sniffer has nothing more to do.
+            flight = sniffer.flight
             context.pipeline.syncOperations.removeHandler(sniffer, promise: nil)
             let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
             let outcome = checked.withLockedValue { $0 }
@@ -72,8 +79,8 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
             report(
                 .tlsEstablished(
                     TLSReport(
-                        protocolVersion: Self.name(of: tls?.tlsVersion),
-                        cipherSuite: sniffer.cipherSuite.map(ServerHelloSniffer.name),
+                        protocolVersion: Self.name(of: tls?.tlsVersion), offeredVersions: settings.offeredVersions,
+                        cipherSuite: flight.cipherSuite.map(ServerHelloSniffer.name),
                         chain: outcome?.chain ?? [], verification: verification,
                         discardedPlaintextOctets: discardedPlaintextOctets)))
         }
@@ -85,15 +92,17 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
             context.fireErrorCaught(error)
             return
         }
-        isComplete = true
-        // Our check's reasons, when it refused, say more than BoringSSL's "certificate verify failed".
         let outcome = checked.withLockedValue { $0 }
-        let problems = outcome?.problems ?? []
         let chain = outcome?.chain ?? []
-        report(
-            .tlsFailed(
-                problems.isEmpty
-                    ? ConnectionError(error).presenting(chain) : .certificateRejected(problems, chain: chain)))
+        isComplete = true
+        flight = sniffer.flight
+        // Our check's reasons, when it refused, say more than BoringSSL's "certificate verify failed".
+        let problems = outcome?.problems ?? []
+        let failure =
+            problems.isEmpty
+            ? Self.handshakeFailure(error, flight: flight, settings: settings)
+            : .certificateRejected(problems, chain: chain)
+        report(.tlsFailed(failure.presenting(chain)))
         context.close(promise: nil)
     }
 

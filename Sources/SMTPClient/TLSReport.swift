@@ -14,21 +14,27 @@ public struct TLSSettings: Hashable, Sendable {
     /// dates and names; nothing else is trusted. The command line gives it without `caFile` and
     /// `isInsecure`; here it wins over both.
     public var pinnedCertificate: CertificateFingerprint?
+    /// `--tls-min`: the lowest version offered; the highest is TLS 1.3.
+    public var minimumVersion = TLSProtocolVersion.defaultMinimum
 
     public init(
         caFile: String? = nil, serverName: String? = nil, trustedPEM: String? = nil, isInsecure: Bool = false,
-        pinnedCertificate: CertificateFingerprint? = nil
+        pinnedCertificate: CertificateFingerprint? = nil, minimumVersion: TLSProtocolVersion = .defaultMinimum
     ) {
         self.caFile = caFile
         self.serverName = serverName
         self.trustedPEM = trustedPEM
         self.isInsecure = isInsecure
         self.pinnedCertificate = pinnedCertificate
+        self.minimumVersion = minimumVersion
     }
 
     /// `--insecure` without a pin: the handshake completes whatever the check finds. A pin is the
     /// whole of trust, and `--insecure` does not weaken it.
     var goesOnUntrusted: Bool { isInsecure && pinnedCertificate == nil }
+
+    /// The versions offered, as the event line names them: "TLS 1.0–1.3", "TLS 1.3 only".
+    public var offeredVersions: String { TLSProtocolVersion.offered(from: minimumVersion) }
 }
 
 /// What a finished TLS handshake established, for the console to show.
@@ -42,6 +48,8 @@ public struct TLSReport: Hashable, Sendable {
 
     /// e.g. "TLS 1.3".
     public var protocolVersion: String
+    /// The versions the client offered, e.g. "TLS 1.0–1.3" (`--tls-min` raises the first).
+    public var offeredVersions: String
     /// The IANA name of the negotiated cipher suite, e.g. "TLS_AES_128_GCM_SHA256".
     public var cipherSuite: String?
     /// The chain the server presented, leaf first.

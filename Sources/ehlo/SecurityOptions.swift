@@ -9,6 +9,8 @@ extension SASL.Mechanism: ExpressibleByArgument {
     }
 }
 
+extension TLSProtocolVersion: ExpressibleByArgument {}
+
 /// TLS and AUTH on the command line.
 struct SecurityOptions: ParsableArguments {
     @Flag(help: "After the greeting: EHLO, STARTTLS, the TLS handshake and EHLO again (refuses to go on in plaintext).")
@@ -33,6 +35,13 @@ struct SecurityOptions: ParsableArguments {
             "Trust exactly the certificate with this SHA-256 fingerprint (as /cert and ehlo serve show it), whatever its chain and names; instead of --cafile and --insecure.",
             valueName: "sha256:hex"))
     var pin: String?
+
+    @Option(
+        name: .customLong("tls-min"),
+        help: ArgumentHelp(
+            "The lowest TLS version to offer: 1.0, 1.1, 1.2 or 1.3 (default 1.0; the highest is always 1.3).",
+            valueName: "version"))
+    var tlsMin: TLSProtocolVersion?
 
     @Option(
         help: ArgumentHelp(
@@ -93,6 +102,7 @@ struct SecurityOptions: ParsableArguments {
         options.tlsMode = tls ? .implicit : (starttls ? .starttls : .none)
         options.tls = TLSSettings(caFile: cafile, serverName: sni, isInsecure: insecure)
         options.tls.pinnedCertificate = try pinnedCertificate()
+        options.tls.minimumVersion = tlsMin ?? .defaultMinimum
         options.authUser = user
         options.authMechanism = auth
         options.passwordFile = passwordFile

@@ -10,7 +10,7 @@ import X509
 @testable import SMTPClient
 
 /// The TLS controls, over real handshakes on loopback: an IP address in the certificate for
-/// `[::1]`, `--pin`, the chain of a refused handshake.
+/// `[::1]`, `--pin`, the chain of a refused handshake, and `--tls-min`.
 extension TLSLoopbackTests {
     /// Whether this machine has an IPv6 loopback to listen on (containers often have none).
     static let hasIPv6Loopback: Bool = {
@@ -133,5 +133,47 @@ extension TLSLoopbackTests {
         #expect(failure.certificateProblems == [.selfSigned])
         #expect(failure.certificateChain.map(\.subject) == ["CN=localhost"])
         #expect(failure.certificateChain.first?.pem == identity.pem)
+    }
+
+    // MARK: --tls-min
+
+    @Test func offeredVersionsAreReportedWithTheNegotiatedOne() async throws {
+        let identity = try Self.makeIdentity(names: ["localhost"])
+        let server = try startServer(identity) { $0.maximumTLSVersion = .tlsv12 }
+        defer { close(server) }
+        var outcome = try await upgrade(
+            server: server, settings: TLSSettings(serverName: "localhost", trustedPEM: identity.pem))
+        #expect(outcome.report?.protocolVersion == "TLS 1.2")
+        #expect(outcome.report?.offeredVersions == "TLS 1.0–1.3")
+        outcome = try await upgrade(
+            server: server,
+            settings: TLSSettings(serverName: "localhost", trustedPEM: identity.pem, minimumVersion: .v1_2))
+        #expect(outcome.report?.offeredVersions == "TLS 1.2–1.3")
+    }
+
+    @Test func minimumAboveWhatTheServerSpeaksFailsNamingBoth() async throws {
+        let identity = try Self.makeIdentity(names: ["localhost"])
+        let server = try startServer(identity) { $0.maximumTLSVersion = .tlsv12 }
+        defer { close(server) }
+        let outcome = try await upgrade(
+            server: server,
+            settings: TLSSettings(serverName: "localhost", trustedPEM: identity.pem, minimumVersion: .v1_3))
+        let failure = try #require(outcome.failure)
+        #expect(failure.code == .tlsVersionRefused)
+        #expect(
+            failure.description
+                == "the server accepts none of the TLS versions offered (TLS 1.3 only, --tls-min 1.3); it may speak only TLS 1.2 or older [TLSV1_ALERT_PROTOCOL_VERSION]"
+        )
+    }
+
+    /// BoringSSL's UNSUPPORTED_PROTOCOL: the ServerHello chose a version below the minimum; the
+    /// sniffer read which.
+    @Test func serverChoosingAVersionBelowTheMinimumIsNamed() {
+        let failure = TLSHandshakeHandler.versionRefused(
+            reason: "UNSUPPORTED_PROTOCOL", chosen: .v1_1, minimum: .v1_2)
+        #expect(failure.code == .tlsVersionRefused)
+        #expect(
+            failure.description
+                == "the server chose TLS 1.1, below --tls-min 1.2 (offered: TLS 1.2–1.3) [UNSUPPORTED_PROTOCOL]")
     }
 }

@@ -33,7 +33,8 @@ PASSWORD = "practice"
 PRACTICE_BLOB = "AHN0dWRlbnQAcHJhY3RpY2U="  # base64("\0student\0practice")
 
 TLS_VERIFIED = re.compile(
-    r"^\*  TLS established: TLS 1\.[23], TLS_[A-Z0-9_]+; certificate CN=localhost, issued by CN=ehlo test CA, "
+    r"^\*  TLS established: TLS 1\.[23] \(offered TLS 1\.0–1\.3\), TLS_[A-Z0-9_]+; certificate CN=localhost, "
+    r"issued by CN=ehlo test CA, "
     r"valid \S+ to \S+, names localhost; verified: its chain leads to CN=ehlo test CA$")
 EHLO_DUE = "#  RFC 3207 §4.2: the server has forgotten this session; capabilities are unknown until EHLO, which is due again"
 AUTH_ADVERTISED = "S: 250-AUTH PLAIN LOGIN CRAM-MD5"
@@ -792,8 +793,8 @@ def test_password_prompt_takes_backspace_and_ctrl_c_cancels(tls_practice, certs,
 
 
 # ============================================================================================
-# 8. TLS controls: files checked before connecting, IPv6 addresses in certificates, --pin, /cert
-#    after a refusal
+# 8. TLS controls: files checked before connecting, IPv6 addresses in certificates, --pin,
+#    --tls-min, /cert after a refusal
 
 
 NOT_LISTENING = "127.0.0.1:1"  # nothing is reached: every check here runs before connecting
@@ -824,7 +825,8 @@ def _write(path, text):
     (("--pin", "AB" * 32), "is not a fingerprint: write sha256: and 64 hex digits"),
     (("--pin", "sha256:" + "AB" * 32, "--cafile", "{ca}"), "--pin and --cafile exclude each other"),
     (("--pin", "sha256:" + "AB" * 32, "--insecure"), "--pin and --insecure exclude each other"),
-], ids=["short pin", "pin without sha256:", "pin and cafile", "pin and insecure"])
+    (("--tls-min", "1.4"), "1.4"),
+], ids=["short pin", "pin without sha256:", "pin and cafile", "pin and insecure", "tls-min 1.4"])
 def test_unusable_tls_options_are_usage_errors(run_ehlo, certs, tmp_path, options, message):
     names = {"ca": certs.ca}
     options = [option.format(**names) for option in options]
@@ -950,6 +952,33 @@ def test_practice_mode_takes_a_pin_instead_of_its_own_trust(run_ehlo):
     run = run_ehlo("--color", "never", "--no-history", "--practice", "--starttls", "--pin", wrong, input="QUIT\n")
     assert run.returncode == 4, run
     assert "it is not the pinned certificate" in run.stdout, run
+
+
+# --- --tls-min and the versions offered
+
+
+def test_tls_min_is_offered_and_shown(tls_practice, certs, console):
+    run = console(tls_practice().port, "QUIT\n", "--starttls", *trust(certs), "--tls-min", "1.3")
+    assert run.returncode == 0, run
+    established = run.lines_starting("*  TLS established: ")
+    assert len(established) == 1 and established[0].startswith("*  TLS established: TLS 1.3 (offered TLS 1.3 only), ")
+
+
+def test_tls_min_above_what_the_server_speaks_names_both(tls_scripted_server, certs, console):
+    server = tls_scripted_server([
+        ("send", b"220 old.test ESMTP\r\n"),
+        ("expect", b"EHLO "),
+        ("send", b"250-old.test\r\n250 STARTTLS\r\n"),
+        ("expect", b"STARTTLS"),
+        ("send", b"220 go ahead\r\n"),
+        ("tls", server_context(certs, maximum_version=__import__("ssl").TLSVersion.TLSv1_2)),
+    ])
+    run = console(server.port, "QUIT\n", "--starttls", *trust(certs), "--tls-min", "1.3")
+    server.wait(10)
+    assert run.returncode == 4, run
+    assert run.lines_starting("!  TLS failed: ") == [
+        "!  TLS failed: the server accepts none of the TLS versions offered (TLS 1.3 only, --tls-min 1.3); "
+        "it may speak only TLS 1.2 or older [TLSV1_ALERT_PROTOCOL_VERSION]"], run
 
 
 # --- /cert after a refusal (interactive: a script stops at the failed handshake)

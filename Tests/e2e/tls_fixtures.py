@@ -185,9 +185,12 @@ def tls_scripted_server():
     yield from scripted_servers(TLSScriptedServer)
 
 
-def server_context(certs, stem="server"):
+def server_context(certs, stem="server", maximum_version=None):
+    """A server-side SSLContext with STEM's certificate, speaking at most `maximum_version` if given."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certs.pem(stem), certs.key(stem))
+    if maximum_version is not None:
+        context.maximum_version = maximum_version
     return context
 
 
