@@ -59,6 +59,9 @@ extension Console {
         case .notVerified(let reason):
             summary += "; NOT verified: \(reason)"
         }
+        if let client = report.clientCertificate {
+            summary += "; client certificate offered: \(client)"
+        }
         emit(.event, summary)
         if case .notVerified = report.verification {
             emit(.warning, "--insecure: this connection may be intercepted; the certificate was not trusted")

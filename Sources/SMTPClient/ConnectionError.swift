@@ -20,6 +20,7 @@ public struct ConnectionError: Error, CustomStringConvertible, Hashable, Sendabl
             case brokenPipe, closed, writeTimedOut
             case tlsUncleanShutdown, tlsClosedDuringHandshake, tlsNotSpoken, tlsNothingInCommon
             case tlsVersionRefused, tlsCertificateRejected, tlsHandshakeFailed, tlsError
+            case tlsClientCertificateRequired, tlsClientCertificateRejected
             case other
         }
 
@@ -76,6 +77,12 @@ public struct ConnectionError: Error, CustomStringConvertible, Hashable, Sendabl
         /// The server's certificate was refused; `certificateProblems` says why when our own check
         /// found it (it is empty when only BoringSSL refused).
         public static let tlsCertificateRejected = Code(.tlsCertificateRejected)
+        /// The server asked for a client certificate (RFC 8446 §4.3.2, RFC 5246 §7.4.4), none was
+        /// offered, and it ended the handshake: `--cert` and `--key` give one.
+        public static let tlsClientCertificateRequired = Code(.tlsClientCertificateRequired)
+        /// The server refused the client certificate offered (`--cert`): an issuer it does not
+        /// trust, expired, or not one it accepts.
+        public static let tlsClientCertificateRejected = Code(.tlsClientCertificateRejected)
         /// Another handshake failure (BoringSSL's reason is in the sentence).
         public static let tlsHandshakeFailed = Code(.tlsHandshakeFailed)
         /// Another TLS failure after or outside the handshake.
@@ -273,5 +280,10 @@ public struct ConnectionError: Error, CustomStringConvertible, Hashable, Sendabl
         "NO_SHARED_CIPHER": (.tlsNothingInCommon, "no cipher suite in common with the server"),
         "TLSV1_ALERT_INTERNAL_ERROR": (.tlsHandshakeFailed, "the server reported an internal TLS error"),
         "CERTIFICATE_VERIFY_FAILED": (.tlsCertificateRejected, "the server's certificate was not accepted"),
+        "TLSV1_ALERT_CERTIFICATE_REQUIRED":
+            (
+                .tlsClientCertificateRequired,
+                "the server requires a client certificate: give one with --cert FILE --key FILE"
+            ),
     ]
 }

@@ -2,13 +2,17 @@ import Foundation
 import NIOCore
 
 /// Reads the server's plaintext handshake messages as they pass by: the cipher suite and the
-/// version from the ServerHello.
+/// version from the ServerHello, and whether a CertificateRequest came.
 ///
 /// ### Why sniff?
 /// swift-nio-ssl tells the negotiated protocol version but not the cipher suite. The ServerHello
 /// travels in the clear in every TLS version (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3), so the suite
-/// can be read from the first handshake record without touching the connection's security. The
-/// version read here is the one the server chose even when the client refuses it.
+/// can be read from the first handshake record without touching the connection's security. Up to
+/// TLS 1.2 the rest of the server's first flight is in the clear too (RFC 5246 §7.3), so a
+/// CertificateRequest (§7.4.4) shows: when the server then ends the handshake with a bare
+/// handshake_failure alert, it is the missing client certificate it complains of. (TLS 1.3
+/// encrypts it, and says `certificate_required` instead, RFC 8446 §6.2.) The version read
+/// here is the one the server chose even when the client refuses it.
 final class ServerHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -18,6 +22,8 @@ final class ServerHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
         var cipherSuite: UInt16?
         /// From supported_versions (RFC 8446 §4.2.1) if present, else legacy_version.
         var version: TLSProtocolVersion?
+        /// A CertificateRequest (handshake type 13) arrived in the clear (TLS 1.2 and older).
+        var requestsClientCertificate = false
         /// The plaintext part is over (ServerHelloDone, or a record that is not a handshake).
         var isComplete = false
     }
@@ -68,6 +74,7 @@ final class ServerHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
             let body = handshake[(index + 4)..<min(index + 4 + length, handshake.count)]
             switch type {
             case 2: readServerHello(body, into: &flight)
+            case 13: flight.requestsClientCertificate = true
             case 14: flight.isComplete = true
             default: break
             }

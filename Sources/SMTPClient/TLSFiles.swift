@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import SwiftASN1
 import X509
 
@@ -30,5 +31,14 @@ public enum TLSFiles {
             let certificates = try? blocks.map({ try Certificate(derEncoded: $0.derBytes) })
         else { throw TLSFileError(option: option, path: path, reason: .noCertificate) }
         return certificates
+    }
+
+    /// The certificates in BoringSSL's form, for the handshake.
+    static func nioCertificates(_ certificates: [Certificate]) throws -> [NIOSSLCertificate] {
+        try certificates.map { certificate in
+            var serializer = DER.Serializer()
+            try serializer.serialize(certificate)
+            return try NIOSSLCertificate(bytes: serializer.serializedBytes, format: .der)
+        }
     }
 }

@@ -42,6 +42,10 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
         // Our callback checks names itself (CertificateCheck), so that --insecure can still say what is wrong.
         configuration.certificateVerification = .noHostnameVerification
         configuration.minimumTLSVersion = settings.minimumVersion.nio
+        if let client = settings.clientCertificate {
+            configuration.certificateChain = client.chain.map { .certificate($0) }
+            configuration.privateKey = .privateKey(client.key)
+        }
         let context = try NIOSSLContext(configuration: configuration)
         let names = Names(address: address, settings: settings)
         let check = CertificateCheck(
@@ -82,22 +86,30 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
                         protocolVersion: Self.name(of: tls?.tlsVersion), offeredVersions: settings.offeredVersions,
                         cipherSuite: flight.cipherSuite.map(ServerHelloSniffer.name),
                         chain: outcome?.chain ?? [], verification: verification,
-                        discardedPlaintextOctets: discardedPlaintextOctets)))
+                        discardedPlaintextOctets: discardedPlaintextOctets,
+                        clientCertificate: settings.clientCertificate?.subject)))
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard !isComplete else {
-            context.fireErrorCaught(error)
-            return
-        }
         let outcome = checked.withLockedValue { $0 }
         let chain = outcome?.chain ?? []
+        guard !isComplete else {
+            // TLS 1.3: the client's side of the handshake ends before the server has read the
+            // client's certificate (RFC 8446 §4.4.2), so its refusal comes as the first read.
+            if let failure = Self.clientCertificateFailure(error, flight: flight, settings: settings) {
+                report(.tlsFailed(failure.presenting(chain)))
+                context.close(promise: nil)
+            } else {
+                context.fireErrorCaught(error)
+            }
+            return
+        }
         isComplete = true
         flight = sniffer.flight
         // Our check's reasons, when it refused, say more than BoringSSL's "certificate verify failed".
-        let problems = outcome?.problems ?? []
+        let problems = settings.goesOnUntrusted ? [] : outcome?.problems ?? []
         let failure =
             problems.isEmpty
             ? Self.handshakeFailure(error, flight: flight, settings: settings)

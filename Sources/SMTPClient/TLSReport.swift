@@ -14,18 +14,22 @@ public struct TLSSettings: Hashable, Sendable {
     /// dates and names; nothing else is trusted. The command line gives it without `caFile` and
     /// `isInsecure`; here it wins over both.
     public var pinnedCertificate: CertificateFingerprint?
+    /// `--cert`/`--key`: offered when the server asks for a client certificate.
+    public var clientCertificate: ClientCertificate?
     /// `--tls-min`: the lowest version offered; the highest is TLS 1.3.
     public var minimumVersion = TLSProtocolVersion.defaultMinimum
 
     public init(
         caFile: String? = nil, serverName: String? = nil, trustedPEM: String? = nil, isInsecure: Bool = false,
-        pinnedCertificate: CertificateFingerprint? = nil, minimumVersion: TLSProtocolVersion = .defaultMinimum
+        pinnedCertificate: CertificateFingerprint? = nil, clientCertificate: ClientCertificate? = nil,
+        minimumVersion: TLSProtocolVersion = .defaultMinimum
     ) {
         self.caFile = caFile
         self.serverName = serverName
         self.trustedPEM = trustedPEM
         self.isInsecure = isInsecure
         self.pinnedCertificate = pinnedCertificate
+        self.clientCertificate = clientCertificate
         self.minimumVersion = minimumVersion
     }
 
@@ -57,6 +61,8 @@ public struct TLSReport: Hashable, Sendable {
     public var verification: Verification
     /// Octets that arrived in plaintext after the 220 to STARTTLS and were thrown away (RFC 3207 §6).
     public var discardedPlaintextOctets: Int
+    /// The subject of the client certificate offered (`--cert`), if one was.
+    public var clientCertificate: String?
 }
 
 /// One certificate, as `/cert` shows it.

@@ -37,6 +37,15 @@ struct SecurityOptions: ParsableArguments {
     var pin: String?
 
     @Option(
+        help: ArgumentHelp(
+            "A client certificate (PEM, leaf first) to offer when the server asks for one; needs --key.",
+            valueName: "file"))
+    var cert: String?
+
+    @Option(help: ArgumentHelp("The private key (unencrypted PEM) of --cert.", valueName: "file"))
+    var key: String?
+
+    @Option(
         name: .customLong("tls-min"),
         help: ArgumentHelp(
             "The lowest TLS version to offer: 1.0, 1.1, 1.2 or 1.3 (default 1.0; the highest is always 1.3).",
@@ -77,15 +86,12 @@ struct SecurityOptions: ParsableArguments {
             throw ValidationError(
                 "--pin and --insecure exclude each other: a pin that does not hold must stop the handshake")
         }
-        _ = try pinnedCertificate()
-        // A path that cannot be used is a usage error, before anything connects.
-        if let cafile {
-            do {
-                try TLSFiles.checkCAFile(cafile)
-            } catch {
-                throw ValidationError(error.description)
-            }
+        if (cert == nil) != (key == nil) {
+            throw ValidationError("--cert and --key go together: the certificate and its private key")
         }
+        _ = try pinnedCertificate()
+        // The files too: a path that cannot be used is a usage error, before anything connects.
+        _ = try trustAndClientFiles()
     }
 
     var defaultPort: Int { tls ? 465 : 25 }
@@ -98,13 +104,26 @@ struct SecurityOptions: ParsableArguments {
         }
     }
 
+    /// Reads the files again (`validate()` checked them), now to keep the client certificate.
     func apply(to options: inout ConsoleOptions) throws {
         options.tlsMode = tls ? .implicit : (starttls ? .starttls : .none)
         options.tls = TLSSettings(caFile: cafile, serverName: sni, isInsecure: insecure)
         options.tls.pinnedCertificate = try pinnedCertificate()
         options.tls.minimumVersion = tlsMin ?? .defaultMinimum
+        options.tls.clientCertificate = try trustAndClientFiles()
         options.authUser = user
         options.authMechanism = auth
         options.passwordFile = passwordFile
+    }
+
+    /// Checks `--cafile` and loads `--cert` with `--key`; a file that cannot be used is a ValidationError.
+    private func trustAndClientFiles() throws -> ClientCertificate? {
+        do {
+            if let cafile { try TLSFiles.checkCAFile(cafile) }
+            guard let cert, let key else { return nil }
+            return try ClientCertificate.load(certificateFile: cert, keyFile: key)
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 }

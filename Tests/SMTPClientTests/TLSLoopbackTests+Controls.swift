@@ -10,7 +10,7 @@ import X509
 @testable import SMTPClient
 
 /// The TLS controls, over real handshakes on loopback: an IP address in the certificate for
-/// `[::1]`, `--pin`, the chain of a refused handshake, and `--tls-min`.
+/// `[::1]`, `--pin`, a client certificate a server requires, and `--tls-min`.
 extension TLSLoopbackTests {
     /// Whether this machine has an IPv6 loopback to listen on (containers often have none).
     static let hasIPv6Loopback: Bool = {
@@ -135,6 +135,80 @@ extension TLSLoopbackTests {
         #expect(failure.certificateChain.first?.pem == identity.pem)
     }
 
+    // MARK: Client certificates
+
+    /// A server that requires a client certificate issued by `ca` (RFC 8446 §4.3.2), speaking
+    /// at most `maximum`.
+    private func startServerRequiringClientCertificate(ca: TestCA, maximum: TLSVersion = .tlsv13) throws -> Channel {
+        let caCertificate = try ca.nioCertificate
+        return try startServer(try Self.makeIdentity(names: ["localhost"])) { configuration in
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .certificates([caCertificate])
+            configuration.maximumTLSVersion = maximum
+        }
+    }
+
+    private func clientCertificate(issuedBy ca: TestCA, name: String = "student") throws -> ClientCertificate {
+        let identity = try ca.issue(commonName: name, names: [.dnsName("\(name).test")], usage: .clientAuth)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ehlo-client-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let certificateFile = folder.appendingPathComponent("client.pem")
+        let keyFile = folder.appendingPathComponent("client.key")
+        try identity.pem.write(to: certificateFile, atomically: true, encoding: .utf8)
+        try identity.keyPEM.write(to: keyFile, atomically: true, encoding: .utf8)
+        return try ClientCertificate.load(certificateFile: certificateFile.path, keyFile: keyFile.path)
+    }
+
+    @Test(arguments: [TLSVersion.tlsv12, .tlsv13])
+    func clientCertificateRequiredIsOfferedAndNamed(maximum: TLSVersion) async throws {
+        let ca = try TestCA()
+        let server = try startServerRequiringClientCertificate(ca: ca, maximum: maximum)
+        defer { close(server) }
+        let client = try clientCertificate(issuedBy: ca)
+        let outcome = try await upgrade(
+            server: server, settings: TLSSettings(serverName: "localhost", isInsecure: true, clientCertificate: client))
+        #expect(outcome.report?.clientCertificate == "CN=student")
+        #expect(outcome.report?.protocolVersion == (maximum == .tlsv13 ? "TLS 1.3" : "TLS 1.2"))
+    }
+
+    /// TLS 1.2: the CertificateRequest is seen in the clear, and the bare handshake_failure that
+    /// follows is read as the certificate missing. TLS 1.3: the server's certificate_required
+    /// alert comes after the client's side of the handshake ended, with the reply to EHLO.
+    @Test(arguments: [TLSVersion.tlsv12, .tlsv13])
+    func clientCertificateRequiredButMissingIsSaid(maximum: TLSVersion) async throws {
+        let server = try startServerRequiringClientCertificate(ca: try TestCA(), maximum: maximum)
+        defer { close(server) }
+        let (outcome, afterEHLO) = try await handshake(
+            address: ServerAddress(host: "127.0.0.1", port: server.localAddress!.port!),
+            settings: TLSSettings(serverName: "localhost", isInsecure: true))
+        let failure = try #require(
+            (maximum == .tlsv13 ? afterEHLO : outcome)?.failure, "\(outcome) \(String(describing: afterEHLO))")
+        #expect(failure.code == .tlsClientCertificateRequired)
+        #expect(
+            failure.description.hasPrefix(
+                "the server requires a client certificate and none was offered: give one with --cert FILE --key FILE ["),
+            "\(failure)")
+        #expect(failure.certificateChain.map(\.subject) == ["CN=localhost"])
+    }
+
+    @Test(arguments: [TLSVersion.tlsv12, .tlsv13])
+    func clientCertificateFromAnotherCAIsRefusedByTheServer(maximum: TLSVersion) async throws {
+        let server = try startServerRequiringClientCertificate(ca: try TestCA(), maximum: maximum)
+        defer { close(server) }
+        let client = try clientCertificate(issuedBy: try TestCA(name: "another CA"))
+        let (outcome, afterEHLO) = try await handshake(
+            address: ServerAddress(host: "127.0.0.1", port: server.localAddress!.port!),
+            settings: TLSSettings(serverName: "localhost", isInsecure: true, clientCertificate: client))
+        let failure = try #require(
+            (maximum == .tlsv13 ? afterEHLO : outcome)?.failure, "\(outcome) \(String(describing: afterEHLO))")
+        #expect(failure.code == .tlsClientCertificateRejected)
+        #expect(
+            failure.description.hasPrefix(
+                "the server refused the client certificate offered (CN=student, --cert \(client.certificateFile)): it does not trust the CA that issued it ["
+            ), "\(failure)")
+    }
+
     // MARK: --tls-min
 
     @Test func offeredVersionsAreReportedWithTheNegotiatedOne() async throws {
@@ -175,5 +249,23 @@ extension TLSLoopbackTests {
         #expect(
             failure.description
                 == "the server chose TLS 1.1, below --tls-min 1.2 (offered: TLS 1.2–1.3) [UNSUPPORTED_PROTOCOL]")
+    }
+
+    /// A TLS 1.2 first flight in the clear: ServerHello (version, suite), then a CertificateRequest.
+    @Test func certificateRequestInTheClearIsSeen() {
+        var hello: [UInt8] = [3, 3] + Array(repeating: 7, count: 32) + [0] + [0xC0, 0x2B, 0] + [0, 0]
+        hello = [2, 0, 0, UInt8(hello.count)] + hello
+        let request: [UInt8] = [13, 0, 0, 4, 1, 64, 0, 0]
+        let done: [UInt8] = [14, 0, 0, 0]
+        let handshake = hello + request + done
+        // Split over two records, as a long flight is.
+        let records: [UInt8] =
+            [22, 3, 3, 0, 10] + handshake.prefix(10) + [22, 3, 3, 0, UInt8(handshake.count - 10)]
+            + handshake.dropFirst(10)
+        let flight = ServerHelloSniffer.flight(inRecords: records)
+        #expect(flight.cipherSuite == 0xC02B)
+        #expect(flight.version == .v1_2)
+        #expect(flight.requestsClientCertificate)
+        #expect(flight.isComplete)
     }
 }

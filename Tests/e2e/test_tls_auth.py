@@ -794,7 +794,7 @@ def test_password_prompt_takes_backspace_and_ctrl_c_cancels(tls_practice, certs,
 
 # ============================================================================================
 # 8. TLS controls: files checked before connecting, IPv6 addresses in certificates, --pin,
-#    --tls-min, /cert after a refusal
+#    client certificates, --tls-min, /cert after a refusal
 
 
 NOT_LISTENING = "127.0.0.1:1"  # nothing is reached: every check here runs before connecting
@@ -821,14 +821,21 @@ def _write(path, text):
 
 
 @pytest.mark.parametrize("options, message", [
+    (("--cert", "{client}"), "--cert and --key go together"),
+    (("--cert", "{missing}", "--key", "{client_key}"), "--cert {missing}: no such file"),
+    (("--cert", "{client}", "--key", "{client}"), "--key {client}: no unencrypted PEM private key in it"),
+    (("--cert", "{client}", "--key", "{server_key}"),
+     "--key {server_key}: this key does not belong to the certificate in {client}"),
     (("--pin", "sha256:1234"), "--pin 'sha256:1234': a SHA-256 fingerprint is 64 hex digits after sha256:"),
     (("--pin", "AB" * 32), "is not a fingerprint: write sha256: and 64 hex digits"),
     (("--pin", "sha256:" + "AB" * 32, "--cafile", "{ca}"), "--pin and --cafile exclude each other"),
     (("--pin", "sha256:" + "AB" * 32, "--insecure"), "--pin and --insecure exclude each other"),
     (("--tls-min", "1.4"), "1.4"),
-], ids=["short pin", "pin without sha256:", "pin and cafile", "pin and insecure", "tls-min 1.4"])
+], ids=["cert without key", "missing cert", "key is a certificate", "key of another certificate", "short pin",
+        "pin without sha256:", "pin and cafile", "pin and insecure", "tls-min 1.4"])
 def test_unusable_tls_options_are_usage_errors(run_ehlo, certs, tmp_path, options, message):
-    names = {"ca": certs.ca}
+    names = {"client": certs.pem("client"), "client_key": certs.key("client"), "server_key": certs.key("server"),
+             "missing": str(tmp_path / "missing.pem"), "ca": certs.ca}
     options = [option.format(**names) for option in options]
     run = run_ehlo("--no-history", "--starttls", *options, NOT_LISTENING, input="QUIT\n")
     assert run.returncode == 64, run
@@ -952,6 +959,67 @@ def test_practice_mode_takes_a_pin_instead_of_its_own_trust(run_ehlo):
     run = run_ehlo("--color", "never", "--no-history", "--practice", "--starttls", "--pin", wrong, input="QUIT\n")
     assert run.returncode == 4, run
     assert "it is not the pinned certificate" in run.stdout, run
+
+
+# --- Client certificates against a Python `ssl` server that requires one
+
+
+def _client_certificate_server(tls_scripted_server, certs, maximum_version=None):
+    return tls_scripted_server([
+        ("send", b"220 mutual.test ESMTP\r\n"),
+        ("expect", b"EHLO "),
+        ("send", b"250-mutual.test\r\n250 STARTTLS\r\n"),
+        ("expect", b"STARTTLS"),
+        ("send", b"220 go ahead\r\n"),
+        ("tls", server_context(certs, require_client_certificate=True, maximum_version=maximum_version)),
+        ("expect", b"EHLO "),
+        ("send", b"250 mutual.test\r\n"),
+        ("expect", b"QUIT"),
+        ("send", b"221 bye\r\n"),
+        ("close",),
+    ])
+
+
+VERSIONS = {"TLS 1.3": None, "TLS 1.2": __import__("ssl").TLSVersion.TLSv1_2}
+
+
+@pytest.mark.parametrize("version", list(VERSIONS))
+def test_client_certificate_is_offered_to_a_server_that_requires_one(tls_scripted_server, certs, console, version):
+    server = _client_certificate_server(tls_scripted_server, certs, VERSIONS[version])
+    run = console(server.port, "QUIT\n", "--starttls", *trust(certs), "--cert", certs.pem("client"),
+                  "--key", certs.key("client"))
+    server.wait(10)
+    assert run.returncode == 0, run
+    server.assert_ok()
+    established = run.lines_starting("*  TLS established: ")
+    assert len(established) == 1 and established[0].startswith(f"*  TLS established: {version} "), run
+    assert established[0].endswith("; client certificate offered: CN=student"), run
+    assert "S: 221 bye" in run.lines, run
+
+
+@pytest.mark.parametrize("version", list(VERSIONS))
+def test_missing_client_certificate_is_named(tls_scripted_server, certs, console, version):
+    server = _client_certificate_server(tls_scripted_server, certs, VERSIONS[version])
+    run = console(server.port, "QUIT\n", "--starttls", *trust(certs))
+    server.wait(10)
+    assert run.returncode == 4, run
+    failed = run.lines_starting("!  TLS failed: ")
+    assert len(failed) == 1, run
+    assert failed[0].startswith("!  TLS failed: the server requires a client certificate and none was offered: "
+                                "give one with --cert FILE --key FILE ["), run
+    assert "C: QUIT" not in run.stdout, run
+
+
+def test_client_certificate_the_server_does_not_trust_is_named(tls_scripted_server, certs, console):
+    server = _client_certificate_server(tls_scripted_server, certs)
+    run = console(server.port, "QUIT\n", "--starttls", *trust(certs), "--cert", certs.pem("stranger"),
+                  "--key", certs.key("stranger"))
+    server.wait(10)
+    assert run.returncode == 4, run
+    failed = run.lines_starting("!  TLS failed: ")
+    assert len(failed) == 1, run
+    assert failed[0].startswith(f"!  TLS failed: the server refused the client certificate offered (CN=stranger, "
+                                f"--cert {certs.pem('stranger')}): "), run
 
 
 # --- --tls-min and the versions offered

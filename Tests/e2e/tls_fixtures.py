@@ -9,6 +9,8 @@ Certificates (made once per test session with `cryptography`, in a temporary dir
     expired.pem / expired.key   CN=localhost, SAN localhost, signed by the CA, expired 30 days ago
     other.pem / other.key       CN=mx.other.test, SAN mx.other.test, signed by the CA
     ipv6.pem / ipv6.key         CN=ipv6 loopback, SAN IP ::1 (an iPAddress name), signed by the CA
+    client.pem / client.key     CN=student, a client certificate (clientAuth), signed by the CA
+    stranger.pem / stranger.key CN=stranger, a client certificate from a CA nobody trusts
 
 Everything listens on 127.0.0.1 only and every wait is bounded.
 """
@@ -94,6 +96,9 @@ def _make_certificates(folder):
                    not_after=now - datetime.timedelta(days=30))
     leaf("other", "mx.other.test")
     leaf("ipv6", "ipv6 loopback", names=[x509.IPAddress(ipaddress.ip_address("::1"))])
+    leaf("client", "student", names=[x509.DNSName("student.test")], usage=ExtendedKeyUsageOID.CLIENT_AUTH)
+    leaf("stranger", "stranger", signed_by_ca=False, names=[x509.DNSName("stranger.test")],
+         usage=ExtendedKeyUsageOID.CLIENT_AUTH)
 
     server_der = server.public_bytes(serialization.Encoding.DER)
     fingerprint = ":".join(f"{byte:02X}" for byte in hashlib.sha256(server_der).digest())
@@ -185,10 +190,14 @@ def tls_scripted_server():
     yield from scripted_servers(TLSScriptedServer)
 
 
-def server_context(certs, stem="server", maximum_version=None):
-    """A server-side SSLContext with STEM's certificate, speaking at most `maximum_version` if given."""
+def server_context(certs, stem="server", require_client_certificate=False, maximum_version=None):
+    """A server-side SSLContext with STEM's certificate; optionally one that requires a client
+    certificate issued by the test CA, or that speaks at most `maximum_version`."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certs.pem(stem), certs.key(stem))
+    if require_client_certificate:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(certs.ca)
     if maximum_version is not None:
         context.maximum_version = maximum_version
     return context
