@@ -48,7 +48,7 @@ struct SecurityOptions: ParsableArguments {
     @Option(
         name: .customLong("tls-min"),
         help: ArgumentHelp(
-            "The lowest TLS version to offer: 1.0, 1.1, 1.2 or 1.3 (default 1.0; the highest is always 1.3).",
+            "The lowest TLS version to offer (default 1.0; the highest is always 1.3).",
             valueName: "version"))
     var tlsMin: TLSProtocolVersion?
 
