@@ -91,7 +91,9 @@ extension Console {
         case .proxyHeaderSent(let header):
             emit(.event, header.summary)
         case .tlsFailed(let error):
-            tlsFailed(error.description, certificateProblems: error.certificateProblems)
+            tlsFailed(
+                error.description, certificateProblems: error.certificateProblems,
+                certificateChain: error.certificateChain)
         case .malformedLine(let line, let problems):
             emit(.server, line.visible)
             for problem in problems { emit(.warning, problem.description) }

@@ -42,8 +42,9 @@ extension Console {
         let isSTARTTLS = session.phase != .awaitingGreeting
         session.tlsEstablished()
         tls.report = report
+        tls.failure = nil
         tls.outcome = .success(report)
-        var summary = "TLS established: \(report.protocolVersion)"
+        var summary = "TLS established: \(report.protocolVersion) (offered \(report.offeredVersions))"
         if let cipher = report.cipherSuite { summary += ", \(cipher)" }
         if let leaf = report.chain.first {
             summary +=
@@ -57,6 +58,9 @@ extension Console {
             summary += "; verified: \(how)"
         case .notVerified(let reason):
             summary += "; NOT verified: \(reason)"
+        }
+        if let client = report.clientCertificate {
+            summary += "; client certificate offered: \(client)"
         }
         emit(.event, summary)
         if case .notVerified = report.verification {
@@ -76,10 +80,17 @@ extension Console {
         }
     }
 
-    /// - Parameter certificateProblems: why the server's certificate was refused; each kind gets
-    ///   the remedy that fits it (a name mismatch is not cured by trusting a CA), once.
-    func tlsFailed(_ reason: String, certificateProblems: [CertificateProblem] = []) {
+    /// - Parameters:
+    ///   - certificateProblems: why the server's certificate was refused; each kind gets the
+    ///     remedy that fits it (a name mismatch is not cured by trusting a CA), once.
+    ///   - certificateChain: what the server presented, kept for `/cert`.
+    func tlsFailed(
+        _ reason: String, certificateProblems: [CertificateProblem] = [], certificateChain: [CertificateSummary] = []
+    ) {
         tls.outcome = .failure(TLSFailure(reason: reason))
+        if !certificateChain.isEmpty {
+            tls.failure = (certificateChain, certificateProblems, reason)
+        }
         emit(.warning, "TLS failed: \(reason)")
         var remedies: [String] = []
         for problem in certificateProblems {
@@ -95,6 +106,8 @@ extension Console {
                     "the certificate is not valid yet, or this machine's clock is wrong; --insecure goes on without trust"
                 case .unparsable: "the certificate cannot be read; --insecure goes on without trust"
                 case .unreadableCAFile: "check the --cafile path: it must be a readable PEM file"
+                case .pinMismatch:
+                    "the server presents another certificate than the pinned one: check the fingerprint (ehlo serve prints its own at start; /cert shows this one), or someone is in the middle"
                 }
             if !remedies.contains(remedy) { remedies.append(remedy) }
         }
@@ -108,14 +121,16 @@ extension Console {
         sendCommand("STARTTLS", quiet: true)
     }
 
-    /// `/cert [pem]`: the chain the server presented.
+    /// `/cert [pem]`: the chain the server presented, also when the handshake failed (a refused
+    /// certificate is the one to look at).
     func showCertificates(_ argument: String) {
-        guard let report = tls.report, !report.chain.isEmpty else {
+        let chain = tls.failure?.chain ?? tls.report?.chain ?? []
+        guard !chain.isEmpty else {
             emit(.warning, "no TLS session yet: STARTTLS (or connect with --tls) first")
             return
         }
         var lines: [String] = []
-        for (index, certificate) in report.chain.enumerated() {
+        for (index, certificate) in chain.enumerated() {
             if argument.lowercased() == "pem" {
                 lines += certificate.pem.split(separator: "\n").map(String.init)
                 continue
@@ -131,9 +146,16 @@ extension Console {
             lines.append("  SHA-256:     \(certificate.sha256Fingerprint)")
         }
         if argument.lowercased() != "pem" {
-            switch report.verification {
-            case .verified(let how): lines.append("verified: \(how)")
-            case .notVerified(let reason): lines.append("NOT verified: \(reason)")
+            if let failure = tls.failure {
+                lines.append(
+                    failure.problems.isEmpty
+                        ? "the handshake failed after this chain arrived: \(failure.reason)"
+                        : "REJECTED: \(CertificateProblem.sentence(failure.problems))")
+            } else if let report = tls.report {
+                switch report.verification {
+                case .verified(let how): lines.append("verified: \(how)")
+                case .notVerified(let reason): lines.append("NOT verified: \(reason)")
+                }
             }
         }
         emit(lines.map { DisplayLine(.output, $0) })

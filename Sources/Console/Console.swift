@@ -481,6 +481,9 @@ struct TLSStatus {
     var outcome: Result<TLSReport, TLSFailure>?
     /// The last TLS session's report.
     var report: TLSReport?
+    /// The last handshake that failed after the server's certificates arrived: what it
+    /// presented and why it failed, for `/cert` (nil once a handshake succeeds).
+    var failure: (chain: [CertificateSummary], problems: [CertificateProblem], reason: String)?
 }
 
 extension SessionStateMachine.InputMode {

@@ -12,11 +12,19 @@ import X509
 /// BoringSSL answers "certificate verify failed" and little more. A mail administrator needs to
 /// know *which* of the usual causes it is — expired, self-signed, issued for another name, or by
 /// a CA this machine does not trust — and what to do about it (`--cafile`, `--insecure`).
+///
+/// ### Why compare addresses ourselves?
+/// swift-certificates matches an iPAddress name only in the same family, and our own refusal
+/// must say the same as our acceptance: `IPAddress` takes `[::1]`, `::1` and `0:0:0:0:0:0:0:1`
+/// as one address, and an IPv4 address as its IPv4-mapped form (RFC 4291 §2.5.5.2). So for an
+/// address the chain is validated without an identity policy and the name is checked here.
 struct CertificateCheck: Sendable {
     /// The name the certificate must carry (the `--sni` name, else the host connected to).
     let expectedName: String
     let caFile: String?
     var trustedPEM: String? = nil
+    /// `--pin`: the leaf must have this fingerprint, and nothing else is asked of it.
+    var pin: CertificateFingerprint? = nil
 
     struct Outcome: Sendable {
         var chain: [CertificateSummary]
@@ -26,6 +34,9 @@ struct CertificateCheck: Sendable {
     }
 
     func check(_ presented: [NIOSSLCertificate]) async -> Outcome {
+        if let pin {
+            return checkPin(pin, presented)
+        }
         let certificates = presented.compactMap { certificate -> Certificate? in
             guard let der = try? certificate.toDERBytes() else { return nil }
             return try? Certificate(derEncoded: der)
@@ -41,6 +52,8 @@ struct CertificateCheck: Sendable {
             roots =
                 explicitlyTrusted.isEmpty && caFile == nil
                 ? CertificateStore.systemTrustRoots : CertificateStore(explicitlyTrusted)
+        } catch let error as TLSFileError {
+            return Outcome(chain: summaries, problems: [.unreadableCAFile(path: caFile, reason: error.why)], root: nil)
         } catch {
             return Outcome(
                 chain: summaries, problems: [.unreadableCAFile(path: caFile, reason: "\(error)")], root: nil)
@@ -55,13 +68,18 @@ struct CertificateCheck: Sendable {
                     "it is the very certificate given to trust (\(caFile.map { "--cafile \($0)" } ?? "the practice server's"))"
             )
         }
-        let identity = Self.identityPolicy(for: expectedName)
+        let identity =
+            IPAddress(host: expectedName) == nil ? ServerIdentityPolicy(serverHostname: expectedName, serverIP: nil) : nil
         var verifier = Verifier(rootCertificates: roots) {
             RFC5280Policy()
-            identity
+            if let identity { identity }
         }
         let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(certificates.dropFirst()))
         if case .validCertificate(let chain) = result {
+            // An address: the verifier had no identity policy, the name is checked here.
+            if identity == nil, let problem = nameProblem(of: leaf) {
+                return Outcome(chain: summaries, problems: [problem], root: nil)
+            }
             return Outcome(
                 chain: summaries, problems: [],
                 root: chain.last.map { "its chain leads to \(VisibleText.escape("\($0.subject)"))" })
@@ -81,17 +99,32 @@ struct CertificateCheck: Sendable {
         return problems
     }
 
+    /// `--pin`: the leaf's fingerprint alone decides; its chain, dates and names do not count.
+    private func checkPin(_ pin: CertificateFingerprint, _ presented: [NIOSSLCertificate]) -> Outcome {
+        let summaries = presented.compactMap { certificate -> CertificateSummary? in
+            guard let der = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: der) else {
+                return nil
+            }
+            return Self.summary(of: parsed, nio: certificate)
+        }
+        let leafDER = (try? presented.first?.toDERBytes()) ?? []
+        let fingerprint = CertificateFingerprint(sha256Digest: SHA256.hash(data: leafDER))
+        guard fingerprint == pin else {
+            return Outcome(chain: summaries, problems: [.pinMismatch(pinned: pin, presented: fingerprint)], root: nil)
+        }
+        return Outcome(chain: summaries, problems: [], root: "pinned certificate \(pin)")
+    }
+
     /// The certificates given with `--cafile` (or by the in-process practice server); empty: the system's roots.
     private func explicitTrust() throws -> [Certificate] {
-        let certificates: [NIOSSLCertificate]
         if let caFile {
-            certificates = try NIOSSLCertificate.fromPEMFile(caFile)
+            return try TLSFiles.certificates(inFile: caFile, option: "--cafile")
         } else if let trustedPEM {
-            certificates = try NIOSSLCertificate.fromPEMBytes(Array(trustedPEM.utf8))
-        } else {
-            return []
+            return try NIOSSLCertificate.fromPEMBytes(Array(trustedPEM.utf8)).map {
+                try Certificate(derEncoded: $0.toDERBytes())
+            }
         }
-        return try certificates.map { try Certificate(derEncoded: $0.toDERBytes()) }
+        return []
     }
 
     private func datesProblem(of certificate: Certificate) -> CertificateProblem? {
@@ -101,10 +134,23 @@ struct CertificateCheck: Sendable {
         return nil
     }
 
+    /// RFC 6125 §6.4 for a name (dNSName entries), §6.2 for an address (iPAddress entries, as octets).
     private func nameProblem(of certificate: Certificate) -> CertificateProblem? {
-        let names = Self.names(in: certificate)
-        guard !names.contains(where: { Self.name($0, matches: expectedName) }) else { return nil }
-        return .nameMismatch(expected: expectedName, names: names)
+        let entries = (try? certificate.extensions.subjectAlternativeNames).map { Array($0) } ?? []
+        if let address = IPAddress(host: expectedName) {
+            let matches = entries.contains { entry in
+                guard case .ipAddress(let octets) = entry, let named = IPAddress(octets: octets.bytes) else {
+                    return false
+                }
+                return named.isSameAddress(as: address)
+            }
+            return matches ? nil : .nameMismatch(expected: address.description, names: Self.names(in: certificate))
+        }
+        let matches = entries.contains { entry in
+            guard case .dnsName(let dns) = entry else { return false }
+            return Self.name(dns, matches: expectedName)
+        }
+        return matches ? nil : .nameMismatch(expected: expectedName, names: Self.names(in: certificate))
     }
 
     /// RFC 6125 §6.4: names compare case-insensitively; `*` stands for the whole leftmost label only.
@@ -118,15 +164,9 @@ struct CertificateCheck: Sendable {
         return pattern == name
     }
 
-    /// An IPv4 or IPv6 address rather than a name.
+    /// An IPv4 or IPv6 address rather than a name (nor is anything with a colon, or all digits, one).
     static func isAddressLiteral(_ name: String) -> Bool {
-        name.contains(":") || name.split(separator: ".").count == 4 && name.allSatisfy { $0.isNumber || $0 == "." }
-    }
-
-    private static func identityPolicy(for name: String) -> ServerIdentityPolicy {
-        isAddressLiteral(name)
-            ? ServerIdentityPolicy(serverHostname: nil, serverIP: name)
-            : ServerIdentityPolicy(serverHostname: name, serverIP: nil)
+        IPAddress(host: name) != nil || name.contains(":") || name.allSatisfy { $0.isNumber || $0 == "." }
     }
 
     private static func names(in certificate: Certificate) -> [String] {
@@ -141,30 +181,20 @@ struct CertificateCheck: Sendable {
         }
     }
 
-    /// An iPAddress name: 4 octets (IPv4) or 16 (IPv6); anything else is shown as hex.
+    /// An iPAddress name: 4 octets (IPv4) or 16 (IPv6), in RFC 5952's form; anything else as hex.
     private static func address(_ bytes: ArraySlice<UInt8>) -> String {
-        switch bytes.count {
-        case 4:
-            return bytes.map(String.init).joined(separator: ".")
-        case 16:
-            let octets = Array(bytes)
-            return stride(from: 0, to: 16, by: 2).map { index in
-                String(UInt16(octets[index]) << 8 | UInt16(octets[index + 1]), radix: 16)
-            }.joined(separator: ":")
-        default:
-            return "IP?" + bytes.map { String(format: "%02x", $0) }.joined()
-        }
+        IPAddress(octets: bytes)?.description ?? "IP?" + bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     static func summary(of certificate: Certificate, nio: NIOSSLCertificate) -> CertificateSummary {
         let der = (try? nio.toDERBytes()) ?? []
-        let digest = SHA256.hash(data: der).map { String(format: "%02X", $0) }.joined(separator: ":")
         let pem = (try? certificate.serializeAsPEM().pemString) ?? ""
         return CertificateSummary(
             subject: VisibleText.escape("\(certificate.subject)"), issuer: VisibleText.escape("\(certificate.issuer)"),
             serialNumber: certificate.serialNumber.bytes.map { String(format: "%02X", $0) }.joined(separator: ":"),
             notValidBefore: RFC3339.format(certificate.notValidBefore.timeIntervalSince1970),
             notValidAfter: RFC3339.format(certificate.notValidAfter.timeIntervalSince1970),
-            subjectAlternativeNames: names(in: certificate), sha256Fingerprint: digest, pem: pem)
+            subjectAlternativeNames: names(in: certificate),
+            fingerprint: CertificateFingerprint(sha256Digest: SHA256.hash(data: der)), pem: pem)
     }
 }

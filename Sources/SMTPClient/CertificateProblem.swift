@@ -12,7 +12,8 @@ public enum CertificateProblem: Hashable, Sendable, CustomStringConvertible {
     /// Before its notBefore (RFC 5280 §4.1.2.5): issued for later, or this machine's clock is wrong.
     case notYetValid(until: Date)
     /// No name in it matches the one expected (RFC 6125 §6.4): the `--sni` name, else the host
-    /// connected to. `names` are its subjectAltNames, empty if it has none.
+    /// connected to. `names` are its subjectAltNames, empty if it has none; addresses (an
+    /// expected one, and iPAddress names) in RFC 5952's canonical form, compared as octets.
     case nameMismatch(expected: String, names: [String])
     /// It is its own issuer, and was not given to trust.
     case selfSigned
@@ -24,6 +25,9 @@ public enum CertificateProblem: Hashable, Sendable, CustomStringConvertible {
     /// The certificates to trust could not be loaded: `path` is `--cafile`'s (nil for the practice
     /// server's own), `reason` the loader's error.
     case unreadableCAFile(path: String?, reason: String)
+    /// `--pin` named another certificate: the leaf's SHA-256 fingerprint is `presented`. Nothing
+    /// else is checked with a pin, so this is the only problem then.
+    case pinMismatch(pinned: CertificateFingerprint, presented: CertificateFingerprint)
 
     public var description: String {
         switch self {
@@ -41,11 +45,13 @@ public enum CertificateProblem: Hashable, Sendable, CustomStringConvertible {
             return "the server's certificate could not be parsed"
         case .unreadableCAFile(let path, let reason):
             return "cannot load --cafile \(path ?? ""): \(reason)"
+        case .pinMismatch(let pinned, let presented):
+            return "it is not the pinned certificate: its fingerprint is \(presented), --pin says \(pinned)"
         }
     }
 
     /// The problems as one clause list, e.g. "it expired on …; it is for mx.test, not localhost".
-    static func sentence(_ problems: [CertificateProblem]) -> String {
+    public static func sentence(_ problems: [CertificateProblem]) -> String {
         problems.map(\.description).joined(separator: "; ")
     }
 }

@@ -20,6 +20,7 @@ public struct ConnectionError: Error, CustomStringConvertible, Hashable, Sendabl
             case brokenPipe, closed, writeTimedOut
             case tlsUncleanShutdown, tlsClosedDuringHandshake, tlsNotSpoken, tlsNothingInCommon
             case tlsVersionRefused, tlsCertificateRejected, tlsHandshakeFailed, tlsError
+            case tlsClientCertificateRequired, tlsClientCertificateRejected
             case other
         }
 
@@ -76,6 +77,12 @@ public struct ConnectionError: Error, CustomStringConvertible, Hashable, Sendabl
         /// The server's certificate was refused; `certificateProblems` says why when our own check
         /// found it (it is empty when only BoringSSL refused).
         public static let tlsCertificateRejected = Code(.tlsCertificateRejected)
+        /// The server asked for a client certificate (RFC 8446 §4.3.2, RFC 5246 §7.4.4), none was
+        /// offered, and it ended the handshake: `--cert` and `--key` give one.
+        public static let tlsClientCertificateRequired = Code(.tlsClientCertificateRequired)
+        /// The server refused the client certificate offered (`--cert`): an issuer it does not
+        /// trust, expired, or not one it accepts.
+        public static let tlsClientCertificateRejected = Code(.tlsClientCertificateRejected)
         /// Another handshake failure (BoringSSL's reason is in the sentence).
         public static let tlsHandshakeFailed = Code(.tlsHandshakeFailed)
         /// Another TLS failure after or outside the handshake.
@@ -90,23 +97,39 @@ public struct ConnectionError: Error, CustomStringConvertible, Hashable, Sendabl
     /// Why the server's certificate is not trusted, in the order found; empty unless `code` is
     /// `.tlsCertificateRejected`.
     public let certificateProblems: [CertificateProblem]
+    /// The chain the server presented, leaf first, when a failed handshake got as far as
+    /// receiving it: `/cert` shows it after the failure (a refused certificate above all).
+    public let certificateChain: [CertificateSummary]
 
     public init(_ code: Code, _ description: String) {
-        self.init(code, description, certificateProblems: [])
+        self.init(code, description, certificateProblems: [], certificateChain: [])
     }
 
-    private init(_ code: Code, _ description: String, certificateProblems: [CertificateProblem]) {
+    private init(
+        _ code: Code, _ description: String, certificateProblems: [CertificateProblem],
+        certificateChain: [CertificateSummary]
+    ) {
         self.code = code
         self.description = description
         self.certificateProblems = certificateProblems
+        self.certificateChain = certificateChain
     }
 
     /// Our check of the server's certificate failed (`CertificateCheck`), for the `problems` given.
-    public static func certificateRejected(_ problems: [CertificateProblem]) -> ConnectionError {
+    ///
+    /// - Parameter chain: what the server presented, for `/cert`.
+    public static func certificateRejected(_ problems: [CertificateProblem], chain: [CertificateSummary] = [])
+        -> ConnectionError
+    {
         ConnectionError(
             .tlsCertificateRejected,
             "the server's certificate is not trusted: \(CertificateProblem.sentence(problems))",
-            certificateProblems: problems)
+            certificateProblems: problems, certificateChain: chain)
+    }
+
+    /// The same failure, with the chain the server presented.
+    func presenting(_ chain: [CertificateSummary]) -> ConnectionError {
+        ConnectionError(code, description, certificateProblems: certificateProblems, certificateChain: chain)
     }
 
     /// Classifies what the kernel, SwiftNIO or BoringSSL reported.
@@ -231,13 +254,18 @@ public struct ConnectionError: Error, CustomStringConvertible, Hashable, Sendabl
             return ConnectionError(
                 .tlsClosedDuringHandshake, "the server closed the connection during the TLS handshake")
         }
-        let reason = text.range(of: "OPENSSL_internal:").map { range in
-            String(text[range.upperBound...].prefix { $0 != " " && $0 != "]" })
-        }
+        let reason = boringSSLReason(in: text)
         guard let reason, let (code, words) = tlsReasons[reason] else {
             return ConnectionError(.tlsHandshakeFailed, "the TLS handshake failed\(reason.map { " [\($0)]" } ?? "")")
         }
         return ConnectionError(code, "\(words) [\(reason)]")
+    }
+
+    /// `WRONG_VERSION_NUMBER` out of `…OPENSSL_internal:WRONG_VERSION_NUMBER…`.
+    static func boringSSLReason(in text: String) -> String? {
+        text.range(of: "OPENSSL_internal:").map { range in
+            String(text[range.upperBound...].prefix { $0 != " " && $0 != "]" })
+        }
     }
 
     private static let tlsReasons: [String: (Code, String)] = [
@@ -246,11 +274,16 @@ public struct ConnectionError: Error, CustomStringConvertible, Hashable, Sendabl
         "SSLV3_ALERT_HANDSHAKE_FAILURE":
             (.tlsNothingInCommon, "the server refused the handshake: no protocol version or cipher suite in common"),
         "TLSV1_ALERT_PROTOCOL_VERSION":
-            (.tlsVersionRefused, "the server does not accept the TLS versions offered (1.2, 1.3)"),
+            (.tlsVersionRefused, "the server does not accept the TLS versions offered"),
         "UNSUPPORTED_PROTOCOL":
             (.tlsVersionRefused, "the server offered only a TLS version that is no longer accepted"),
         "NO_SHARED_CIPHER": (.tlsNothingInCommon, "no cipher suite in common with the server"),
         "TLSV1_ALERT_INTERNAL_ERROR": (.tlsHandshakeFailed, "the server reported an internal TLS error"),
         "CERTIFICATE_VERIFY_FAILED": (.tlsCertificateRejected, "the server's certificate was not accepted"),
+        "TLSV1_ALERT_CERTIFICATE_REQUIRED":
+            (
+                .tlsClientCertificateRequired,
+                "the server requires a client certificate: give one with --cert FILE --key FILE"
+            ),
     ]
 }

@@ -16,16 +16,20 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
     private let sniffer: ServerHelloSniffer
     private let checked: NIOLockedValueBox<CertificateCheck.Outcome?>
     private let discardedPlaintextOctets: Int
+    private let settings: TLSSettings
     private let report: @Sendable (ConnectionEvent) -> Void
     private var isComplete = false
+    /// The ServerHello's findings, kept when the sniffer leaves the pipeline.
+    private var flight = ServerHelloSniffer.Flight()
 
     private init(
         sniffer: ServerHelloSniffer, checked: NIOLockedValueBox<CertificateCheck.Outcome?>,
-        discardedPlaintextOctets: Int, report: @escaping @Sendable (ConnectionEvent) -> Void
+        discardedPlaintextOctets: Int, settings: TLSSettings, report: @escaping @Sendable (ConnectionEvent) -> Void
     ) {
         self.sniffer = sniffer
         self.checked = checked
         self.discardedPlaintextOctets = discardedPlaintextOctets
+        self.settings = settings
         self.report = report
     }
 
@@ -37,12 +41,18 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
         var configuration = TLSConfiguration.makeClientConfiguration()
         // Our callback checks names itself (CertificateCheck), so that --insecure can still say what is wrong.
         configuration.certificateVerification = .noHostnameVerification
+        configuration.minimumTLSVersion = settings.minimumVersion.nio
+        if let client = settings.clientCertificate {
+            configuration.certificateChain = client.chain.map { .certificate($0) }
+            configuration.privateKey = .privateKey(client.key)
+        }
         let context = try NIOSSLContext(configuration: configuration)
         let names = Names(address: address, settings: settings)
         let check = CertificateCheck(
-            expectedName: names.expected, caFile: settings.caFile, trustedPEM: settings.trustedPEM)
+            expectedName: names.expected, caFile: settings.caFile, trustedPEM: settings.trustedPEM,
+            pin: settings.pinnedCertificate)
         let checked = NIOLockedValueBox<CertificateCheck.Outcome?>(nil)
-        let isInsecure = settings.isInsecure
+        let isInsecure = settings.goesOnUntrusted
         let tls = try NIOSSLClientHandler(context: context, serverHostname: names.sni) { certificates, promise in
             Task {
                 let outcome = await check.check(certificates)
@@ -52,7 +62,8 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         let sniffer = ServerHelloSniffer()
         let handshake = TLSHandshakeHandler(
-            sniffer: sniffer, checked: checked, discardedPlaintextOctets: discardedPlaintextOctets, report: report)
+            sniffer: sniffer, checked: checked, discardedPlaintextOctets: discardedPlaintextOctets, settings: settings,
+            report: report)
         return [sniffer, tls, handshake]
     }
 
@@ -60,6 +71,7 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
         if let event = event as? TLSUserEvent, case .handshakeCompleted = event, !isComplete {
             isComplete = true
             // The ServerHello has been read; the sniffer has nothing more to do.
+            flight = sniffer.flight
             context.pipeline.syncOperations.removeHandler(sniffer, promise: nil)
             let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
             let outcome = checked.withLockedValue { $0 }
@@ -71,23 +83,38 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
             report(
                 .tlsEstablished(
                     TLSReport(
-                        protocolVersion: Self.name(of: tls?.tlsVersion),
-                        cipherSuite: sniffer.cipherSuite.map(ServerHelloSniffer.name),
+                        protocolVersion: Self.name(of: tls?.tlsVersion), offeredVersions: settings.offeredVersions,
+                        cipherSuite: flight.cipherSuite.map(ServerHelloSniffer.name),
                         chain: outcome?.chain ?? [], verification: verification,
-                        discardedPlaintextOctets: discardedPlaintextOctets)))
+                        discardedPlaintextOctets: discardedPlaintextOctets,
+                        clientCertificate: settings.clientCertificate?.subject)))
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        let outcome = checked.withLockedValue { $0 }
+        let chain = outcome?.chain ?? []
         guard !isComplete else {
-            context.fireErrorCaught(error)
+            // TLS 1.3: the client's side of the handshake ends before the server has read the
+            // client's certificate (RFC 8446 §4.4.2), so its refusal comes as the first read.
+            if let failure = Self.clientCertificateFailure(error, flight: flight, settings: settings) {
+                report(.tlsFailed(failure.presenting(chain)))
+                context.close(promise: nil)
+            } else {
+                context.fireErrorCaught(error)
+            }
             return
         }
         isComplete = true
+        flight = sniffer.flight
         // Our check's reasons, when it refused, say more than BoringSSL's "certificate verify failed".
-        let problems = checked.withLockedValue { $0?.problems } ?? []
-        report(.tlsFailed(problems.isEmpty ? ConnectionError(error) : .certificateRejected(problems)))
+        let problems = settings.goesOnUntrusted ? [] : outcome?.problems ?? []
+        let failure =
+            problems.isEmpty
+            ? Self.handshakeFailure(error, flight: flight, settings: settings)
+            : .certificateRejected(problems, chain: chain)
+        report(.tlsFailed(failure.presenting(chain)))
         context.close(promise: nil)
     }
 

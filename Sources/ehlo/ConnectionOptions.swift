@@ -107,7 +107,7 @@ struct ConnectionOptions: ParsableArguments {
             }
         }
         options.sessionProtocol = lmtp ? .lmtp : .smtp
-        security.apply(to: &options)
+        try security.apply(to: &options)
         options.connection = ConnectionSettings(
             family: family, sourceAddress: try sourceAddress, proxy: proxy, proxyClient: try proxyClient)
     }

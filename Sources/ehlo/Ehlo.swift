@@ -159,7 +159,7 @@ struct ConsoleCommand: ParsableCommand {
         if let practiceServer {
             options.server = ServerAddress(host: "127.0.0.1", port: practiceServer.port)
             // Trust exactly the certificate it generated, under the name it carries.
-            if options.tls.caFile == nil {
+            if options.tls.caFile == nil, options.tls.pinnedCertificate == nil {
                 options.tls.trustedPEM = practiceServer.certificatePEM
                 options.tls.serverName = options.tls.serverName ?? practiceServer.domain
             }

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Console
 import SMTPClient
+import SMTPCore
 
 extension SASL.Mechanism: ExpressibleByArgument {
     public init?(argument: String) {
         self.init(rawValue: argument.uppercased())
     }
 }
+
+extension TLSProtocolVersion: ExpressibleByArgument {}
 
 /// TLS and AUTH on the command line.
 struct SecurityOptions: ParsableArguments {
@@ -26,6 +29,28 @@ struct SecurityOptions: ParsableArguments {
 
     @Flag(help: "Complete the TLS handshake even if the certificate is not trusted (the console says why it is not).")
     var insecure = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Trust exactly the certificate with this SHA-256 fingerprint (as /cert and ehlo serve show it), whatever its chain and names; instead of --cafile and --insecure.",
+            valueName: "sha256:hex"))
+    var pin: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A client certificate (PEM, leaf first) to offer when the server asks for one; needs --key.",
+            valueName: "file"))
+    var cert: String?
+
+    @Option(help: ArgumentHelp("The private key (unencrypted PEM) of --cert.", valueName: "file"))
+    var key: String?
+
+    @Option(
+        name: .customLong("tls-min"),
+        help: ArgumentHelp(
+            "The lowest TLS version to offer (default 1.0; the highest is always 1.3).",
+            valueName: "version"))
+    var tlsMin: TLSProtocolVersion?
 
     @Option(
         help: ArgumentHelp(
@@ -53,15 +78,52 @@ struct SecurityOptions: ParsableArguments {
         if auth != nil, user == nil {
             throw ValidationError("--auth needs --user NAME")
         }
+        if pin != nil, cafile != nil {
+            throw ValidationError(
+                "--pin and --cafile exclude each other: a pin trusts one certificate, and nothing else")
+        }
+        if pin != nil, insecure {
+            throw ValidationError(
+                "--pin and --insecure exclude each other: a pin that does not hold must stop the handshake")
+        }
+        if (cert == nil) != (key == nil) {
+            throw ValidationError("--cert and --key go together: the certificate and its private key")
+        }
+        _ = try pinnedCertificate()
+        // The files too: a path that cannot be used is a usage error, before anything connects.
+        _ = try trustAndClientFiles()
     }
 
     var defaultPort: Int { tls ? 465 : 25 }
 
-    func apply(to options: inout ConsoleOptions) {
+    private func pinnedCertificate() throws -> CertificateFingerprint? {
+        do {
+            return try pin.map(CertificateFingerprint.init(parsing:))
+        } catch {
+            throw ValidationError("--pin \(error)")
+        }
+    }
+
+    /// Reads the files again (`validate()` checked them), now to keep the client certificate.
+    func apply(to options: inout ConsoleOptions) throws {
         options.tlsMode = tls ? .implicit : (starttls ? .starttls : .none)
         options.tls = TLSSettings(caFile: cafile, serverName: sni, isInsecure: insecure)
+        options.tls.pinnedCertificate = try pinnedCertificate()
+        options.tls.minimumVersion = tlsMin ?? .defaultMinimum
+        options.tls.clientCertificate = try trustAndClientFiles()
         options.authUser = user
         options.authMechanism = auth
         options.passwordFile = passwordFile
+    }
+
+    /// Checks `--cafile` and loads `--cert` with `--key`; a file that cannot be used is a ValidationError.
+    private func trustAndClientFiles() throws -> ClientCertificate? {
+        do {
+            if let cafile { try TLSFiles.checkCAFile(cafile) }
+            guard let cert, let key else { return nil }
+            return try ClientCertificate.load(certificateFile: cert, keyFile: key)
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 }

@@ -10,7 +10,9 @@ struct Serve: ParsableCommand {
         discussion: """
             Listens on 127.0.0.1:2525 unless --listen says otherwise (port 0: any free port), or on \
             the UNIX-domain socket --unix-socket names; the first line printed is `listening on \
-            ADDRESS:PORT` (or `listening on unix:PATH`), then one line per session event. \
+            ADDRESS:PORT` (or `listening on unix:PATH`); with STARTTLS a line `STARTTLS \
+            certificate: --pin sha256:…` gives its certificate's fingerprint, for `ehlo --pin`; \
+            then one line per session event. \
             Messages go to --maildir DIR, or to standard output. Ctrl-C or SIGTERM stops it: \
             sessions in progress get 421. --list-lab shows the lab mailboxes and how to reach \
             each reply code of RFC 5321 §4.2.3.
@@ -154,6 +156,11 @@ struct Serve: ParsableCommand {
             "domain \(domain), \(lmtp ? "LMTP" : "SMTP"), messages to \(maildir ?? "standard output")"
                 + (noTLS ? "" : ", STARTTLS with \(tlsCert ?? "a self-signed certificate")")
                 + "; ehlo serve --list-lab shows the lab mailboxes")
+        if let fingerprint = server.certificateFingerprint {
+            // For a classroom: students connect with --pin and trust exactly this certificate.
+            let origin = tlsCert.map { "the certificate in \($0)" } ?? "generated at start, kept in memory only"
+            log.write("STARTTLS certificate: --pin \(fingerprint) (\(origin))")
+        }
 
         var received: Int32 = 0
         sigwait(&stopSignals, &received)

@@ -34,6 +34,14 @@ import X509
             .unreadableCAFile(path: "/etc/ca.pem", reason: "failedToLoadCertificate"),
             "cannot load --cafile /etc/ca.pem: failedToLoadCertificate"
         ),
+        (
+            .pinMismatch(
+                pinned: CertificateFingerprint(sha256Digest: Array(repeating: 0xAB, count: 32)),
+                presented: CertificateFingerprint(sha256Digest: Array(repeating: 0x01, count: 32))),
+            "it is not the pinned certificate: its fingerprint is sha256:"
+                + Array(repeating: "01", count: 32).joined(separator: ":") + ", --pin says sha256:"
+                + Array(repeating: "AB", count: 32).joined(separator: ":")
+        ),
     ]
 
     @Test(arguments: sentences)
@@ -101,6 +109,21 @@ import X509
         try otherCA.serializeAsPEM().pemString.write(to: caFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: caFile) }
         #expect(await problems(leaf, caFile: caFile.path) == [.untrustedIssuer("CN=ehlo test CA", isCAFileGiven: true)])
+    }
+
+    /// RFC 6125 §6.2.1: iPAddress names compare as octets, whatever the form the host was written in.
+    @Test(arguments: ["::1", "[::1]", "0:0:0:0:0:0:0:1", "0000:0000:0000:0000:0000:0000:0000:0001"])
+    func anIPv6AddressMatchesInEveryForm(expectedName: String) async throws {
+        let identity = try TestCA().issue(commonName: "v6", names: [.ipv6Loopback])
+        #expect(await problems(identity, expectedName: expectedName, trustedPEM: identity.pem) == [])
+    }
+
+    @Test func anotherAddressIsNamedInShortForm() async throws {
+        let identity = try TestCA().issue(commonName: "v6", names: [.ipv6Loopback, .dnsName("localhost")])
+        #expect(
+            await problems(identity, expectedName: "0:0:0:0:0:0:0:2", trustedPEM: identity.pem) == [
+                .nameMismatch(expected: "::2", names: ["::1", "localhost"])
+            ])
     }
 
     @Test func aCAFileThatCannotBeReadIsNamed() async throws {

@@ -52,4 +52,32 @@ import Testing
         #expect(IPAddress(parsing: "192.0.2.7")?.asIPv6 == IPAddress(parsing: "::ffff:192.0.2.7"))
         #expect(IPAddress(parsing: "::1")?.asIPv6 == IPAddress(parsing: "::1"))
     }
+
+    @Test(arguments: [
+        ("[::1]", "::1"), ("[0:0:0:0:0:0:0:1]", "::1"), ("fe80::1%eth0", "fe80::1"), ("127.0.0.1", "127.0.0.1"),
+    ])
+    func aHostAsTypedMayHaveBracketsAndAZone(text: String, canonical: String) {
+        #expect(IPAddress(host: text)?.description == canonical)
+    }
+
+    @Test(arguments: ["localhost", "[::1", "[127.0.0.1", "::1]"])
+    func aHostThatIsNoAddress(text: String) {
+        #expect(IPAddress(host: text) == nil)
+    }
+
+    @Test func octetsFromACertificateAreFourOrSixteen() {
+        #expect(IPAddress(octets: [127, 0, 0, 1])?.description == "127.0.0.1")
+        #expect(IPAddress(octets: Array(repeating: 0, count: 15) + [1])?.description == "::1")
+        #expect(IPAddress(octets: [127, 0, 1]) == nil)
+    }
+
+    @Test func oneHostInItsForms() throws {
+        let loopback = try #require(IPAddress(parsing: "::1"))
+        #expect(loopback.isSameAddress(as: try #require(IPAddress(host: "[0:0:0:0:0:0:0:1]"))))
+        let v4 = try #require(IPAddress(parsing: "127.0.0.1"))
+        #expect(v4.isSameAddress(as: try #require(IPAddress(parsing: "::ffff:127.0.0.1"))))
+        #expect(try #require(IPAddress(parsing: "::ffff:7f00:1")).isSameAddress(as: v4))
+        #expect(!v4.isSameAddress(as: loopback))
+        #expect(!v4.isSameAddress(as: try #require(IPAddress(parsing: "127.0.0.2"))))
+    }
 }

@@ -113,7 +113,7 @@ struct UnixSocketClientTests {
 @Suite("STARTTLS, with a real TLS handshake in memory")
 struct ServerTLSTests {
     @Test func startTLSThenEHLOOverTLSOffersAuth() throws {
-        let (serverContext, _) = try PracticeCertificate.makeContext(
+        let (serverContext, _, _) = try PracticeCertificate.makeContext(
             domain: "practice.test", certificateFile: nil, keyFile: nil)
         let log = CollectedLog()
         let server = EmbeddedChannel(

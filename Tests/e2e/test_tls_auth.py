@@ -34,7 +34,8 @@ PASSWORD = "practice"
 PRACTICE_BLOB = "AHN0dWRlbnQAcHJhY3RpY2U="  # base64("\0student\0practice")
 
 TLS_VERIFIED = re.compile(
-    r"^\*  TLS established: TLS 1\.[23], TLS_[A-Z0-9_]+; certificate CN=localhost, issued by CN=ehlo test CA, "
+    r"^\*  TLS established: TLS 1\.[23] \(offered TLS 1\.0–1\.3\), TLS_[A-Z0-9_]+; certificate CN=localhost, "
+    r"issued by CN=ehlo test CA, "
     r"valid \S+ to \S+, names localhost; verified: its chain leads to CN=ehlo test CA$")
 EHLO_DUE = "#  RFC 3207 §4.2: the server has forgotten this session; capabilities are unknown until EHLO, which is due again"
 AUTH_ADVERTISED = "S: 250-AUTH PLAIN LOGIN CRAM-MD5"
@@ -224,13 +225,14 @@ def test_a_self_signed_certificate_given_to_cafile_is_trusted(tls_practice, cert
     assert len(established) == 1 and "; verified: it is the very certificate given to trust" in established[0], run
 
 
-def test_cafile_that_cannot_be_read_fails_clearly(tls_practice, certs, console, tmp_path):
+def test_cafile_that_cannot_be_read_is_a_usage_error_before_connecting(tls_practice, certs, console, tmp_path):
+    """A typo in the path is the user's, not the server's: exit 64 and the reason, nothing sent."""
     server = tls_practice()
     missing = tmp_path / "no-such-ca.pem"
     run = console(server.port, "QUIT\n", "--starttls", "--cafile", str(missing), "--sni", "localhost")
-    assert run.returncode == 4, run
-    failed = run.lines_starting("!  TLS failed: ")
-    assert len(failed) == 1 and f"cannot load --cafile {missing}" in failed[0], run
+    assert run.returncode == 64, run
+    assert f"--cafile {missing}: no such file" in run.stderr, run
+    assert "connected to" not in run.stdout and "C: " not in run.stdout, run
 
 
 def test_user_is_not_authenticated_over_an_untrusted_connection(tls_practice, certs, console):
@@ -803,7 +805,291 @@ def test_password_prompt_takes_backspace_and_ctrl_c_cancels(tls_practice, certs,
 
 
 # ============================================================================================
-# 8. /b64
+# 8. TLS controls: files checked before connecting, IPv6 addresses in certificates, --pin,
+#    client certificates, --tls-min, /cert after a refusal
+
+
+NOT_LISTENING = "127.0.0.1:1"  # nothing is reached: every check here runs before connecting
+
+
+@pytest.mark.parametrize("make_file, why", [
+    (lambda tmp_path, certs: tmp_path / "missing.pem", "no such file"),
+    (lambda tmp_path, certs: tmp_path, "it is a directory, not a file"),
+    (lambda tmp_path, certs: _write(tmp_path / "text.pem", "not a certificate\n"),
+     "no PEM certificate in it (-----BEGIN CERTIFICATE-----)"),
+    (lambda tmp_path, certs: certs.key("server"), "no PEM certificate in it (-----BEGIN CERTIFICATE-----)"),
+], ids=["missing", "a directory", "text", "a key"])
+def test_unusable_cafile_is_a_usage_error(run_ehlo, certs, tmp_path, make_file, why):
+    path = make_file(tmp_path, certs)
+    run = run_ehlo("--no-history", "--starttls", "--cafile", str(path), NOT_LISTENING, input="QUIT\n")
+    assert run.returncode == 64, run
+    assert f"--cafile {path}: {why}" in run.stderr, run
+    assert "connect" not in run.stdout, run
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("options, message", [
+    (("--cert", "{client}"), "--cert and --key go together"),
+    (("--cert", "{missing}", "--key", "{client_key}"), "--cert {missing}: no such file"),
+    (("--cert", "{client}", "--key", "{client}"), "--key {client}: no unencrypted PEM private key in it"),
+    (("--cert", "{client}", "--key", "{server_key}"),
+     "--key {server_key}: this key does not belong to the certificate in {client}"),
+    (("--pin", "sha256:1234"), "--pin 'sha256:1234': a SHA-256 fingerprint is 64 hex digits after sha256:"),
+    (("--pin", "AB" * 32), "is not a fingerprint: write sha256: and 64 hex digits"),
+    (("--pin", "sha256:" + "AB" * 32, "--cafile", "{ca}"), "--pin and --cafile exclude each other"),
+    (("--pin", "sha256:" + "AB" * 32, "--insecure"), "--pin and --insecure exclude each other"),
+    (("--tls-min", "1.4"), "1.4"),
+], ids=["cert without key", "missing cert", "key is a certificate", "key of another certificate", "short pin",
+        "pin without sha256:", "pin and cafile", "pin and insecure", "tls-min 1.4"])
+def test_unusable_tls_options_are_usage_errors(run_ehlo, certs, tmp_path, options, message):
+    names = {"client": certs.pem("client"), "client_key": certs.key("client"), "server_key": certs.key("server"),
+             "missing": str(tmp_path / "missing.pem"), "ca": certs.ca}
+    options = [option.format(**names) for option in options]
+    run = run_ehlo("--no-history", "--starttls", *options, NOT_LISTENING, input="QUIT\n")
+    assert run.returncode == 64, run
+    assert message.format(**names) in run.stderr, run
+    assert "connect" not in run.stdout, run
+
+
+# --- IPv6: an iPAddress name ::1 is the address [::1], however written
+
+
+def _has_ipv6_loopback():
+    import socket
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+ipv6_only = pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 loopback (::1) on this machine")
+
+
+@pytest.fixture(scope="module")
+def ipv6_practice(certs):
+    if not _has_ipv6_loopback():
+        pytest.skip("no IPv6 loopback (::1) on this machine")
+    server = PracticeServer("--tls-cert", certs.pem("ipv6"), "--tls-key", certs.key("ipv6"), listen="[::1]:0")
+    yield server
+    server.stop()
+
+
+@ipv6_only
+@pytest.mark.parametrize("host", ["[::1]", "[0:0:0:0:0:0:0:1]"])
+def test_ipv6_address_in_the_certificate_is_verified(ipv6_practice, certs, run_ehlo, host):
+    run = run_ehlo("--color", "never", "--no-history", "--timeout", REPLY_TIMEOUT, "--starttls", "--cafile",
+                   certs.ca, f"{host}:{ipv6_practice.port}", input="/cert\nQUIT\n")
+    assert run.returncode == 0, run
+    established = run.lines_starting("*  TLS established: ")
+    assert len(established) == 1, run
+    assert ", names ::1; verified: its chain leads to CN=ehlo test CA" in established[0], run
+    assert "  names:       ::1" in run.lines, run
+
+
+@ipv6_only
+def test_certificate_for_a_name_at_an_ipv6_address_names_both(certs, run_ehlo):
+    server = PracticeServer("--tls-cert", certs.pem("server"), "--tls-key", certs.key("server"), listen="[::1]:0")
+    try:
+        run = run_ehlo("--color", "never", "--no-history", "--timeout", REPLY_TIMEOUT, "--starttls", "--cafile",
+                       certs.ca, f"[0:0::1]:{server.port}", input="QUIT\n")
+    finally:
+        server.stop()
+    assert run.returncode == 4, run
+    assert run.lines_starting("!  TLS failed: ") == [
+        "!  TLS failed: the server's certificate is not trusted: it is for localhost, not ::1"], run
+
+
+# --- --pin: the fingerprint `ehlo serve` prints
+
+
+PIN_LINE = re.compile(r"^STARTTLS certificate: --pin (sha256:(?:[0-9A-F]{2}:){31}[0-9A-F]{2}) \((.*)\)$")
+
+
+def _printed_pin(server):
+    line = server.wait_for_line(lambda line: line.startswith("STARTTLS certificate: "))
+    match = PIN_LINE.match(line)
+    assert match, line
+    return match.group(1), match.group(2)
+
+
+@pytest.fixture(scope="module")
+def generated_practice():
+    server = PracticeServer()
+    yield server
+    server.stop()
+
+
+def test_serve_prints_the_fingerprint_of_its_generated_certificate(generated_practice):
+    pin, origin = _printed_pin(generated_practice)
+    assert origin == "generated at start, kept in memory only", generated_practice.output
+    listening = generated_practice.lines.index(next(line for line in generated_practice.lines
+                                                    if line.startswith("listening on ")))
+    assert generated_practice.lines[listening + 2].startswith("STARTTLS certificate: --pin "), \
+        generated_practice.output
+
+
+def test_serve_prints_the_fingerprint_of_the_certificate_file(tls_practice, certs):
+    pin, origin = _printed_pin(tls_practice())
+    assert pin == "sha256:" + certs.server_fingerprint
+    assert origin == f"the certificate in {certs.pem('server')}"
+
+
+@pytest.mark.parametrize("spelling", ["as printed", "lower case without colons"])
+def test_pin_printed_by_serve_is_trusted_whatever_the_name(generated_practice, console, spelling):
+    pin, _ = _printed_pin(generated_practice)
+    given = pin if spelling == "as printed" else "sha256:" + pin[len("sha256:"):].replace(":", "").lower()
+    # 127.0.0.1 is not a name the self-signed certificate carries: the pin alone decides.
+    run = console(generated_practice.port, "/cert\nQUIT\n", "--starttls", "--pin", given)
+    assert run.returncode == 0, run
+    established = run.lines_starting("*  TLS established: ")
+    assert len(established) == 1 and established[0].endswith(f"; verified: pinned certificate {pin}"), run
+    assert f"  SHA-256:     {pin[len('sha256:'):]}" in run.lines, run
+    assert "--insecure" not in run.stdout, run
+
+
+def test_wrong_pin_fails_with_both_fingerprints(generated_practice, console):
+    pin, _ = _printed_pin(generated_practice)
+    wrong = "sha256:" + "00:" * 31 + "00"
+    run = console(generated_practice.port, "QUIT\n", "--starttls", "--pin", wrong)
+    assert run.returncode == 4, run
+    failed = run.lines_starting("!  TLS failed: ")
+    assert failed == [f"!  TLS failed: the server's certificate is not trusted: it is not the pinned certificate: "
+                      f"its fingerprint is {pin}, --pin says {wrong}"], run
+    hint = run.lines[run.lines.index(failed[0]) + 1]
+    assert hint.startswith("#  the server presents another certificate than the pinned one"), run
+    assert "TLS established" not in run.stdout and "C: QUIT" not in run.stdout, run
+
+
+def test_practice_mode_takes_a_pin_instead_of_its_own_trust(run_ehlo):
+    wrong = "sha256:" + "AB" * 32
+    run = run_ehlo("--color", "never", "--no-history", "--practice", "--starttls", "--pin", wrong, input="QUIT\n")
+    assert run.returncode == 4, run
+    assert "it is not the pinned certificate" in run.stdout, run
+
+
+# --- Client certificates against a Python `ssl` server that requires one
+
+
+def _client_certificate_server(tls_scripted_server, certs, maximum_version=None):
+    return tls_scripted_server([
+        ("send", b"220 mutual.test ESMTP\r\n"),
+        ("expect", b"EHLO "),
+        ("send", b"250-mutual.test\r\n250 STARTTLS\r\n"),
+        ("expect", b"STARTTLS"),
+        ("send", b"220 go ahead\r\n"),
+        ("tls", server_context(certs, require_client_certificate=True, maximum_version=maximum_version)),
+        ("expect", b"EHLO "),
+        ("send", b"250 mutual.test\r\n"),
+        ("expect", b"QUIT"),
+        ("send", b"221 bye\r\n"),
+        ("close",),
+    ])
+
+
+VERSIONS = {"TLS 1.3": None, "TLS 1.2": __import__("ssl").TLSVersion.TLSv1_2}
+
+
+@pytest.mark.parametrize("version", list(VERSIONS))
+def test_client_certificate_is_offered_to_a_server_that_requires_one(tls_scripted_server, certs, console, version):
+    server = _client_certificate_server(tls_scripted_server, certs, VERSIONS[version])
+    run = console(server.port, "QUIT\n", "--starttls", *trust(certs), "--cert", certs.pem("client"),
+                  "--key", certs.key("client"))
+    server.wait(10)
+    assert run.returncode == 0, run
+    server.assert_ok()
+    established = run.lines_starting("*  TLS established: ")
+    assert len(established) == 1 and established[0].startswith(f"*  TLS established: {version} "), run
+    assert established[0].endswith("; client certificate offered: CN=student"), run
+    assert "S: 221 bye" in run.lines, run
+
+
+@pytest.mark.parametrize("version", list(VERSIONS))
+def test_missing_client_certificate_is_named(tls_scripted_server, certs, console, version):
+    server = _client_certificate_server(tls_scripted_server, certs, VERSIONS[version])
+    run = console(server.port, "QUIT\n", "--starttls", *trust(certs))
+    server.wait(10)
+    assert run.returncode == 4, run
+    failed = run.lines_starting("!  TLS failed: ")
+    assert len(failed) == 1, run
+    assert failed[0].startswith("!  TLS failed: the server requires a client certificate and none was offered: "
+                                "give one with --cert FILE --key FILE ["), run
+    assert "C: QUIT" not in run.stdout, run
+
+
+def test_client_certificate_the_server_does_not_trust_is_named(tls_scripted_server, certs, console):
+    server = _client_certificate_server(tls_scripted_server, certs)
+    run = console(server.port, "QUIT\n", "--starttls", *trust(certs), "--cert", certs.pem("stranger"),
+                  "--key", certs.key("stranger"))
+    server.wait(10)
+    assert run.returncode == 4, run
+    failed = run.lines_starting("!  TLS failed: ")
+    assert len(failed) == 1, run
+    assert failed[0].startswith(f"!  TLS failed: the server refused the client certificate offered (CN=stranger, "
+                                f"--cert {certs.pem('stranger')}): "), run
+
+
+# --- --tls-min and the versions offered
+
+
+def test_tls_min_is_offered_and_shown(tls_practice, certs, console):
+    run = console(tls_practice().port, "QUIT\n", "--starttls", *trust(certs), "--tls-min", "1.3")
+    assert run.returncode == 0, run
+    established = run.lines_starting("*  TLS established: ")
+    assert len(established) == 1 and established[0].startswith("*  TLS established: TLS 1.3 (offered TLS 1.3 only), ")
+
+
+def test_tls_min_above_what_the_server_speaks_names_both(tls_scripted_server, certs, console):
+    server = tls_scripted_server([
+        ("send", b"220 old.test ESMTP\r\n"),
+        ("expect", b"EHLO "),
+        ("send", b"250-old.test\r\n250 STARTTLS\r\n"),
+        ("expect", b"STARTTLS"),
+        ("send", b"220 go ahead\r\n"),
+        ("tls", server_context(certs, maximum_version=__import__("ssl").TLSVersion.TLSv1_2)),
+    ])
+    run = console(server.port, "QUIT\n", "--starttls", *trust(certs), "--tls-min", "1.3")
+    server.wait(10)
+    assert run.returncode == 4, run
+    assert run.lines_starting("!  TLS failed: ") == [
+        "!  TLS failed: the server accepts none of the TLS versions offered (TLS 1.3 only, --tls-min 1.3); "
+        "it may speak only TLS 1.2 or older [TLSV1_ALERT_PROTOCOL_VERSION]"], run
+
+
+# --- /cert after a refusal (interactive: a script stops at the failed handshake)
+
+
+@tmux_only
+def test_cert_shows_the_refused_chain_and_why(tls_practice, certs, term):
+    server = tls_practice("self")
+    term.start("--no-history", "--timeout", REPLY_TIMEOUT, "--sni", "localhost", f"127.0.0.1:{server.port}")
+    term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
+    _type_line(term, "EHLO x")
+    term.wait_last_line("ehlo 127.0.0.1 [ehlo]>")
+    _type_line(term, "/starttls")
+    term.wait_text("!  TLS failed: the server's certificate is not trusted: it is self-signed")
+    _type_line(term, "/cert")
+    term.wait_text("REJECTED: it is self-signed")
+    screen = term.screen()
+    assert "certificate 0 (the server's):" in screen and "  subject:     CN=localhost" in screen, screen
+    fingerprint = Path(certs.pem("self")).read_bytes()
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    digest = x509.load_pem_x509_certificate(fingerprint).fingerprint(hashes.SHA256())
+    assert "  SHA-256:     " + ":".join(f"{byte:02X}" for byte in digest) in screen, screen
+    _type_line(term, "/cert pem")
+    term.wait_text("-----END CERTIFICATE-----")
+    term.send("C-d")
+    term.wait_exit()
+
+
+# ============================================================================================
+# 9. /b64
 
 
 def test_b64_encode_and_decode(run_ehlo):

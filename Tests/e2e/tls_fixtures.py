@@ -8,6 +8,9 @@ Certificates (made once per test session with `cryptography`, in a temporary dir
     self.pem / self.key         CN=localhost, SAN localhost, self-signed
     expired.pem / expired.key   CN=localhost, SAN localhost, signed by the CA, expired 30 days ago
     other.pem / other.key       CN=mx.other.test, SAN mx.other.test, signed by the CA
+    ipv6.pem / ipv6.key         CN=ipv6 loopback, SAN IP ::1 (an iPAddress name), signed by the CA
+    client.pem / client.key     CN=student, a client certificate (clientAuth), signed by the CA
+    stranger.pem / stranger.key CN=stranger, a client certificate from a CA nobody trusts
 
 Everything listens on 127.0.0.1 only and every wait is bounded.
 """
@@ -15,6 +18,7 @@ Everything listens on 127.0.0.1 only and every wait is bounded.
 import base64
 import datetime
 import hashlib
+import ipaddress
 import ssl
 from pathlib import Path
 from types import SimpleNamespace
@@ -67,7 +71,8 @@ def _make_certificates(folder):
           .sign(ca_key, hashes.SHA256()))
     write("ca", ca, None)
 
-    def leaf(stem, dns_name, signed_by_ca=True, not_before=None, not_after=None):
+    def leaf(stem, dns_name, signed_by_ca=True, not_before=None, not_after=None, names=None,
+             usage=ExtendedKeyUsageOID.SERVER_AUTH):
         key = ec.generate_private_key(ec.SECP256R1())
         builder = (x509.CertificateBuilder()
                    .subject_name(name(dns_name))
@@ -75,9 +80,9 @@ def _make_certificates(folder):
                    .public_key(key.public_key()).serial_number(x509.random_serial_number())
                    .not_valid_before(not_before or now - datetime.timedelta(days=1))
                    .not_valid_after(not_after or now + datetime.timedelta(days=90))
-                   .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
+                   .add_extension(x509.SubjectAlternativeName(names or [x509.DNSName(dns_name)]), critical=False)
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
+                   .add_extension(x509.ExtendedKeyUsage([usage]), critical=False))
         if signed_by_ca:
             builder = builder.add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
@@ -90,6 +95,10 @@ def _make_certificates(folder):
     expired = leaf("expired", "localhost", not_before=now - datetime.timedelta(days=60),
                    not_after=now - datetime.timedelta(days=30))
     leaf("other", "mx.other.test")
+    leaf("ipv6", "ipv6 loopback", names=[x509.IPAddress(ipaddress.ip_address("::1"))])
+    leaf("client", "student", names=[x509.DNSName("student.test")], usage=ExtendedKeyUsageOID.CLIENT_AUTH)
+    leaf("stranger", "stranger", signed_by_ca=False, names=[x509.DNSName("stranger.test")],
+         usage=ExtendedKeyUsageOID.CLIENT_AUTH)
 
     server_der = server.public_bytes(serialization.Encoding.DER)
     fingerprint = ":".join(f"{byte:02X}" for byte in hashlib.sha256(server_der).digest())
@@ -195,9 +204,16 @@ def tls_scripted_server():
     yield from scripted_servers(TLSScriptedServer)
 
 
-def server_context(certs, stem="server"):
+def server_context(certs, stem="server", require_client_certificate=False, maximum_version=None):
+    """A server-side SSLContext with STEM's certificate; optionally one that requires a client
+    certificate issued by the test CA, or that speaks at most `maximum_version`."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certs.pem(stem), certs.key(stem))
+    if require_client_certificate:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(certs.ca)
+    if maximum_version is not None:
+        context.maximum_version = maximum_version
     return context
 
 

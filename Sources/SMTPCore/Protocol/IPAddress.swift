@@ -27,6 +27,25 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A host as typed or as a URL carries it: also in brackets (`[::1]`, RFC 3986 §3.2.2) and
+    /// with a zone (`fe80::1%eth0`, RFC 4007 §11), which is dropped, as a certificate cannot name one.
+    public init?(host text: some StringProtocol) {
+        var text = Substring(text)
+        if text.hasPrefix("["), text.hasSuffix("]") { text = text.dropFirst().dropLast() }
+        if let percent = text.firstIndex(of: "%"), text.contains(":") { text = text[..<percent] }
+        self.init(parsing: text)
+    }
+
+    /// From a certificate's iPAddress name (RFC 5280 §4.2.1.6): 4 or 16 octets, anything else
+    /// is not an address.
+    public init?(octets: some Collection<UInt8>) {
+        switch octets.count {
+        case 4: self = .v4(Array(octets))
+        case 16: self = .v6(Array(octets))
+        default: return nil
+        }
+    }
+
     /// The octets in network order: 4 or 16 of them.
     public var octets: [UInt8] {
         switch self {
@@ -37,6 +56,27 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     public var isIPv4: Bool {
         if case .v4 = self { return true }
         return false
+    }
+
+    public var isIPv6: Bool { !isIPv4 }
+
+    /// The IPv4 address this one is, or maps (`::ffff:a.b.c.d`, RFC 4291 §2.5.5.2).
+    public var ipv4: [UInt8]? {
+        switch self {
+        case .v4(let octets): return octets
+        case .v6(let octets):
+            let mappedPrefix: [UInt8] = Array(repeating: 0, count: 10) + [0xFF, 0xFF]
+            return Array(octets.prefix(12)) == mappedPrefix ? Array(octets.suffix(4)) : nil
+        }
+    }
+
+    /// The same host: equal octets, or an IPv4 address and its IPv4-mapped IPv6 form (the form
+    /// an IPv6 socket reports an IPv4 peer in). `::1`, `0:0:0:0:0:0:0:1` and `[::1]` are one
+    /// address, so a certificate's iPAddress name is compared so, never as text.
+    public func isSameAddress(as other: IPAddress) -> Bool {
+        if octets == other.octets { return true }
+        guard let mine = ipv4, let theirs = other.ipv4 else { return false }
+        return mine == theirs
     }
 
     /// The same address in IPv6 form: an IPv4 one as IPv4-mapped (`::ffff:192.0.2.7`, RFC 4291

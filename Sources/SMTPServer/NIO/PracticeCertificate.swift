@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOSSL
+import SMTPCore
 import X509
 
 /// The practice server's TLS identity: a self-signed certificate made at start, or the user's own.
@@ -42,10 +43,11 @@ enum PracticeCertificate {
     }
 
     /// The TLS context for STARTTLS: from PEM files when given, else generated; and the
-    /// certificate in PEM, so that `ehlo --practice` can trust exactly this one.
+    /// certificate in PEM, so that `ehlo --practice` can trust exactly this one, and its
+    /// fingerprint, for `ehlo --pin` (what `ehlo serve` prints at start).
     static func makeContext(
         domain: String, certificateFile: String?, keyFile: String?
-    ) throws -> (context: NIOSSLContext, certificatePEM: String?) {
+    ) throws -> (context: NIOSSLContext, certificatePEM: String?, fingerprint: CertificateFingerprint?) {
         let certificates: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
         if let certificateFile, let keyFile {
@@ -58,7 +60,9 @@ enum PracticeCertificate {
         }
         let configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
-        let pem = try certificates.first.map { try Certificate(derEncoded: $0.toDERBytes()).serializeAsPEM().pemString }
-        return (try NIOSSLContext(configuration: configuration), pem)
+        let der = try certificates.first?.toDERBytes()
+        let pem = try der.map { try Certificate(derEncoded: $0).serializeAsPEM().pemString }
+        let fingerprint = der.map { CertificateFingerprint(sha256Digest: SHA256.hash(data: $0)) }
+        return (try NIOSSLContext(configuration: configuration), pem, fingerprint)
     }
 }

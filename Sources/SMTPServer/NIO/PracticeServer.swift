@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import SMTPCore
 
 /// Everything `ehlo serve` (or `ehlo --practice`) decides about a practice server.
 public struct PracticeServerConfiguration: Sendable {
@@ -35,8 +36,9 @@ public enum PracticeServer {
         var configuration = configuration
         var tlsContext: NIOSSLContext?
         var certificatePEM: String?
+        var fingerprint: CertificateFingerprint?
         if configuration.offersTLS {
-            (tlsContext, certificatePEM) = try PracticeCertificate.makeContext(
+            (tlsContext, certificatePEM, fingerprint) = try PracticeCertificate.makeContext(
                 domain: configuration.session.domain, certificateFile: configuration.certificateFile,
                 keyFile: configuration.keyFile)
         }
@@ -85,7 +87,7 @@ public enum PracticeServer {
         }
         return RunningPracticeServer(
             channel: channel, group: group, threadPool: threadPool, sessions: sessions, log: configuration.log,
-            domain: configuration.session.domain, certificatePEM: certificatePEM)
+            domain: configuration.session.domain, certificatePEM: certificatePEM, certificateFingerprint: fingerprint)
     }
 
     /// `127.0.0.1:2525`, `[::1]:2525` or `unix:/run/ehlo/lmtp`.
@@ -124,6 +126,8 @@ public final class RunningPracticeServer: Sendable {
     public let domain: String
     /// Its STARTTLS certificate in PEM, if it offers STARTTLS.
     public let certificatePEM: String?
+    /// The SHA-256 fingerprint of that certificate, as `ehlo --pin` takes it.
+    public let certificateFingerprint: CertificateFingerprint?
     private let channel: Channel
     private let group: MultiThreadedEventLoopGroup
     private let threadPool: NIOThreadPool
@@ -133,10 +137,11 @@ public final class RunningPracticeServer: Sendable {
 
     init(
         channel: Channel, group: MultiThreadedEventLoopGroup, threadPool: NIOThreadPool, sessions: SessionRegistry,
-        log: EventLog, domain: String, certificatePEM: String?
+        log: EventLog, domain: String, certificatePEM: String?, certificateFingerprint: CertificateFingerprint?
     ) {
         self.domain = domain
         self.certificatePEM = certificatePEM
+        self.certificateFingerprint = certificateFingerprint
         self.channel = channel
         self.group = group
         self.threadPool = threadPool
