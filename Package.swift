@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 "Console",
                 "LineEditor",
+                "ProfileConfig",
                 "SMTPClient",
                 "SMTPCore",
                 "SMTPServer",

@@ -227,13 +227,15 @@ extension Console {
     }
 
     private func connectCommand(_ argument: String) {
-        let target = argument.isEmpty ? link.server?.description ?? "" : argument
+        let target = argument.isEmpty ? profileReference?.description ?? link.server?.description ?? "" : argument
         guard !target.isEmpty else {
-            emit(.warning, "usage: /connect HOST[:PORT] or /connect /path/to/socket")
+            emit(.warning, "usage: /connect HOST[:PORT], /connect /path/to/socket or /connect @PROFILE")
             return
         }
+        if ProfileReference.isReference(target) { return connectToProfile(target) }
         do {
-            let address = try ServerAddress(parsing: target, defaultPort: options.sessionProtocol.defaultPort)
+            let address = try ServerAddress(parsing: target, defaultPort: launchOptions.sessionProtocol.defaultPort)
+            leaveProfile()
             connect(to: address)
         } catch {
             emit(.warning, "\(error)")

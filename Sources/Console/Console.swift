@@ -16,7 +16,13 @@ import SMTPCore
 /// `Console+Commands` has the `/` commands, `Console+TLS` and `Console+Auth` the handshake and
 /// the SASL exchanges, `Console+SendFile` streams `/send`.
 public final class Console {
-    let options: ConsoleOptions
+    /// The options of the session now: the command line's, with a profile's values when it was
+    /// opened as `@NAME` (`Console+Profiles`).
+    var options: ConsoleOptions
+    /// The command line's options, before any profile.
+    let launchOptions: ConsoleOptions
+    /// The profile the current session was opened with, if any.
+    var profileReference: ProfileReference?
     let input: InputSource
     let link: ServerLink
     let screen: Screen
@@ -44,11 +50,19 @@ public final class Console {
     /// Whether commands are held for a pipelined group now (`--pipeline`, or `/pipe`).
     var isGrouping: Bool { options.pipelines || isPipeGroupOpen }
 
-    /// Offered after EHLO/HELO: `--helo`, else this machine's name (from the kernel, not DNS).
-    lazy var heloName: String? = options.heloName ?? Self.hostName()
+    /// Offered after EHLO/HELO: `--helo` (or a profile's `helo`), else this machine's name (from
+    /// the kernel, not DNS).
+    var heloName: String? { options.heloName ?? Self.localName }
 
-    init(options: ConsoleOptions, input: InputSource, colorEnabled: Bool, link: ServerLink = ServerLink()) {
+    private static let localName = hostName()
+
+    init(
+        options: ConsoleOptions, launchOptions: ConsoleOptions? = nil, input: InputSource, colorEnabled: Bool,
+        link: ServerLink = ServerLink()
+    ) {
         self.options = options
+        self.launchOptions = launchOptions ?? options
+        self.profileReference = options.startProfile
         self.input = input
         self.link = link
         self.screen = Screen(colorEnabled: colorEnabled)
@@ -57,7 +71,8 @@ public final class Console {
 
     /// Builds the console for this process: libedit when stdin and stdout are terminals and no
     /// script was given, else script mode.
-    public static func make(options: ConsoleOptions) throws -> Console {
+    public static func make(options launchOptions: ConsoleOptions) throws -> Console {
+        let options = try launchOptions.applyingStartProfile()
         let colorEnabled = options.color.isEnabled(
             stdoutIsTerminal: Terminal.stdoutIsTerminal, environment: ProcessInfo.processInfo.environment)
         if let path = options.scriptFile, path != "-" {
@@ -68,23 +83,28 @@ public final class Console {
                 throw ConsoleError(status: .inputUnreadable, message: "cannot read the script \(path)")
             }
             return Console.scripted(
-                options: options, input: ScriptInput(fileDescriptor: fd), colorEnabled: colorEnabled)
+                options: options, launchOptions: launchOptions, input: ScriptInput(fileDescriptor: fd),
+                colorEnabled: colorEnabled)
         }
         if options.scriptFile == nil, Terminal.isInteractive {
             let link = ServerLink()
             let editor = LineEditor(
                 programName: "ehlo", historyFile: options.historyFile, wakeFileDescriptor: link.inbox.fileDescriptor)
             let console = Console(
-                options: options, input: EditorInput(editor: editor), colorEnabled: colorEnabled, link: link)
+                options: options, launchOptions: launchOptions, input: EditorInput(editor: editor),
+                colorEnabled: colorEnabled, link: link)
             console.attach(to: editor)
             return console
         }
         return Console.scripted(
-            options: options, input: ScriptInput(fileDescriptor: STDIN_FILENO), colorEnabled: colorEnabled)
+            options: options, launchOptions: launchOptions, input: ScriptInput(fileDescriptor: STDIN_FILENO),
+            colorEnabled: colorEnabled)
     }
 
-    private static func scripted(options: ConsoleOptions, input: ScriptInput, colorEnabled: Bool) -> Console {
-        let console = Console(options: options, input: input, colorEnabled: colorEnabled)
+    private static func scripted(
+        options: ConsoleOptions, launchOptions: ConsoleOptions, input: ScriptInput, colorEnabled: Bool
+    ) -> Console {
+        let console = Console(options: options, launchOptions: launchOptions, input: input, colorEnabled: colorEnabled)
         input.wakeFileDescriptor = console.link.inbox.fileDescriptor
         input.onWake = { [unowned console] in
             console.takeEvents()
@@ -120,7 +140,7 @@ public final class Console {
     /// Opens the transcript and the connection the command line asked for. Returns false if
     /// that connection failed (the run is over).
     func start() -> Bool {
-        if let path = options.transcriptFile {
+        if let path = options.transcriptFile ?? profileTranscriptPath() {
             link.expect(options.server)
             startRecording(to: path)
         }

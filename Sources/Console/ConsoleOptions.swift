@@ -67,5 +67,13 @@ public struct ConsoleOptions: Sendable {
     /// `--password-file`: where the secret comes from when there is no terminal (else EHLO_PASSWORD).
     public var passwordFile: String?
 
+    /// Named servers from the config file, for `ehlo @NAME`, `/connect @NAME` and completion.
+    public var profiles = ProfileBook()
+    /// What the command line said about the connection, and nothing it left unsaid: it
+    /// overrides a profile's values (`ehlo @NAME --sni other`).
+    public var commandLineSettings = ConnectionSettings()
+    /// The profile to open at start (`ehlo @NAME`); `Console.make` applies it.
+    public var startProfile: ProfileReference?
+
     public init() {}
 }

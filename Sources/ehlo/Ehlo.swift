@@ -53,9 +53,15 @@ struct ConsoleCommand: ParsableCommand {
 
     @Argument(
         help: ArgumentHelp(
-            "The server: a name, an IPv4 address or [IPv6] (:PORT defaults to 25, 24 with --lmtp), or a UNIX socket's path (/path, ./path or unix:path).",
-            valueName: "host[:port]|socket"))
+            "The server: a name, an IPv4 address or [IPv6] (:PORT defaults to 25, 24 with --lmtp), a UNIX socket's path (/path, ./path or unix:path), or @NAME[:PORT], a profile of the config file.",
+            valueName: "host[:port]|socket|@profile"))
     var server: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The config file with the profiles (default: $XDG_CONFIG_HOME/ehlo/config.toml, else ~/.config/ehlo/config.toml).",
+            valueName: "file"))
+    var config: String?
 
     @Option(
         name: [.customShort("x"), .customLong("script")],
@@ -98,6 +104,9 @@ struct ConsoleCommand: ParsableCommand {
     )
     var lmtp = false
 
+    @Flag(name: .customLong("no-lmtp"), help: "Speak SMTP, though the profile says lmtp = true.")
+    var noLMTP = false
+
     @Flag(
         help:
             "In a script, send each run of commands up to one that ends a group (DATA, BDAT LAST, EHLO, NOOP, QUIT, …) in one write (RFC 2920)."
@@ -121,13 +130,23 @@ struct ConsoleCommand: ParsableCommand {
         if practice, server != nil {
             throw ValidationError("--practice connects to its own server; give no HOST")
         }
+        if lmtp, noLMTP {
+            throw ValidationError("--lmtp and --no-lmtp exclude each other")
+        }
+        // A profile may name the user (ConsoleOptions.applying(_:) checks that it does).
+        if security.auth != nil, security.user == nil, !(server.map(ProfileReference.isReference) ?? false) {
+            throw ValidationError("--auth needs --user NAME")
+        }
 
     }
 
     func run() throws {
         var options = ConsoleOptions()
+        try applyProfiles(to: &options)
         let defaultPort = lmtp && !security.tls ? SessionProtocol.lmtp.defaultPort : security.defaultPort
-        options.server = try server.map { try ServerAddress.parseArgument($0, defaultPort: defaultPort) }
+        if options.startProfile == nil {
+            options.server = try server.map { try ServerAddress.parseArgument($0, defaultPort: defaultPort) }
+        }
         options.sessionProtocol = lmtp ? .lmtp : .smtp
         options.pipelines = pipeline
         options.scriptFile = script
