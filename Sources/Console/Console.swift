@@ -420,7 +420,8 @@ public final class Console {
     // MARK: Completion
 
     private func complete(_ text: String) -> LineEditor.Completion {
-        let context = CompletionContext(session: session, addresses: addresses, heloName: heloName)
+        let context = CompletionContext(
+            session: session, addresses: addresses, heloName: heloName, profileNames: options.profiles.names)
         let completion = Completer.complete(text, context: context)
         if completion.needsFilePaths {
             return LineEditor.Completion(

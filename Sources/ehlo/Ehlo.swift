@@ -23,6 +23,10 @@ struct Ehlo: ParsableCommand {
                 """)
             return
         }
+        if let script = CompletionScript.script(for: arguments) {
+            print(script)
+            return
+        }
         main(Replay.normalise(arguments))
     }
 
@@ -54,7 +58,8 @@ struct ConsoleCommand: ParsableCommand {
     @Argument(
         help: ArgumentHelp(
             "The server: a name, an IPv4 address or [IPv6] (:PORT defaults to 25, 24 with --lmtp), a UNIX socket's path (/path, ./path or unix:path), or @NAME[:PORT], a profile of the config file.",
-            valueName: "host[:port]|socket|@profile"))
+            valueName: "host[:port]|socket|@profile"),
+        completion: .custom(ServerArgumentCompletion.candidates))
     var server: String?
 
     @Option(

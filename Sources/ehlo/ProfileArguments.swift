@@ -38,3 +38,32 @@ extension SecurityOptions {
         return noTLS ? .plaintext : nil
     }
 }
+
+/// Shell completion of the server argument (`--generate-completion-script`): `@NAME` for each
+/// profile of the config file (`--config FILE` if the line has one), and paths for sockets.
+enum ServerArgumentCompletion {
+    @Sendable static func candidates(_ words: [String], _ index: Int, _ prefix: String) -> [String] {
+        if prefix.isEmpty || prefix.hasPrefix("@") {
+            let book = try? ConfigFile.load(
+                explicitPath: configPath(in: words), environment: ProcessInfo.processInfo.environment)
+            return book?.completions(for: prefix) ?? []
+        }
+        if ["/", "./", "../", "~/"].contains(where: { prefix.hasPrefix($0) }) {
+            return FilePathCompletion.candidates(for: prefix).map { $0.hasSuffix(" ") ? String($0.dropLast()) : $0 }
+        }
+        return []
+    }
+
+    /// The value of the last `--config FILE` or `--config=FILE` among the words.
+    static func configPath(in words: [String]) -> String? {
+        var path: String?
+        for (index, word) in words.enumerated() {
+            if word == "--config", index + 1 < words.count {
+                path = words[index + 1]
+            } else if word.hasPrefix("--config=") {
+                path = String(word.dropFirst("--config=".count))
+            }
+        }
+        return path
+    }
+}

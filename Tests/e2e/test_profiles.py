@@ -1,19 +1,25 @@
 """Profiles, end to end: named servers in $XDG_CONFIG_HOME/ehlo/config.toml, opened with
 `ehlo @NAME` and `/connect @NAME`, command-line options over the profile's values, a session
 recorded into the profile's transcript folder, the config file's mistakes named by line (exit
-64) and a password refused.
+64), a password refused, and shell completion of `@NAME`.
 
 Every config file lives in the test's own XDG_CONFIG_HOME (run_ehlo points it into tmp_path);
 servers are `ehlo serve` on 127.0.0.1 (practice_server, tls_practice).
 """
 
+import os
 import re
+import shutil
 import stat
+import subprocess
 import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
 from practice_fixtures import practice_server  # noqa: F401 (fixture)
+from test_repl_tmux import Tmux, _quote
 from tls_fixtures import certs, tls_practice  # noqa: F401 (fixtures)
 
 USAGE = 64
@@ -294,3 +300,134 @@ def test_a_broken_config_file_stops_even_a_run_without_a_profile(practice_server
     run = console(f"127.0.0.1:{server.port}")
     assert run.returncode == USAGE, run
     assert f"ehlo: {path}:1:" in run.stderr, run
+
+
+# ============================================================================================
+# Shell completion
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_the_completion_script_asks_ehlo_for_the_server_argument(run_ehlo, shell):
+    run = run_ehlo("--generate-completion-script", shell)
+    assert run.returncode == 0, run
+    assert "---completion console -- positional@0" in run.stdout, run.stdout
+
+
+def test_the_bash_script_offers_the_consoles_completions_after_ehlo_itself(run_ehlo):
+    script = run_ehlo("--generate-completion-script", "bash").stdout
+    root = script[script.index("_ehlo() {"):script.index("_ehlo_console() {")]
+    assert "_ehlo_console\n" in root, root
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_bash_completes_at_with_the_profile_names(run_ehlo, ehlo_bin, config, tmp_path):
+    config("""
+        [profile.lab]
+        host = "127.0.0.1"
+        [profile.submission]
+        host = "mail.example.test"
+        [profile.sub2]
+        host = "mail2.example.test"
+        """)
+    script = tmp_path / "ehlo.bash"
+    script.write_text(run_ehlo("--generate-completion-script", "bash").stdout)
+    folder = Path(ehlo_bin).parent
+    environment = dict(os.environ, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"),
+                       PATH=f"{folder}:{os.environ['PATH']}")
+
+    def complete(*words):
+        line = " ".join(words)
+        program = (f"source {script}\nCOMP_WORDS=({line})\nCOMP_CWORD={len(words) - 1}\n"
+                   f"COMP_LINE='{line}'\nCOMP_POINT=${{#COMP_LINE}}\n"
+                   # As bash calls it: the command, the word being completed, the word before it.
+                   "_ehlo ehlo \"${COMP_WORDS[COMP_CWORD]}\" \"${COMP_WORDS[COMP_CWORD-1]}\"\n"
+                   "printf '%s\\n' \"${COMPREPLY[@]}\"\n")
+        completed = subprocess.run(["bash", "-c", program], capture_output=True, text=True, timeout=30,
+                                   env=environment, cwd=str(tmp_path))
+        return sorted(line for line in completed.stdout.splitlines() if line)
+
+    assert complete("ehlo", "@") == ["@lab", "@sub2", "@submission"]
+    assert complete("ehlo", "@su") == ["@sub2", "@submission"]
+    assert complete("ehlo", "--timeout", "5", "@l") == ["@lab"]
+    assert complete("ehlo", "console", "@l") == ["@lab"]
+    # Options and subcommands are still offered where they were.
+    assert "--timeout" in complete("ehlo", "--ti")
+    assert complete("ehlo", "ser") == ["serve"]
+    # --config on the line names the file the names come from.
+    other = tmp_path / "other.toml"
+    other.write_text('[profile.elsewhere]\nhost = "127.0.0.1"\n')
+    assert complete("ehlo", "--config", str(other), "@") == ["@elsewhere"]
+
+
+# ============================================================================================
+# In a real terminal (tmux): the REPL's Tab, and bash's
+
+
+needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None or shutil.which("bash") is None,
+                                reason="needs tmux and bash")
+
+
+@needs_tmux
+def test_tab_after_connect_offers_the_profiles_in_the_repl(tmp_path, ehlo_bin, practice_server):
+    server = practice_server()
+    term = Tmux(tmp_path, ehlo_bin)
+    try:
+        config = term.home / ".config" / "ehlo" / "config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text(textwrap.dedent(lab(server.port)) + '[profile.submission]\nhost = "mail.example.test"\n')
+        term.start("--no-history")
+        term.wait_last_line("ehlo>")
+        term.type("/connect @l")
+        term.send("Tab")
+        term.wait_last_line("ehlo> /connect @lab")
+        term.send("Enter")
+        term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
+        term.type("EHLO ")
+        term.send("Tab")  # the profile's helo is the domain offered
+        term.wait_last_line("ehlo 127.0.0.1 [greeted]> EHLO client.profile.test")
+    finally:
+        term.kill()
+
+
+@needs_tmux
+def test_bash_completes_ehlo_at_in_a_real_terminal(tmp_path, ehlo_bin, run_ehlo, config):
+    config("""
+        [profile.lab]
+        host = "127.0.0.1"
+        [profile.submission]
+        host = "mail.example.test"
+        """)
+    script = tmp_path / "ehlo.bash"
+    script.write_text(run_ehlo("--generate-completion-script", "bash").stdout)
+    socket = f"ehlo-bash-{os.getpid()}"
+
+    def tmux(*args):
+        return subprocess.run(["tmux", "-L", socket, "-f", "/dev/null", *args], capture_output=True, text=True,
+                              timeout=10)
+
+    shell = (f"env -i TERM=xterm HOME={_quote(tmp_path)} XDG_CONFIG_HOME={_quote(tmp_path / 'config')} "
+             f"PATH={_quote(str(Path(ehlo_bin).parent) + ':/usr/bin:/bin')} bash --norc --noprofile")
+    tmux("new-session", "-d", "-x", "120", "-y", "20", "-s", "bash", shell)
+    try:
+        def screen_has(text):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                screen = tmux("capture-pane", "-p", "-t", "bash").stdout
+                if text in screen:
+                    return True
+                time.sleep(0.1)
+            raise AssertionError(f"no {text!r} on the screen:\n{screen}")
+
+        tmux("send-keys", "-t", "bash", "-l", f"source {script}; echo sourced\n")
+        screen_has("\nsourced")
+        tmux("send-keys", "-t", "bash", "-l", "ehlo @s")
+        tmux("send-keys", "-t", "bash", "Tab")
+        tmux("send-keys", "-t", "bash", "-l", "X")  # the screen drops trailing spaces: show the one added
+        screen_has("ehlo @submission X")  # not \@submission, and the word is complete
+        tmux("send-keys", "-t", "bash", "C-u")
+        tmux("send-keys", "-t", "bash", "-l", "ehlo @")
+        tmux("send-keys", "-t", "bash", "Tab", "Tab")
+        screen_has("@lab")
+        screen_has("@submission")
+    finally:
+        tmux("kill-server")
