@@ -43,8 +43,8 @@ public enum ConsoleCommandTable {
         Row("next", "", "Show the commands that are legal now."),
         Row("caps", "", "Show the extensions the last EHLO advertised, with what each allows."),
         Row(
-            "connect", "HOST[:PORT]|SOCKET",
-            "Connect to a server, or to a UNIX socket by its path (closing the current connection).",
+            "connect", "HOST[:PORT]|SOCKET|@PROFILE",
+            "Connect to a server, to a UNIX socket by its path, or to a profile of the config file (closing the current connection).",
             argument: .host),
         Row("disconnect", "", "Close the connection at once, without QUIT (type QUIT for a polite end)."),
         Row("starttls", "", "Send STARTTLS and, on 220, start the TLS handshake; EHLO is due again after it."),
