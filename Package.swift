@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // Decides everything: replies, tables, the session state machine, completion, rendering.
@@ -76,11 +77,18 @@ let package = Package(
             ]
         ),
 
+        // The config file's profiles: TOML (TOMLKit, over toml++) read into SMTPCore's `Profile`.
+        .target(
+            name: "ProfileConfig",
+            dependencies: ["SMTPCore", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+
         .executableTarget(
             name: "ehlo",
             dependencies: [
                 "Console",
                 "LineEditor",
+                "ProfileConfig",
                 "SMTPClient",
                 "SMTPCore",
                 "SMTPServer",
@@ -92,6 +100,10 @@ let package = Package(
             name: "SMTPCoreTests",
             dependencies: ["SMTPCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ProfileConfigTests",
+            dependencies: ["ProfileConfig", "SMTPCore"]
         ),
         .testTarget(
             name: "SMTPClientTests",

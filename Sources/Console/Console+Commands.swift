@@ -288,8 +288,9 @@ extension Console {
     /// `/connect HOST[:PORT] [options]`: with options, the connection is opened as `ehlo OPTIONS
     /// HOST` would open it (they replace the command line's TLS and connection options, for this
     /// connection only), `--starttls` and `--user` included; with none, with the command line's
-    /// settings, and the session is the user's to open (EHLO is typed); `/connect` alone opens
-    /// the last connection again, the same way.
+    /// settings, and the session is the user's to open (EHLO is typed). `/connect @NAME
+    /// [options]` opens a profile's session as `ehlo @NAME` does. `/connect` alone opens the last
+    /// connection again, the same way.
     private func connectCommand(_ argument: String) {
         guard let words = ConnectArguments.words(argument) else {
             emit(.warning, "/connect: a quote is not closed")
@@ -298,8 +299,13 @@ extension Console {
         }
         let hasOptions = words.contains { $0.hasPrefix("-") }
         let target: ServerAddress?
+        // A profile's session opens as it did, STARTTLS and AUTH included.
+        var takesSteps = hasOptions
         if words.isEmpty {
             target = link.server
+            takesSteps = profileReference != nil
+        } else if words.count == 1, ProfileReference.isReference(words[0]) {
+            return connectToProfile(words[0], over: commandLine)
         } else if let parse = commandLine.connectArguments, hasOptions || words.count > 1 {
             switch parse(words, commandLine) {
             case .help(let text):
@@ -310,13 +316,18 @@ extension Console {
                 if isScript { fail(.usage) }
                 return
             case .connect(var parsed):
+                if let reference = parsed.startProfile {
+                    return connectToProfile(reference.description, over: parsed)
+                }
                 target = parsed.server ?? link.server
                 // `server` stays the command line's: a failure to reach it decides the exit status.
                 parsed.server = commandLine.server
                 options = parsed
+                profileReference = nil
             }
         } else {
             options = commandLine
+            profileReference = nil
             // As on the command line: 465 with --tls, else 24 with --lmtp, else 25.
             let port = options.tlsMode == .implicit ? 465 : options.sessionProtocol.defaultPort
             do {
@@ -330,12 +341,18 @@ extension Console {
         guard let target else {
             emit(
                 .warning,
-                "usage: /connect HOST[:PORT] [options] or /connect /path/to/socket; /connect --help lists the options")
+                "usage: /connect HOST[:PORT] [options], /connect /path/to/socket or /connect @PROFILE; /connect --help lists the options"
+            )
             return
         }
-        guard connect(to: target), hasOptions else { return }
-        // --starttls and --user given here run their steps as on the command line (the command
-        // line's own ran at the start only); at a terminal a failure ends this connection, not ehlo.
+        guard connect(to: target), takesSteps else { return }
+        openSessionAsAskedHere()
+    }
+
+    /// After a `/connect` with options or to a profile: --starttls and --user run their steps as
+    /// on the command line (the command line's own ran at the start only); at a terminal a
+    /// failure ends this connection, not ehlo.
+    func openSessionAsAskedHere() {
         let status = exitStatus
         openSessionAsAsked()
         if input.isInteractive, isFinished {

@@ -16,11 +16,13 @@ import SMTPCore
 /// `Console+Commands` has the `/` commands, `Console+TLS` and `Console+Auth` the handshake and
 /// the SASL exchanges, `Console+SendFile` streams `/send`.
 public final class Console {
-    /// The options in force for the current connection: the command line's, or those a
-    /// `/connect` gave for its connection.
+    /// The options in force for the current connection: the command line's, those a `/connect`
+    /// gave for its connection, or a profile's over the command line's (`Console+Profiles`).
     var options: ConsoleOptions
-    /// The options ehlo started with.
+    /// The options ehlo started with, before any profile.
     let commandLine: ConsoleOptions
+    /// The profile the current session was opened with, if any.
+    var profileReference: ProfileReference?
     let input: InputSource
     let link: ServerLink
     let screen: Screen
@@ -58,12 +60,19 @@ public final class Console {
     /// Whether commands are held for a pipelined group now (`--pipeline`, or `/pipe`).
     var isGrouping: Bool { options.pipelines || isPipeGroupOpen }
 
-    /// Offered after EHLO/HELO: `--helo`, else this machine's name (from the kernel, not DNS).
-    lazy var heloName: String? = options.heloName ?? Self.hostName()
+    /// Offered after EHLO/HELO: `--helo` (or a profile's `helo`), else this machine's name (from
+    /// the kernel, not DNS).
+    var heloName: String? { options.heloName ?? Self.localName }
 
-    init(options: ConsoleOptions, input: InputSource, colorEnabled: Bool, link: ServerLink = ServerLink()) {
+    private static let localName = hostName()
+
+    init(
+        options: ConsoleOptions, commandLine: ConsoleOptions? = nil, input: InputSource, colorEnabled: Bool,
+        link: ServerLink = ServerLink()
+    ) {
         self.options = options
-        self.commandLine = options
+        self.commandLine = commandLine ?? options
+        self.profileReference = options.startProfile
         self.input = input
         self.link = link
         self.screen = Screen(colorEnabled: colorEnabled)
@@ -72,7 +81,8 @@ public final class Console {
 
     /// Builds the console for this process: libedit when stdin and stdout are terminals and no
     /// script was given, else script mode.
-    public static func make(options: ConsoleOptions) throws -> Console {
+    public static func make(options commandLine: ConsoleOptions) throws -> Console {
+        let options = try commandLine.applyingStartProfile()
         let colorEnabled = options.color.isEnabled(
             stdoutIsTerminal: Terminal.stdoutIsTerminal, environment: ProcessInfo.processInfo.environment)
         if let path = options.scriptFile, path != "-" {
@@ -83,23 +93,28 @@ public final class Console {
                 throw ConsoleError(status: .inputUnreadable, message: "cannot read the script \(path)")
             }
             return Console.scripted(
-                options: options, input: ScriptInput(fileDescriptor: fd), colorEnabled: colorEnabled)
+                options: options, commandLine: commandLine, input: ScriptInput(fileDescriptor: fd),
+                colorEnabled: colorEnabled)
         }
         if options.scriptFile == nil, Terminal.isInteractive {
             let link = ServerLink()
             let editor = LineEditor(
                 programName: "ehlo", historyFile: options.historyFile, wakeFileDescriptor: link.inbox.fileDescriptor)
             let console = Console(
-                options: options, input: EditorInput(editor: editor), colorEnabled: colorEnabled, link: link)
+                options: options, commandLine: commandLine, input: EditorInput(editor: editor),
+                colorEnabled: colorEnabled, link: link)
             console.attach(to: editor)
             return console
         }
         return Console.scripted(
-            options: options, input: ScriptInput(fileDescriptor: STDIN_FILENO), colorEnabled: colorEnabled)
+            options: options, commandLine: commandLine, input: ScriptInput(fileDescriptor: STDIN_FILENO),
+            colorEnabled: colorEnabled)
     }
 
-    private static func scripted(options: ConsoleOptions, input: ScriptInput, colorEnabled: Bool) -> Console {
-        let console = Console(options: options, input: input, colorEnabled: colorEnabled)
+    private static func scripted(
+        options: ConsoleOptions, commandLine: ConsoleOptions, input: ScriptInput, colorEnabled: Bool
+    ) -> Console {
+        let console = Console(options: options, commandLine: commandLine, input: input, colorEnabled: colorEnabled)
         input.wakeFileDescriptor = console.link.inbox.fileDescriptor
         input.onWake = { [unowned console] in
             console.takeEvents()
@@ -135,7 +150,7 @@ public final class Console {
     /// Opens the transcript and the connection the command line asked for. Returns false if
     /// that connection failed (the run is over).
     func start() -> Bool {
-        if let path = options.transcriptFile {
+        if let path = options.transcriptFile ?? profileTranscriptPath() {
             startRecording(to: path, isBeforeFirstConnection: true)
         }
         if let target = options.mailDomain {
@@ -465,7 +480,8 @@ public final class Console {
     // MARK: Completion
 
     private func complete(_ text: String) -> LineEditor.Completion {
-        let context = CompletionContext(session: session, addresses: addresses, heloName: heloName)
+        let context = CompletionContext(
+            session: session, addresses: addresses, heloName: heloName, profileNames: options.profiles.names)
         let completion = Completer.complete(text, context: context)
         if completion.needsFilePaths {
             return LineEditor.Completion(

@@ -100,6 +100,13 @@ public struct ConsoleOptions: Sendable {
     /// names, help and checks are defined once (in the `ehlo` target); nil: `/connect` takes a
     /// server and no options.
     public var connectArguments: ConnectArguments.Parser?
+    /// Named servers from the config file, for `ehlo @NAME`, `/connect @NAME` and completion.
+    public var profiles = ProfileBook()
+    /// What the command line said about the connection, and nothing it left unsaid: it
+    /// overrides a profile's values (`ehlo @NAME --sni other`).
+    public var commandLineSettings = ProfileSettings()
+    /// The profile to open at start (`ehlo @NAME`); `Console.make` applies it.
+    public var startProfile: ProfileReference?
 
     public init() {}
 }

@@ -1,9 +1,9 @@
 import Foundation
 
-/// File names for `/send` completion: the entries of the folder named so far that start with
-/// the rest; folders end in `/`.
-enum FilePathCompletion {
-    static func candidates(for word: String) -> [String] {
+/// File names for `/send` completion (and the shell's, for a socket's path): the entries of the
+/// folder named so far that start with the rest; folders end in `/`.
+public enum FilePathCompletion {
+    public static func candidates(for word: String) -> [String] {
         let expanded = word.hasPrefix("~") ? NSString(string: word).expandingTildeInPath : word
         let folder: String
         let prefix: String

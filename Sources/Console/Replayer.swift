@@ -66,16 +66,17 @@ public enum Replayer {
         guard recording.clientLineCount > 0 else {
             throw ConsoleError(status: .inputUnreadable, message: "\(options.file) holds no C: lines to replay")
         }
-        var consoleOptions = options.console
-        consoleOptions.historyFile = nil
-        consoleOptions = consoleOptions.reaching(recording.connection)
+        var commandLine = options.console
+        commandLine.historyFile = nil
+        var consoleOptions = commandLine.reaching(recording.connection)
         guard let server = options.server(for: recording.connection) else {
             throw ConsoleError(status: .usage, message: "\(options.file) names no server; give HOST[:PORT]")
         }
         consoleOptions.server = server
         let colorEnabled = consoleOptions.color.isEnabled(
             stdoutIsTerminal: Terminal.stdoutIsTerminal, environment: ProcessInfo.processInfo.environment)
-        let console = Console(options: consoleOptions, input: ReplayInput(), colorEnabled: colorEnabled)
+        let console = Console(
+            options: consoleOptions, commandLine: commandLine, input: ReplayInput(), colorEnabled: colorEnabled)
         let plan = ReplayPlan(recording)
         return ReplayRun(plan: plan, options: options, console: console).run()
     }

@@ -38,8 +38,12 @@ struct ConnectionOptions: ParsableArguments {
     )
     var lmtp = false
 
+    @Flag(name: .customLong("no-lmtp"), help: "Speak SMTP, though the profile says lmtp = true.")
+    var noLMTP = false
+
     func validate() throws {
         if ipv4, ipv6 { throw ValidationError("-4 and -6 exclude each other") }
+        if lmtp, noLMTP { throw ValidationError("--lmtp and --no-lmtp exclude each other") }
         if let source = try sourceAddress, ipv4 || ipv6, ConnectionSettings.AddressFamily(of: source) != family {
             throw ValidationError(
                 "--source \(source) is an IPv\(source.isIPv4 ? 4 : 6) address, but \(ipv4 ? "-4" : "-6") was given")
@@ -129,8 +133,8 @@ struct ConnectCommand: ParsableCommand {
 
     @Argument(
         help: ArgumentHelp(
-            "The server: a name, an IPv4 address or [IPv6] (:PORT defaults to 25, 465 with --tls, 24 with --lmtp), or a UNIX socket's path; default: the last one.",
-            valueName: "host[:port]|socket"))
+            "The server: a name, an IPv4 address or [IPv6] (:PORT defaults to 25, 465 with --tls, 24 with --lmtp), a UNIX socket's path, or @NAME[:PORT], a profile of the config file; default: the last one.",
+            valueName: "host[:port]|socket|@profile"))
     var server: String?
 
     @OptionGroup(title: "Connection")
@@ -139,12 +143,25 @@ struct ConnectCommand: ParsableCommand {
     @OptionGroup(title: "TLS and authentication")
     var security: SecurityOptions
 
+    func validate() throws {
+        // A profile may name the user (ConsoleOptions.applying(_:) checks that it does).
+        if security.auth != nil, security.user == nil, !(server.map(ProfileReference.isReference) ?? false) {
+            throw ValidationError("--auth needs --user NAME")
+        }
+    }
+
     /// The parser the console calls for `/connect`'s words.
     static let parser: ConnectArguments.Parser = { words, commandLine in
         do {
             let command = try parse(words)
             var options = commandLine
-            try command.connection.apply(server: command.server, security: command.security, to: &options)
+            let profile = try command.server.flatMap(ProfileReference.parseArgument)
+            try command.connection.apply(
+                server: profile == nil ? command.server : nil, security: command.security, to: &options)
+            // The options given here, not the command line's, yield a profile's values to them.
+            options.commandLineSettings = ProfileSettings(
+                explicitIn: command.security, command.connection, heloName: commandLine.commandLineSettings.heloName)
+            options.startProfile = profile
             return .connect(options)
         } catch {
             if exitCode(for: error) == .success { return .help(fullMessage(for: error)) }

@@ -23,6 +23,10 @@ struct Ehlo: ParsableCommand {
                 """)
             return
         }
+        if let script = CompletionScript.script(for: arguments) {
+            print(script)
+            return
+        }
         main(Replay.normalise(arguments))
     }
 
@@ -54,9 +58,16 @@ struct ConsoleCommand: ParsableCommand {
 
     @Argument(
         help: ArgumentHelp(
-            "The server: a name, an IPv4 address or [IPv6] (:PORT defaults to 25, 24 with --lmtp), or a UNIX socket's path (/path, ./path or unix:path).",
-            valueName: "host[:port]|socket"))
+            "The server: a name, an IPv4 address or [IPv6] (:PORT defaults to 25, 24 with --lmtp), a UNIX socket's path (/path, ./path or unix:path), or @NAME[:PORT], a profile of the config file.",
+            valueName: "host[:port]|socket|@profile"),
+        completion: .custom(ServerArgumentCompletion.candidates))
     var server: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The config file with the profiles (default: $XDG_CONFIG_HOME/ehlo/config.toml, else ~/.config/ehlo/config.toml).",
+            valueName: "file"))
+    var config: String?
 
     @Option(
         name: [.customShort("x"), .customLong("script")],
@@ -131,17 +142,26 @@ struct ConsoleCommand: ParsableCommand {
         if practice, server != nil || dns.mx || dns.mxAll {
             throw ValidationError("--practice connects to its own server; give no HOST")
         }
-        if quitAfter == .auth, security.user == nil {
+        let namesProfile = server.map(ProfileReference.isReference) ?? false
+        if namesProfile, dns.namesMailDomain(server) {
+            throw ValidationError("--mx and --mx-all look up a mail domain; @NAME names a profile of the config file")
+        }
+        // A profile may name the user (ConsoleOptions.applying(_:) checks that it does).
+        if quitAfter == .auth, security.user == nil, !namesProfile {
             throw ValidationError("--quit-after auth needs --user NAME: ehlo authenticates by itself to get there")
         }
-
+        if security.auth != nil, security.user == nil, !namesProfile {
+            throw ValidationError("--auth needs --user NAME")
+        }
     }
 
     func run() throws {
         var options = ConsoleOptions()
+        try applyProfiles(to: &options)
         let defaultPort = connection.defaultPort(security: security)
         let namesMailDomain = try dns.apply(to: &options, server: server, defaultPort: defaultPort)
-        try connection.apply(server: namesMailDomain ? nil : server, security: security, to: &options)
+        let host = namesMailDomain || options.startProfile != nil ? nil : server
+        try connection.apply(server: host, security: security, to: &options)
         options.connectArguments = ConnectCommand.parser
         options.pipelines = pipeline
         options.quitAfter = quitAfter

@@ -19,6 +19,9 @@ struct SecurityOptions: ParsableArguments {
     @Flag(help: "Implicit TLS from the first byte (RFC 8314); the port defaults to 465.")
     var tls = false
 
+    @Flag(name: .customLong("no-tls"), help: "No TLS, though the profile asks for starttls or tls.")
+    var noTLS = false
+
     @Option(help: ArgumentHelp("Trust the CAs in this PEM file instead of the system's.", valueName: "file"))
     var cafile: String?
 
@@ -75,8 +78,8 @@ struct SecurityOptions: ParsableArguments {
             throw ValidationError(
                 "--starttls and --tls exclude each other: STARTTLS upgrades a plain connection, --tls starts with TLS")
         }
-        if auth != nil, user == nil {
-            throw ValidationError("--auth needs --user NAME")
+        if noTLS, starttls || tls {
+            throw ValidationError("--no-tls excludes --starttls and --tls")
         }
         if pin != nil, cafile != nil {
             throw ValidationError(

@@ -11,6 +11,7 @@ import Testing
         let capabilities: [String]
         let addresses: [String]
         let heloName: String?
+        let profileNames: [String]
         let input: String
         let expected: [String]
         var description: String { "line \(lineNumber): \(phase) \"\(input)\"" }
@@ -33,6 +34,7 @@ import Testing
         var capabilities: [String] = []
         var addresses: [String] = []
         var heloName: String?
+        var profileNames: [String] = []
         let context = String(line[..<bar.lowerBound])
         // `caps=` values contain spaces ("SIZE 1000"), so split on the keys, not on spaces.
         var rest = Substring(context)
@@ -42,7 +44,7 @@ import Testing
             let key = rest.prefix { $0 != "=" }
             rest = rest.dropFirst(key.count + 1)
             let nextKey =
-                ["caps=", "addresses=", "helo="].compactMap { rest.range(of: " " + $0)?.lowerBound }.min()
+                ["caps=", "addresses=", "helo=", "profiles="].compactMap { rest.range(of: " " + $0)?.lowerBound }.min()
                 ?? rest.endIndex
             let value = String(rest[..<nextKey])
             rest = rest[nextKey...].drop { $0 == " " }
@@ -51,6 +53,7 @@ import Testing
             case "caps": capabilities = items
             case "addresses": addresses = items
             case "helo": heloName = value
+            case "profiles": profileNames = items
             default: Issue.record("line \(lineNumber): unknown key \(key)")
             }
         }
@@ -61,7 +64,7 @@ import Testing
         let expected = output == "nothing" ? [] : quotedStrings(String(output))
         return Case(
             lineNumber: lineNumber, phase: phase, capabilities: capabilities, addresses: addresses,
-            heloName: heloName, input: input, expected: expected)
+            heloName: heloName, profileNames: profileNames, input: input, expected: expected)
     }
 
     static func quotedStrings(_ text: String) -> [String] {
@@ -103,7 +106,8 @@ import Testing
     @Test(arguments: cases)
     func completes(_ testCase: Case) {
         let context = CompletionContext(
-            session: Self.session(for: testCase), addresses: testCase.addresses, heloName: testCase.heloName)
+            session: Self.session(for: testCase), addresses: testCase.addresses, heloName: testCase.heloName,
+            profileNames: testCase.profileNames)
         #expect(Completer.complete(testCase.input, context: context).candidates == testCase.expected)
     }
 

@@ -24,7 +24,7 @@ import Testing
             begin: { ".\\\" BEGIN GENERATED \($0)" }, end: ".\\\" END GENERATED",
             render: { ReferenceRenderer.manPage($0) }),
         Document(
-            path: "README.md", sections: ["console-commands", "keys", "exit-status"],
+            path: "README.md", sections: ["console-commands", "keys", "exit-status", "profile-keys"],
             begin: { "<!-- BEGIN GENERATED \($0) -->" }, end: "<!-- END GENERATED -->",
             render: { ReferenceRenderer.markdown($0) }),
     ]

@@ -69,13 +69,14 @@ def run_ehlo(ehlo_bin, tmp_path):
     """run_ehlo(*args, input="...", timeout=30) -> Run. Script mode: stdin is a pipe.
 
     HOME points at a temporary directory and --no-history is added for the console, so no test
-    touches the real user's files.
+    touches the real user's files; XDG_CONFIG_HOME is tmp_path/config, so no real config file's
+    profiles are read (a test writes tmp_path/config/ehlo/config.toml for its own).
     """
 
     def run(*args, input="", timeout=RUN_TIMEOUT, env=None):
         environment = dict(os.environ)
         environment.update({"HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state"),
-                            "NO_COLOR": "1", "TERM": "dumb"})
+                            "XDG_CONFIG_HOME": str(tmp_path / "config"), "NO_COLOR": "1", "TERM": "dumb"})
         if env:
             environment.update(env)
         data = input.encode() if isinstance(input, str) else input

@@ -47,7 +47,8 @@ class Tmux:
         self.target = f"ehlo{self.windows}"
         self.status_file = self.workdir / f"status{self.windows}"
         colour = ["--color", "never"] if console else []  # a subcommand puts its options after its name
-        command = ["env", "TERM=xterm-256color", f"HOME={self.home}", "LANG=C.UTF-8",
+        command = ["env", "TERM=xterm-256color", f"HOME={self.home}", f"XDG_CONFIG_HOME={self.home / '.config'}",
+                   "LANG=C.UTF-8",
                    self.ehlo_bin, *colour, *ehlo_args]
         shell_command = ("sh -c " + _quote('trap : INT; "$@"; echo $? > ' + _quote(self.status_file))
                          + " sh " + " ".join(_quote(part) for part in command))

@@ -7,21 +7,26 @@ public struct CompletionContext: Sendable {
     public var addresses: [String]
     /// The domain to offer after EHLO and HELO (`--helo`, else this host's name).
     public var heloName: String?
+    /// The config file's profiles, offered as `@NAME` after `/connect`.
+    public var profileNames: [String]
 
     public init(
         legalVerbs: [SMTPVerb] = [], capabilities: EHLOCapabilities? = nil, addresses: [String] = [],
-        heloName: String? = nil
+        heloName: String? = nil, profileNames: [String] = []
     ) {
         self.legalVerbs = legalVerbs
         self.capabilities = capabilities
         self.addresses = addresses
         self.heloName = heloName
+        self.profileNames = profileNames
     }
 
-    public init(session: SessionStateMachine, addresses: [String], heloName: String? = nil) {
+    public init(
+        session: SessionStateMachine, addresses: [String], heloName: String? = nil, profileNames: [String] = []
+    ) {
         self.init(
             legalVerbs: session.legalCommands.map(\.verb), capabilities: session.capabilities, addresses: addresses,
-            heloName: heloName)
+            heloName: heloName, profileNames: profileNames)
     }
 }
 
@@ -37,6 +42,8 @@ public enum Suggestion: Hashable, Sendable {
     case parameterValue(keyword: String, verb: SMTPVerb)
     case authMechanism
     case heloDomain
+    /// `@NAME` after `/connect`: a profile of the config file.
+    case profileName
     case choice([String])
     case filePath
     case helpTopic
@@ -87,6 +94,7 @@ public enum Completer {
             case .choice(let options): return (.choice(options), word)
             case .helpTopic: return (.helpTopic, word)
             case .code: return (.code, word)
+            case .host where word.isEmpty || word.hasPrefix("@"): return (.profileName, word)
             default: return (nil, word)
             }
         }
@@ -173,6 +181,11 @@ public enum Completer {
             return Completion(word: word, candidates: matching(options).map { $0 + " " })
         case .heloDomain:
             return Completion(word: word, candidates: matching(context.heloName.map { [$0] } ?? []))
+        case .profileName:
+            // Names are matched as typed: a profile's name is case-sensitive, as TOML keys are.
+            let names = context.profileNames.map { "@" + $0 }
+            return Completion(
+                word: word, candidates: names.filter { $0.hasPrefix(word.isEmpty ? "@" : word) }.map { $0 + " " })
         case .filePath:
             return Completion(word: word, candidates: [], needsFilePaths: true)
         case .helpTopic:

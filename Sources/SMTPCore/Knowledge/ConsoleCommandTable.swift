@@ -50,8 +50,8 @@ public enum ConsoleCommandTable {
             "Show the server's reverse DNS (PTR) and whether it leads back to its address (forward-confirmed), or ADDRESS's.",
             argument: .free),
         Row(
-            "connect", "HOST[:PORT]|SOCKET [options]",
-            "Connect to a server, or to a UNIX socket by its path (closing the current connection); options as on the command line (/connect --help) apply to this connection only.",
+            "connect", "HOST[:PORT]|SOCKET|@PROFILE [options]",
+            "Connect to a server, to a UNIX socket by its path, or to a profile of the config file (closing the current connection); options as on the command line (/connect --help) apply to this connection only.",
             argument: .host, isSessionStep: true),
         Row(
             "disconnect", "", "Close the connection at once, without QUIT (type QUIT for a polite end).",

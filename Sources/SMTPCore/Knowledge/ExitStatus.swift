@@ -23,7 +23,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .authenticationFailed: return "authentication failed"
         case .replayDiffered: return "replay --check: a reply differed from the recording"
         case .transcriptFailed: return "the transcript could not be created or written completely"
-        case .usage: return "bad command-line usage"
+        case .usage: return "bad command-line usage, or a config file that cannot be used (its line is named)"
         case .inputUnreadable: return "the script file cannot be read"
         }
     }

@@ -3,7 +3,9 @@
 /// `man/ehlo.1` and `README.md` hold these between `BEGIN GENERATED name` and `END GENERATED`
 /// markers; a test fails when they fall out of date (run it with `EHLO_UPDATE_DOCS=1` to rewrite).
 public enum ReferenceRenderer {
-    public static let sections = ["console-commands", "smtp-commands", "reply-codes", "exit-status", "keys", "lab"]
+    public static let sections = [
+        "console-commands", "smtp-commands", "reply-codes", "exit-status", "keys", "lab", "profile-keys",
+    ]
 
     /// mdoc source for one section.
     public static func manPage(_ section: String) -> String {
@@ -35,6 +37,19 @@ public enum ReferenceRenderer {
             lines = tagList(
                 LabMailboxTable.rows.map { ("Li \($0.localPart)@\(LabMailboxTable.defaultDomain)", $0.summary) },
                 compact: false)
+        case "profile-keys":
+            lines.append(".Bl -tag -width Ds")
+            for row in ProfileKeyTable.rows {
+                lines.append(".It Cm \(row.key) = Ar \(row.kind.rawValue)")
+                // mdoc wants each sentence on a line of its own.
+                lines += row.summary.split(separator: ". ").map { escape($0.hasSuffix(".") ? $0 : $0 + ".") }
+                let options = row.option.split(separator: ", ").map { option in
+                    option.hasPrefix("--")
+                        ? "Fl " + String(option.dropFirst()).replacingAll("-", with: "\\-") : "Li \(option)"
+                }
+                lines += ["On the command line:", "." + options.joined(separator: " , ") + " ."]
+            }
+            lines.append(".El")
         default:
             preconditionFailure("no reference section \(section)")
         }
@@ -67,6 +82,11 @@ public enum ReferenceRenderer {
         case "keys":
             lines = ["| key | what it does |", "| --- | --- |"]
             lines += HelpRenderer.keyBindings.map { "| \($0.0) | \($0.1) |" }
+        case "profile-keys":
+            lines = ["| key | value | what it holds | command line |", "| --- | --- | --- | --- |"]
+            lines += ProfileKeyTable.rows.map {
+                "| `\($0.key)` | \($0.kind.rawValue) | \($0.summary) | `\($0.option)` |"
+            }
         default:
             preconditionFailure("the README has no reference section \(section)")
         }
