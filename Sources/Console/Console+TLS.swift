@@ -97,19 +97,27 @@ extension Console {
             let remedy: String =
                 switch problem {
                 case .selfSigned, .untrustedIssuer:
-                    "--cafile FILE trusts the CA that issued it; --insecure goes on without trust (and says so)"
+                    "--cafile FILE trusts the CA that issued it, --pin sha256:… this one certificate (/cert shows its fingerprint)"
                 case .nameMismatch:
-                    "connect by a name the certificate is for, or --sni NAME to check another; --insecure goes on without trust"
-                case .expired:
-                    "the certificate is out of date: the server needs a renewed one; --insecure goes on without trust"
-                case .notYetValid:
-                    "the certificate is not valid yet, or this machine's clock is wrong; --insecure goes on without trust"
-                case .unparsable: "the certificate cannot be read; --insecure goes on without trust"
+                    "connect by a name the certificate is for, or --sni NAME to check another"
+                case .expired: "the certificate is out of date: the server needs a renewed one"
+                case .notYetValid: "the certificate is not valid yet, or this machine's clock is wrong"
+                case .unparsable: "the certificate cannot be read"
                 case .unreadableCAFile: "check the --cafile path: it must be a readable PEM file"
                 case .pinMismatch:
                     "the server presents another certificate than the pinned one: check the fingerprint (ehlo serve prints its own at start; /cert shows this one), or someone is in the middle"
                 }
             if !remedies.contains(remedy) { remedies.append(remedy) }
+        }
+        // Said once, after the real remedies: going on without trust is no cure, and never for a pin.
+        let isCuredByTrust = certificateProblems.contains { problem in
+            switch problem {
+            case .pinMismatch, .unreadableCAFile: false
+            default: true
+            }
+        }
+        if isCuredByTrust {
+            remedies.append("--insecure goes on without trust (and says so)")
         }
         for remedy in remedies { emit(.annotation, remedy) }
         closeConnection(reason: "the TLS handshake failed")

@@ -39,7 +39,7 @@ extension ProfileSettings {
     /// values yield to them key by key.
     init(explicitIn security: SecurityOptions, _ connection: ConnectionOptions, heloName: String?) {
         self.init(
-            security: security.explicitSecurity, caFile: security.cafile, serverName: security.sni,
+            security: security.explicitSecurity, caFile: security.handshake.cafile, serverName: security.handshake.sni,
             user: security.user, authMechanism: security.auth?.rawValue, heloName: heloName,
             speaksLMTP: connection.lmtp ? true : (connection.noLMTP ? false : nil))
     }

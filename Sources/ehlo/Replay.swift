@@ -13,7 +13,10 @@ struct Replay: ParsableCommand {
             Sends the transcript's client lines in order (message lines verbatim), waits for each \
             reply and shows the recorded and the new reply where they differ. Lines recorded \
             redacted (AUTH) are asked for at the terminal, or taken from EHLO_SECRET_1, \
-            EHLO_SECRET_2, … with --auth-from-env. Exit status 6 means --check found a difference.
+            EHLO_SECRET_2, … with --auth-from-env. Each connection is made as the transcript's \
+            header says (implicit TLS, the SNI name, LMTP, a PROXY header); a recorded STARTTLS \
+            starts TLS again, verified with the TLS options given here. Exit status 6 means \
+            --check found a difference.
             """
     )
 
@@ -45,6 +48,15 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds to wait for any reply.", valueName: "seconds"))
     var timeout: Int?
 
+    @Flag(
+        help:
+            "Implicit TLS from the first byte (RFC 8314), though the recording had none; a recording made with --tls has it anyway."
+    )
+    var tls = false
+
+    @OptionGroup(title: "TLS (for the recorded STARTTLS, or implicit TLS)")
+    var handshake: TLSOptions
+
     @OptionGroup(title: "Transcripts")
     var transcript: TranscriptOptions
 
@@ -64,13 +76,15 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         var options = ReplayOptions(file: file)
-        options.server = try server.map { try ServerAddress.parseArgument($0) }
+        options.server = try server.map { try ServerAddress.parseArgument($0, defaultPort: tls ? 465 : 25) }
         options.check = check
         options.isStepping = step
         options.secretsFromEnvironment = authFromEnv
         options.console.explain = explain
         options.console.color = color
         options.console.timeoutOverride = timeout
+        options.console.tlsMode = tls ? .implicit : .none
+        options.console.tls = try handshake.settings()
         transcript.apply(to: &options.console)
         do {
             let status = try Replayer.run(options)

@@ -11,17 +11,9 @@ extension SASL.Mechanism: ExpressibleByArgument {
 
 extension TLSProtocolVersion: ExpressibleByArgument {}
 
-/// TLS and AUTH on the command line.
-struct SecurityOptions: ParsableArguments {
-    @Flag(help: "After the greeting: EHLO, STARTTLS, the TLS handshake and EHLO again (refuses to go on in plaintext).")
-    var starttls = false
-
-    @Flag(help: "Implicit TLS from the first byte (RFC 8314); the port defaults to 465.")
-    var tls = false
-
-    @Flag(name: .customLong("no-tls"), help: "No TLS, though the profile asks for starttls or tls.")
-    var noTLS = false
-
+/// How a TLS handshake is made and what it trusts: the console's `--starttls` and `--tls`, and
+/// replay's STARTTLS and implicit TLS, read them alike.
+struct TLSOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Trust the CAs in this PEM file instead of the system's.", valueName: "file"))
     var cafile: String?
 
@@ -55,6 +47,66 @@ struct SecurityOptions: ParsableArguments {
             valueName: "version"))
     var tlsMin: TLSProtocolVersion?
 
+    func validate() throws {
+        if pin != nil, cafile != nil {
+            throw ValidationError(
+                "--pin and --cafile exclude each other: a pin trusts one certificate, and nothing else")
+        }
+        if pin != nil, insecure {
+            throw ValidationError(
+                "--pin and --insecure exclude each other: a pin that does not hold must stop the handshake")
+        }
+        if (cert == nil) != (key == nil) {
+            throw ValidationError("--cert and --key go together: the certificate and its private key")
+        }
+        _ = try pinnedCertificate()
+        // The files too: a path that cannot be used is a usage error, before anything connects.
+        _ = try trustAndClientFiles()
+    }
+
+    /// The settings these options make; reads the files again (`validate()` checked them), now
+    /// to keep the client certificate.
+    func settings() throws -> TLSSettings {
+        var settings = TLSSettings(caFile: cafile, serverName: sni, isInsecure: insecure)
+        settings.pinnedCertificate = try pinnedCertificate()
+        settings.minimumVersion = tlsMin ?? .defaultMinimum
+        settings.clientCertificate = try trustAndClientFiles()
+        return settings
+    }
+
+    private func pinnedCertificate() throws -> CertificateFingerprint? {
+        do {
+            return try pin.map(CertificateFingerprint.init(parsing:))
+        } catch {
+            throw ValidationError("--pin \(error)")
+        }
+    }
+
+    /// Checks `--cafile` and loads `--cert` with `--key`; a file that cannot be used is a ValidationError.
+    private func trustAndClientFiles() throws -> ClientCertificate? {
+        do {
+            if let cafile { try TLSFiles.checkCAFile(cafile) }
+            guard let cert, let key else { return nil }
+            return try ClientCertificate.load(certificateFile: cert, keyFile: key)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+/// TLS and AUTH on the command line.
+struct SecurityOptions: ParsableArguments {
+    @Flag(help: "After the greeting: EHLO, STARTTLS, the TLS handshake and EHLO again (refuses to go on in plaintext).")
+    var starttls = false
+
+    @Flag(help: "Implicit TLS from the first byte (RFC 8314); the port defaults to 465.")
+    var tls = false
+
+    @Flag(name: .customLong("no-tls"), help: "No TLS, though the profile asks for starttls or tls.")
+    var noTLS = false
+
+    @OptionGroup var handshake: TLSOptions
+
     @Option(
         help: ArgumentHelp(
             "Authenticate as NAME right after EHLO (and STARTTLS); the password comes from the terminal, --password-file or EHLO_PASSWORD.",
@@ -81,52 +133,15 @@ struct SecurityOptions: ParsableArguments {
         if noTLS, starttls || tls {
             throw ValidationError("--no-tls excludes --starttls and --tls")
         }
-        if pin != nil, cafile != nil {
-            throw ValidationError(
-                "--pin and --cafile exclude each other: a pin trusts one certificate, and nothing else")
-        }
-        if pin != nil, insecure {
-            throw ValidationError(
-                "--pin and --insecure exclude each other: a pin that does not hold must stop the handshake")
-        }
-        if (cert == nil) != (key == nil) {
-            throw ValidationError("--cert and --key go together: the certificate and its private key")
-        }
-        _ = try pinnedCertificate()
-        // The files too: a path that cannot be used is a usage error, before anything connects.
-        _ = try trustAndClientFiles()
     }
 
     var defaultPort: Int { tls ? 465 : 25 }
 
-    private func pinnedCertificate() throws -> CertificateFingerprint? {
-        do {
-            return try pin.map(CertificateFingerprint.init(parsing:))
-        } catch {
-            throw ValidationError("--pin \(error)")
-        }
-    }
-
-    /// Reads the files again (`validate()` checked them), now to keep the client certificate.
     func apply(to options: inout ConsoleOptions) throws {
         options.tlsMode = tls ? .implicit : (starttls ? .starttls : .none)
-        options.tls = TLSSettings(caFile: cafile, serverName: sni, isInsecure: insecure)
-        options.tls.pinnedCertificate = try pinnedCertificate()
-        options.tls.minimumVersion = tlsMin ?? .defaultMinimum
-        options.tls.clientCertificate = try trustAndClientFiles()
+        options.tls = try handshake.settings()
         options.authUser = user
         options.authMechanism = auth
         options.passwordFile = passwordFile
-    }
-
-    /// Checks `--cafile` and loads `--cert` with `--key`; a file that cannot be used is a ValidationError.
-    private func trustAndClientFiles() throws -> ClientCertificate? {
-        do {
-            if let cafile { try TLSFiles.checkCAFile(cafile) }
-            guard let cert, let key else { return nil }
-            return try ClientCertificate.load(certificateFile: cert, keyFile: key)
-        } catch {
-            throw ValidationError("\(error)")
-        }
     }
 }

@@ -188,7 +188,7 @@ def test_a_silent_resolver_does_not_hang_ehlo(run_ehlo, silent_dns):
 
 
 def test_starttls_through_mx_checks_the_certificate_against_the_mx_name(console, dns_server, mx_hosts, certs,
-                                                                         tmp_path):
+                                                                         tmp_path, run_ehlo):
     # tls_fixtures' "other" certificate is for mx.other.test, issued by the test CA.
     zone = "other.test. MX 10 mx.other.test.\nmx.other.test. A 127.0.0.2\n"
     dns = dns_server(zone)
@@ -202,6 +202,9 @@ def test_starttls_through_mx_checks_the_certificate_against_the_mx_name(console,
     # The transcript names the address reached and the name checked, so a replay checks it too.
     headers = [line.split(" transcript of ")[1] for line in path.read_text().splitlines() if " transcript of " in line]
     assert headers[-1].startswith(f"127.0.0.2:{hosts.port}, SNI mx.other.test, started"), headers
+    replay = run_ehlo("replay", "--color", "never", "--check", "--cafile", certs.ca, str(path), input="")
+    assert replay.returncode == 0, replay
+    assert any(line.startswith("*  TLS established") and "NOT verified" not in line for line in replay.lines), replay
 
 
 @pytest.mark.parametrize("arguments, message", [

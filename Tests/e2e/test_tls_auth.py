@@ -39,7 +39,9 @@ TLS_VERIFIED = re.compile(
     r"valid \S+ to \S+, names localhost; verified: its chain leads to CN=ehlo test CA$")
 EHLO_DUE = "#  RFC 3207 §4.2: the server has forgotten this session; capabilities are unknown until EHLO, which is due again"
 AUTH_ADVERTISED = "S: 250-AUTH PLAIN LOGIN CRAM-MD5"
-CERT_HINT = "#  --cafile FILE trusts the CA that issued it; --insecure goes on without trust (and says so)"
+CERT_HINT = ("#  --cafile FILE trusts the CA that issued it, --pin sha256:… this one certificate (/cert shows its "
+             "fingerprint)")
+INSECURE_HINT = "#  --insecure goes on without trust (and says so)"
 CLEAR_TEXT_WARNING = "!  AUTH on a connection without TLS: the credentials cross the network readable"
 NO_PASSWORD = ("!  no terminal to ask for the password: give --password-file FILE or set EHLO_PASSWORD "
                "(never on the command line)")
@@ -151,10 +153,8 @@ def practice_server_no_tls():
 # 2. Verification failures: exit 4, one reason, a hint; --insecure goes on and says why
 
 
-NAME_HINT = ("#  connect by a name the certificate is for, or --sni NAME to check another; "
-             "--insecure goes on without trust")
-EXPIRED_HINT = ("#  the certificate is out of date: the server needs a renewed one; "
-                "--insecure goes on without trust")
+NAME_HINT = "#  connect by a name the certificate is for, or --sni NAME to check another"
+EXPIRED_HINT = "#  the certificate is out of date: the server needs a renewed one"
 FAILURES = [
     # id, certificate the server presents, options, the one reason, and the hint that fits it
     ("unknown CA", "server", ("--sni", "localhost"),
@@ -186,8 +186,8 @@ def test_untrusted_certificate_fails_with_one_reason(tls_practice, certs, consol
     assert re.fullmatch(r"!  TLS failed: the server's certificate is not trusted: " + re.escape(reason)
                         + (r"T\S+" if stem == "expired" else ""), failed[0]), run
     # The remedy that fits the reason: a name mismatch is not cured by trusting a CA.
-    hint = run.lines[run.lines.index(failed[0]) + 1]
-    assert hint == expected_hint, run
+    hint = run.lines.index(failed[0]) + 1
+    assert run.lines[hint:hint + 2] == [expected_hint, INSECURE_HINT], run  # the way around it last, once
     assert "TLS established" not in run.stdout and AUTH_ADVERTISED not in run.stdout, run
     assert "*  connection closed: the TLS handshake failed" in run.stdout, run
     # The script stops: nothing is sent after the failed handshake.
@@ -1104,3 +1104,68 @@ def test_b64_encode_and_decode(run_ehlo):
     assert "\0" not in run.stdout, run
     assert run.lines[9] == "!  not base64: !!", run
     assert run.lines[11].startswith("!  usage: /b64 encode TEXT | /b64 decode BASE64"), run
+
+
+# ============================================================================================
+# 9. Replaying sessions over TLS: the header says how, the replay's options say what to trust
+
+
+def replay_summary(run):
+    [line] = [line for line in run.lines if line.startswith("*  replay of ")]
+    return line
+
+
+def test_a_starttls_session_replays_over_tls_verified_as_the_replay_says(tls_practice, certs, console, run_ehlo,
+                                                                         tmp_path, ehlo_bin):
+    server = tls_practice()
+    path = tmp_path / "starttls.txt"
+    run = console(server.port, "EHLO x\nSTARTTLS\nEHLO x\nAUTH PLAIN " + PRACTICE_BLOB + "\nQUIT\n",
+                  *trust(certs), "--transcript", str(path))
+    assert run.returncode == 0, run
+    recorded = path.read_text()
+    assert f"transcript of 127.0.0.1:{server.port}, SNI localhost, started" in recorded.splitlines()[0], recorded
+    assert PRACTICE_BLOB not in recorded
+    env = {"EHLO_SECRET_1": PRACTICE_BLOB}
+    # The SNI name comes from the header; the trust from --cafile, given to the replay.
+    run = run_ehlo("replay", "--color", "never", "--timeout", REPLY_TIMEOUT, "--check", "--auth-from-env",
+                   "--cafile", certs.ca, str(path), env=env, input="")
+    assert run.returncode == 0, run
+    assert any(TLS_VERIFIED.match(line) for line in run.lines), run
+    assert replay_summary(run).endswith("every reply matched the recording"), run
+    # --pin trusts the one certificate instead.
+    run = run_ehlo("replay", "--color", "never", "--timeout", REPLY_TIMEOUT, "--check", "--auth-from-env",
+                   "--pin", f"sha256:{certs.server_fingerprint}", str(path), env=env, input="")
+    assert run.returncode == 0, run
+    assert any(line.startswith("*  TLS established") and "verified: pinned certificate" in line
+               for line in run.lines), run
+    # Without them the certificate is not trusted: the replay says so and stops, failing --check.
+    run = run_ehlo("replay", "--color", "never", "--timeout", REPLY_TIMEOUT, "--check", "--auth-from-env",
+                   str(path), env=env, input="")
+    assert run.returncode == 4, run
+    assert any(line.startswith("!  TLS failed") for line in run.lines), run
+    assert "C: AUTH PLAIN <redacted>" not in run.lines, run  # nothing goes on in plaintext
+
+
+def test_an_implicit_tls_session_replays_with_tls_from_the_first_byte(tls_mta, certs, console, run_ehlo, tmp_path):
+    path = tmp_path / "smtps.jsonl"
+    run = console(tls_mta, "EHLO x\nNOOP\nQUIT\n", "--tls", *trust(certs), "--transcript", str(path))
+    assert run.returncode == 0, run
+    header = json.loads(path.read_text().splitlines()[0])
+    assert header["tls"] == "implicit" and header["sni"] == "localhost", header
+    run = run_ehlo("replay", "--color", "never", "--timeout", REPLY_TIMEOUT, "--check", "--cafile", certs.ca,
+                   str(path), input="")
+    assert run.returncode == 0, run
+    tls = next(index for index, line in enumerate(run.lines) if TLS_VERIFIED.match(line))
+    greeting = next(index for index, line in enumerate(run.lines) if line.startswith("S: 220 "))
+    assert tls < greeting, run
+    assert replay_summary(run).endswith("every reply matched the recording"), run
+
+
+def test_replay_tls_options_are_checked_before_connecting(run_ehlo, tmp_path, closed_port):
+    path = tmp_path / "t.txt"
+    path.write_text(f"*  ehlo 0.1.0 transcript of 127.0.0.1:{closed_port}, started 2026-12-01T00:00:00.000Z, "
+                    "secrets redacted\nC: QUIT\nS: 221 Bye\n")
+    run = run_ehlo("replay", "--cafile", str(tmp_path / "missing.pem"), str(path), input="")
+    assert run.returncode == 64, run
+    run = run_ehlo("replay", "--pin", "sha256:00", "--cafile", str(path), str(path), input="")
+    assert run.returncode == 64, run
