@@ -156,9 +156,14 @@ public enum Completer {
         case .pathKeyword(let keyword):
             return Completion(word: word, candidates: matching([keyword]).map(cased))
         case .address(let closing):
-            let options = context.addresses.map { closing ? $0 + ">" : $0 }
-            let candidates = options.filter { $0.lowercased().hasPrefix(word.lowercased()) }
-            return Completion(word: word, candidates: uniqued(candidates))
+            // Thousands of addresses after a long session: matched without a copy of each.
+            let typed = Array(word.utf8)
+            var seen = Set<String>()
+            var candidates: [String] = []
+            for address in context.addresses where hasCaseInsensitivePrefix(address, typed, closing: closing) {
+                if seen.insert(address).inserted { candidates.append(closing ? address + ">" : address) }
+            }
+            return Completion(word: word, candidates: candidates)
         case .parameter(let verb):
             let advertised = ExtensionTable.parameters.filter { parameter in
                 parameter.verb == verb && context.capabilities?.has(parameter.extensionKeyword) == true
@@ -199,8 +204,30 @@ public enum Completer {
     }
 }
 
-/// Keeps the first occurrence of each element.
-func uniqued(_ items: [String]) -> [String] {
-    var seen = Set<String>()
-    return items.filter { seen.insert($0).inserted }
+/// Whether `typed` starts `address` (followed by `>` when `closing`), ignoring ASCII case, as
+/// `lowercased().hasPrefix` would for ASCII; other text is compared that way.
+func hasCaseInsensitivePrefix(_ address: String, _ typed: [UInt8], closing: Bool) -> Bool {
+    var octets = address.utf8.makeIterator()
+    var isClosed = false
+    for expected in typed {
+        let octet: UInt8
+        if let next = octets.next() {
+            octet = next
+        } else if closing, !isClosed {
+            isClosed = true
+            octet = UInt8(ascii: ">")
+        } else {
+            return false
+        }
+        if octet >= 0x80 || expected >= 0x80 {
+            let full = closing ? address + ">" : address
+            return full.lowercased().hasPrefix(String(decoding: typed, as: UTF8.self).lowercased())
+        }
+        if lowercaseASCII(octet) != lowercaseASCII(expected) { return false }
+    }
+    return true
+}
+
+private func lowercaseASCII(_ octet: UInt8) -> UInt8 {
+    (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(octet) ? octet + 32 : octet
 }
