@@ -47,6 +47,21 @@ public enum HelpRenderer {
             }
     }
 
+    /// `/commands`: every console command and every SMTP command, one short line each.
+    public static var commandList: [String] {
+        // Wide enough for most names; a longer one is followed by its summary after two spaces.
+        let width = 22
+        return ["Console commands (they start with /; /help /COMMAND for one):"]
+            + ConsoleCommandTable.rows.map { "  " + $0.usage.padded(to: width + 2) + firstSentence($0.summary) }
+            + ["SMTP commands (sent to the server as typed; /help VERB for one):"]
+            + CommandTable.commands.map { "  " + $0.syntax.padded(to: width + 2) + $0.summary }
+    }
+
+    private static func firstSentence(_ text: String) -> String {
+        guard let end = text.firstRange(of: ". ") else { return text }
+        return String(text[..<end.lowerBound]) + "."
+    }
+
     public static var console: [String] {
         let width = ConsoleCommandTable.rows.map(\.usage.count).max() ?? 0
         return ["Console commands:"]

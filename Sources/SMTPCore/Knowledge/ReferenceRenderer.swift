@@ -4,7 +4,8 @@
 /// markers; a test fails when they fall out of date (run it with `EHLO_UPDATE_DOCS=1` to rewrite).
 public enum ReferenceRenderer {
     public static let sections = [
-        "console-commands", "smtp-commands", "reply-codes", "exit-status", "keys", "lab", "profile-keys",
+        "console-commands", "smtp-commands", "reply-codes", "enhanced-codes", "causes", "exit-status", "keys", "lab",
+        "profile-keys",
     ]
 
     /// mdoc source for one section.
@@ -28,7 +29,41 @@ public enum ReferenceRenderer {
             }
             lines.append(".El")
         case "reply-codes":
-            lines = tagList(ReplyCodeTable.rows.map { ("\($0.code)", "\($0.title) (\($0.reference))") })
+            lines = [".Bl -tag -width Ds"]
+            for row in ReplyCodeTable.rows {
+                lines.append(".It \(row.code)")
+                lines.append(escape("\(row.title) (\(row.reference))."))
+                lines += [row.plain, row.advice].compactMap { $0.map(escape) }
+            }
+            lines.append(".El")
+        case "enhanced-codes":
+            lines = [".Bl -tag -width Ds"]
+            for row in EnhancedStatusTable.rows {
+                let classes = row.classes.sorted().map(String.init).joined(separator: ", ")
+                lines.append(".It \(row.subject).\(row.detail)")
+                lines.append(escape("\(row.title) (\(row.reference); class \(classes))."))
+                lines += [row.plain, row.advice].compactMap { $0.map(escape) }
+                if let success = row.success {
+                    lines.append(escape("As a success (class 2): \(success.title):"))
+                    lines.append(escape(success.plain))
+                }
+            }
+            lines.append(".El")
+        case "causes":
+            lines = [".Bl -tag -width Ds"]
+            for row in ReplyCauseTable.rows {
+                lines.append(".It \(escape(row.name))")
+                lines.append(
+                    escape(
+                        "Recognised by: " + row.words.map { "\"\($0)\"" }.joined(separator: ", ")
+                            + (row.enhancedCodes.isEmpty
+                                ? ""
+                                : "; enhanced codes "
+                                    + row.enhancedCodes.map { "X.\($0.subject).\($0.detail)" }.joined(separator: ", "))
+                            + " (\(row.reference))."))
+                lines += [escape(row.plain), escape(row.advice)]
+            }
+            lines.append(".El")
         case "exit-status":
             lines = tagList(ExitStatus.allCases.map { ("\($0.rawValue)", $0.meaning) })
         case "keys":
