@@ -115,6 +115,17 @@ import Testing
         #expect(LabMailboxTable.movedCode.statusClass == 5)
     }
 
+    @Test func a551NamesTheAddressItGives() {
+        var session = SessionStateMachine.helloed()
+        session.openTransaction(recipients: [])
+        session.send("RCPT TO:<moved@practice.test>")
+        let outcome = session.replyReceived(SMTPReply(551, "5.1.0 User not local; please try <moved@elsewhere.test>"))
+        #expect(
+            outcome.notes.contains {
+                $0.hasPrefix("the server names the address to use instead: <moved@elsewhere.test>")
+            })
+    }
+
     @Test func refusalsOfARecipientReadDifferently() {
         let rcpt = CommandTable.spec(.rcpt).exchange
         let meanings = [550, 551, 552, 553].map { rcpt.meaning(of: $0) }

@@ -117,7 +117,7 @@ extension EnhancedStatusTable {
             title: "Recipient mailbox does not exist",
             plain: "There is no mailbox by that name at the receiving domain: the part before the @ is unknown there.",
             advice:
-                "Check the address for typos; as 4.1.1 the server could not check the recipient yet, so try again later.",
+                "Check the address for typos (a 4.1.1 only means the server could not check it yet: try again later).",
             reference: "RFC 3463 §3.2"
         ),
         Row(
