@@ -248,3 +248,23 @@ import Testing
         #expect(!lines.joined().contains("\u{1B}"))
     }
 }
+
+extension PlainWordsTests {
+    @Test func jsonLinesCarryThePlainWordsAndTheCauses() {
+        var session = SessionStateMachine.helloed()
+        session.openTransaction(recipients: [])
+        session.send("RCPT TO:<a@b.test>")
+        let outcome = session.replyReceived(SMTPReply(250, "2.1.5 Ok"))
+        var formatter = TranscriptFormatter(format: .jsonl)
+        let accepted = formatter.format(
+            TranscriptEntry(time: 0, content: .reply(SMTPSessionReply(outcome: outcome, lines: [], latency: nil))))
+        #expect(accepted.contains("\"enhancedMeaning\":\"Recipient accepted\""))
+        #expect(accepted.contains("\"plain\":\"Done: the server accepted the command.\""))
+        #expect(!accepted.contains("causes"))
+        session.send("RCPT TO:<c@d.test>")
+        let refused = session.replyReceived(SMTPReply(554, "5.7.1 <c@d.test>: Relay access denied"))
+        let line = formatter.format(
+            TranscriptEntry(time: 0, content: .reply(SMTPSessionReply(outcome: refused, lines: [], latency: nil))))
+        #expect(line.contains("\"causes\":[\"relaying denied\"]"))
+    }
+}

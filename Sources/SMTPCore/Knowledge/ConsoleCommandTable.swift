@@ -104,6 +104,6 @@ public enum ConsoleCommandTable {
 
     /// Help topics besides the SMTP verbs and the console commands.
     public static let topics = [
-        "commands", "console", "codes", "enhanced", "extensions", "keys", "script", "pipelining", "lab",
+        "commands", "console", "codes", "enhanced", "causes", "extensions", "keys", "script", "pipelining", "lab",
     ]
 }

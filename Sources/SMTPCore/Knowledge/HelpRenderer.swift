@@ -7,6 +7,7 @@ public enum HelpRenderer {
         case "console", "/": return console
         case "codes": return codes
         case "enhanced": return enhanced
+        case "causes": return causes
         case "extensions", "caps": return extensions
         case "keys": return keys
         case "script", "exit": return script
@@ -132,6 +133,17 @@ public enum HelpRenderer {
         lines += EnhancedStatusTable.classRows.map { "  class \($0.statusClass): \($0.title)" }
         lines += EnhancedStatusTable.subjectRows.map { "  subject \($0.subject): \($0.title)" }
         return lines
+    }
+
+    /// `/help causes`: the real-world causes a reply's text can give away (`ReplyCauseTable`).
+    public static var causes: [String] {
+        ["Causes ehlo names on a cause: line, from the reply's text (or enhanced code):"]
+            + ReplyCauseTable.rows.flatMap { row in
+                [
+                    "  \(row.name) (\(row.reference)): \(row.plain) \(row.advice)",
+                    "    recognised by: " + row.recognisedBy,
+                ]
+            }
     }
 
     public static var extensions: [String] {

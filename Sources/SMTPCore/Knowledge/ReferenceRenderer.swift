@@ -53,14 +53,7 @@ public enum ReferenceRenderer {
             lines = [".Bl -tag -width Ds"]
             for row in ReplyCauseTable.rows {
                 lines.append(".It \(escape(row.name))")
-                lines.append(
-                    escape(
-                        "Recognised by: " + row.words.map { "\"\($0)\"" }.joined(separator: ", ")
-                            + (row.enhancedCodes.isEmpty
-                                ? ""
-                                : "; enhanced codes "
-                                    + row.enhancedCodes.map { "X.\($0.subject).\($0.detail)" }.joined(separator: ", "))
-                            + " (\(row.reference))."))
+                lines.append(escape("Recognised by: \(row.recognisedBy) (\(row.reference))."))
                 lines += [escape(row.plain), escape(row.advice)]
             }
             lines.append(".El")

@@ -32,6 +32,14 @@ public enum ReplyCauseTable {
         /// One sentence: what to do about it.
         public let advice: String
         public let reference: String
+
+        /// `"greylist", "graylist"…; X.7.28`: what gives the cause away, for `/help causes` and the man page.
+        public var recognisedBy: String {
+            words.map { "\"\($0)\"" }.joined(separator: ", ")
+                + (enhancedCodes.isEmpty
+                    ? ""
+                    : "; enhanced codes " + enhancedCodes.map { "X.\($0.subject).\($0.detail)" }.joined(separator: ", "))
+        }
     }
 
     private static let refusals: Set<ReplyClass> = [.transientNegative, .permanentNegative]
