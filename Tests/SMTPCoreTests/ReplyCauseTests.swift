@@ -105,6 +105,14 @@ import Testing
                 "421-4.7.28 users from spam, mail sent from your IP address has been temporarily",
                 "421 4.7.28 rate limited.",
             ], .rateLimit),
+        // Gmail's 421-4.7.0 form, as a discuss.vultr.com thread ("Gmail is blocking my email") quotes it.
+        Fixture(
+            [
+                "421-4.7.0 [192.0.2.7] Our system has detected that this message is",
+                "421-4.7.0 suspicious due to the very low reputation of the sending IP address.",
+                "421-4.7.0 To protect our users from spam, mail sent from your IP address has",
+                "421 4.7.0 been temporarily rate limited. Please visit for more information.",
+            ], .rateLimit),
         // Gmail, the recipient's rate: as the Plesk knowledge base quotes a Postfix log.
         Fixture(
             [

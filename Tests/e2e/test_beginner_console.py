@@ -94,9 +94,29 @@ def test_a_mistyped_command_gets_did_you_mean_and_commands_lists_them(narrow, tm
     narrow.wait_text("SMTP commands (sent to the server as typed")
     shown = narrow.tmux("capture-pane", "-p", "-J", "-S", "-500", "-t", narrow.target).stdout
     assert "/mailbox [N]" in shown and "RCPT TO:<forward-path>" in shown
+    narrow.type("/help rpct")
+    narrow.send("Enter")
+    narrow.wait_text("did you mean /help rcpt?")
     narrow.type("EHOL client.test")
     narrow.send("Enter")
     narrow.wait_text("did you mean EHLO?")
+
+
+def test_phases_have_user_facing_names_on_screen(narrow, tmp_path):
+    start_practice(narrow, tmp_path)
+    open_transaction(narrow)
+    narrow.type("RCPT TO:<student@practice.test>")
+    narrow.send("Enter")
+    narrow.wait_last_line("ehlo 127.0.0.1 [mail rcpt=1]>")
+    for command in ["/state", "/help rcpt", "/next"]:
+        narrow.type(command)
+        narrow.send("Enter")
+    narrow.wait_text("Legal now (")
+    shown = narrow.tmux("capture-pane", "-p", "-J", "-S", "-500", "-t", narrow.target).stdout
+    assert "phase:       in a transaction with 1 accepted recipient" in shown
+    assert "legal: after MAIL, before a recipient is accepted; with an accepted recipient" in shown
+    for identifier in ["recipientsGiven", "mailTransaction", "helloed", "awaitingGreeting", "resetRequired"]:
+        assert identifier not in shown
 
 
 @pytest.mark.parametrize("word", ["quit", "exit", "EXIT"])
