@@ -56,7 +56,8 @@ def test_practice_welcome_names_the_first_step_and_wraps_between_words(narrow, t
 
 
 def test_replies_are_explained_in_plain_words_and_wrapped_at_80_columns(narrow, tmp_path):
-    start_practice(narrow, tmp_path)
+    transcript = tmp_path / "session.txt"
+    start_practice(narrow, tmp_path, "--transcript", str(transcript))
     open_transaction(narrow)
     narrow.type("RCPT TO:<greylist@practice.test>")
     narrow.send("Enter")
@@ -72,6 +73,11 @@ def test_replies_are_explained_in_plain_words_and_wrapped_at_80_columns(narrow, 
     assert screen[cause + 1].startswith("#    ") and not screen[cause + 1].startswith("#     ")
     narrow.send("C-d")
     assert narrow.wait_exit() == 0
+    # The transcript keeps every line whole: only the screen wraps.
+    recorded = transcript.read_text().splitlines()
+    assert any(line.startswith("#  cause: greylisting") and line.endswith("retries by itself.") for line in recorded)
+    assert "S: 450 4.7.1 <greylist@practice.test>: Greylisted, try again in a moment" in recorded
+    assert not any(line.startswith("#    ") for line in recorded)
 
 
 def test_tab_after_rcpt_offers_the_lab_mailboxes(narrow, tmp_path):
