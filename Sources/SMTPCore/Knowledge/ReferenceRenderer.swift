@@ -29,34 +29,30 @@ public enum ReferenceRenderer {
             }
             lines.append(".El")
         case "reply-codes":
-            lines = [".Bl -tag -width Ds"]
-            for row in ReplyCodeTable.rows {
-                lines.append(".It \(row.code)")
-                lines.append(escape("\(row.title) (\(row.reference))."))
-                lines += [row.plain, row.advice].compactMap { $0.map(escape) }
-            }
-            lines.append(".El")
+            lines = entryList(
+                ReplyCodeTable.rows.map { row in
+                    ("\(row.code)", ["\(row.title) (\(row.reference))."] + [row.plain, row.advice].compactMap { $0 })
+                })
         case "enhanced-codes":
-            lines = [".Bl -tag -width Ds"]
-            for row in EnhancedStatusTable.rows {
-                let classes = row.classes.sorted().map(String.init).joined(separator: ", ")
-                lines.append(".It \(row.subject).\(row.detail)")
-                lines.append(escape("\(row.title) (\(row.reference); class \(classes))."))
-                lines += [row.plain, row.advice].compactMap { $0.map(escape) }
-                if let success = row.success {
-                    lines.append(escape("As a success (class 2): \(success.title):"))
-                    lines.append(escape(success.plain))
-                }
-            }
-            lines.append(".El")
+            lines = entryList(
+                EnhancedStatusTable.rows.map { row in
+                    let classes = row.classes.sorted().map(String.init).joined(separator: ", ")
+                    let success = row.success.map { ["As a success (class 2): \($0.title):", $0.plain] } ?? []
+                    return (
+                        "\(row.subject).\(row.detail)",
+                        ["\(row.title) (\(row.reference); class \(classes))."]
+                            + [row.plain, row.advice].compactMap { $0 }
+                            + success
+                    )
+                })
         case "causes":
-            lines = [".Bl -tag -width Ds"]
-            for row in ReplyCauseTable.rows {
-                lines.append(".It \(escape(row.name))")
-                lines.append(escape("Recognised by: \(row.recognisedBy) (\(row.reference))."))
-                lines += [escape(row.plain), escape(row.advice)]
-            }
-            lines.append(".El")
+            lines = entryList(
+                ReplyCauseTable.rows.map { row in
+                    (
+                        escape(row.name),
+                        ["Recognised by: \(row.recognisedBy) (\(row.reference)).", row.plain, row.advice]
+                    )
+                })
         case "exit-status":
             lines = tagList(ExitStatus.allCases.map { ("\($0.rawValue)", $0.meaning) })
         case "keys":
@@ -82,6 +78,11 @@ public enum ReferenceRenderer {
             preconditionFailure("no reference section \(section)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// An mdoc tag list whose items hold several lines of text (each escaped, one sentence a line).
+    private static func entryList(_ items: [(tag: String, lines: [String])]) -> [String] {
+        [".Bl -tag -width Ds"] + items.flatMap { [".It \($0.tag)"] + $0.lines.map(escape) } + [".El"]
     }
 
     /// An mdoc tag list: each item's tag, then its text as a sentence.
