@@ -23,6 +23,11 @@ public struct ConsoleOptions: Sendable {
     /// `--resolver`: the DNS server for `--mx` and `/dns`; nil for the system's.
     public var resolver: DNSServerAddress?
     public var explain: ExplainLevel = .full
+    /// `--practice`: the server is ehlo's own, started for this run; the console welcomes a
+    /// beginner and `/mailbox` reads what the server stored (`practiceMailbox`).
+    public var isPractice = false
+    /// The messages the practice server of `--practice` has stored, oldest first.
+    public var practiceMailbox: (@Sendable () -> [StoredMessage])?
     public var color: ColorMode = .auto
     /// The history file; nil for no history.
     public var historyFile: String?

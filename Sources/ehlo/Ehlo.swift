@@ -75,8 +75,11 @@ struct ConsoleCommand: ParsableCommand {
             "Run the lines of FILE (- for standard input) instead of reading a terminal.", valueName: "file"))
     var script: String?
 
-    @Option(help: "How much to explain after each reply: full, brief or off.")
-    var explain: ExplainLevel = .full
+    @Option(
+        help:
+            "How much to explain after each reply: beginner (plain words and what to do), full (RFC titles), brief or off (default: beginner with --practice, else full)."
+    )
+    var explain: ExplainLevel?
 
     @Option(help: "Colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never.")
     var color: ConsoleOptions.ColorMode = .auto
@@ -167,7 +170,8 @@ struct ConsoleCommand: ParsableCommand {
         options.quitAfter = quitAfter
         options.showsTiming = timing
         options.scriptFile = script
-        options.explain = explain
+        options.explain = explain ?? (practice ? .beginner : .full)
+        options.isPractice = practice
         options.color = color
         options.timeoutOverride = timeout
         options.historyFile = noHistory ? nil : (history ?? HistoryDefaults.path())
@@ -178,6 +182,7 @@ struct ConsoleCommand: ParsableCommand {
         defer { practiceServer?.stop() }
         if let practiceServer {
             options.server = ServerAddress(host: "127.0.0.1", port: practiceServer.port)
+            options.practiceMailbox = { practiceServer.storedMessages() }
             // Trust exactly the certificate it generated, under the name it carries.
             if options.tls.caFile == nil, options.tls.pinnedCertificate == nil {
                 options.tls.trustedPEM = practiceServer.certificatePEM
@@ -204,12 +209,18 @@ struct Explain: ParsableCommand {
     @Argument(help: ArgumentHelp("Codes or reply lines; quote a line with spaces.", valueName: "code|line"))
     var items: [String]
 
+    @Option(
+        help:
+            "How much to explain: full (everything the tables hold, the default), beginner (plain words and what to do), brief or off (the title alone)."
+    )
+    var explain: ExplainLevel = .full
+
     func run() throws {
         var failed = false
         for (index, item) in items.enumerated() {
             if index > 0 { print() }
             do {
-                for line in try Explainer.explain(item) { print(line) }
+                for line in try Explainer.explain(item, level: explain) { print(line) }
             } catch {
                 FileHandle.standardError.write(Data("ehlo: \(error.description)\n".utf8))
                 failed = true

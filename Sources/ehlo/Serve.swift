@@ -200,7 +200,8 @@ enum PracticeMode {
         var configuration = PracticeServerConfiguration()
         configuration.session.isLMTP = lmtp
         configuration.port = 0
-        configuration.destination = .discard
+        // Kept for the console's /mailbox; a classroom's worth, the oldest dropped first.
+        configuration.destination = .memory(keeping: 200)
         configuration.log = .silent
         configuration.threads = 1
         return try PracticeServer.start(configuration)

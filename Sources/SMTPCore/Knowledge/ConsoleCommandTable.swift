@@ -44,6 +44,11 @@ public enum ConsoleCommandTable {
             argument: .code),
         Row("state", "", "Show where the session stands: phase, server, TLS, sender, recipients."),
         Row("next", "", "Show the commands that are legal now."),
+        Row("commands", "", "List the console commands and the SMTP commands, one line each."),
+        Row(
+            "mailbox", "[N]",
+            "With ehlo --practice: list the messages the practice server stored; with N, show message N exactly as stored (its Received: header added, dots un-stuffed).",
+            argument: .free),
         Row("caps", "", "Show the extensions the last EHLO advertised, with what each allows."),
         Row(
             "dns", "[ADDRESS]",
@@ -99,6 +104,6 @@ public enum ConsoleCommandTable {
 
     /// Help topics besides the SMTP verbs and the console commands.
     public static let topics = [
-        "commands", "console", "codes", "enhanced", "extensions", "keys", "script", "pipelining", "lab",
+        "commands", "console", "codes", "enhanced", "causes", "extensions", "keys", "script", "pipelining", "lab",
     ]
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import SMTPCore
 
 #if canImport(Glibc)
     import Glibc
@@ -13,8 +14,11 @@ public enum MessageDestination: Hashable, Sendable {
     case maildir(String)
     /// Standard output, between marker lines, through the event log.
     case standardOutput
-    /// Nowhere: accepted and dropped (the console's `--practice`).
+    /// Nowhere: accepted and dropped.
     case discard
+    /// Kept in memory, the most recent `keeping` messages, for the console's `--practice` and its
+    /// `/mailbox` (`RunningPracticeServer.storedMessages()`).
+    case memory(keeping: Int)
 }
 
 /// Stores accepted messages with their trace headers (RFC 5321 §4.4). Runs on a thread pool.
@@ -29,6 +33,8 @@ final class MessageStore: Sendable {
     private let sequence = NIOLockedValueBox(0)
     private let hostName: String
     private let startSecond = Int(Date().timeIntervalSince1970)
+    /// What `.memory` keeps, oldest first.
+    private let kept = NIOLockedValueBox([StoredMessage]())
 
     init(destination: MessageDestination, domain: String, log: EventLog) throws {
         self.destination = destination
@@ -57,6 +63,12 @@ final class MessageStore: Sendable {
         switch destination {
         case .discard:
             break
+        case .memory(let keeping):
+            let stored = StoredMessage(id: id, sender: message.sender, recipients: message.recipients, octets: text)
+            kept.withLockedValue { messages in
+                messages.append(stored)
+                if messages.count > keeping { messages.removeFirst(messages.count - keeping) }
+            }
         case .standardOutput:
             let recipients = message.recipients.map { "<\($0)>" }.joined(separator: ", ")
             log.write(
@@ -70,6 +82,11 @@ final class MessageStore: Sendable {
             try Self.writeAtomically(text, temporary: "\(directory)/tmp/\(unique)", final: "\(directory)/new/\(unique)")
         }
         return id
+    }
+
+    /// The messages `.memory` keeps, oldest first (empty for other destinations).
+    var storedMessages: [StoredMessage] {
+        kept.withLockedValue { $0 }
     }
 
     /// Maildir (and Unix mail in general) stores lines ending in LF.

@@ -87,7 +87,8 @@ public enum PracticeServer {
         }
         return RunningPracticeServer(
             channel: channel, group: group, threadPool: threadPool, sessions: sessions, log: configuration.log,
-            domain: configuration.session.domain, certificatePEM: certificatePEM, certificateFingerprint: fingerprint)
+            domain: configuration.session.domain, certificatePEM: certificatePEM, certificateFingerprint: fingerprint,
+            store: store)
     }
 
     /// `127.0.0.1:2525`, `[::1]:2525` or `unix:/run/ehlo/lmtp`.
@@ -134,11 +135,14 @@ public final class RunningPracticeServer: Sendable {
     private let sessions: SessionRegistry
     private let log: EventLog
     private let isStopped = NIOLockedValueBox(false)
+    private let store: MessageStore
 
     init(
         channel: Channel, group: MultiThreadedEventLoopGroup, threadPool: NIOThreadPool, sessions: SessionRegistry,
-        log: EventLog, domain: String, certificatePEM: String?, certificateFingerprint: CertificateFingerprint?
+        log: EventLog, domain: String, certificatePEM: String?, certificateFingerprint: CertificateFingerprint?,
+        store: MessageStore
     ) {
+        self.store = store
         self.domain = domain
         self.certificatePEM = certificatePEM
         self.certificateFingerprint = certificateFingerprint
@@ -155,6 +159,11 @@ public final class RunningPracticeServer: Sendable {
         } else {
             self.unixSocketPath = nil
         }
+    }
+
+    /// The messages kept by a `.memory` destination, oldest first, exactly as stored.
+    public func storedMessages() -> [StoredMessage] {
+        store.storedMessages
     }
 
     /// Stops listening, sends 421 to every session (after a message being stored), waits for them

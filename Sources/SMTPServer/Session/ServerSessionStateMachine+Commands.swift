@@ -325,7 +325,7 @@ extension ServerSessionStateMachine {
             transaction.recipients.append(Recipient(address: address, behaviour: row.behaviour))
             return [.send(ServerReply(251, esc(2, 1, 5), "User not local; will forward to <\(newAddress)>"))]
         case .moved(let newAddress):
-            return [.send(ServerReply(551, esc(5, 1, 6), "User not local; please try <\(newAddress)>"))]
+            return [.send(ServerReply(551, LabMailboxTable.movedCode, "User not local; please try <\(newAddress)>"))]
         }
     }
 
@@ -405,7 +405,7 @@ extension ServerSessionStateMachine {
         case .forward(let newAddress):
             return [.send(ServerReply(251, esc(2, 1, 5), "User not local; will forward to <\(newAddress)>"))]
         case .moved(let newAddress):
-            return [.send(ServerReply(551, esc(5, 1, 6), "User not local; please try <\(newAddress)>"))]
+            return [.send(ServerReply(551, LabMailboxTable.movedCode, "User not local; please try <\(newAddress)>"))]
         case .refuse(let code, let enhancedCode, let text) where code == 550 || code == 553:
             return [.send(ServerReply(code, enhancedCode, "<\(row.localPart)@\(configuration.domain)>: \(text)"))]
         case .accept, .quota, .rejectAfterData, .refuse, .greylist:
