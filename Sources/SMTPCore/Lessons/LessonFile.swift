@@ -87,10 +87,10 @@ public enum LessonFile {
     /// The fields of the text, continuation lines folded in.
     static func fields(of text: String, file: String) throws(ParseError) -> [Field] {
         var fields: [Field] = []
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for (offset, rawLine) in lines.enumerated() {
+        // CRLF is one Character in Swift, so it is a newline here like LF.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        for (offset, line) in lines.enumerated() {
             let number = offset + 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             let trimmed = line.trimmingBlanks
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             if line.first == " " || line.first == "\t" {
