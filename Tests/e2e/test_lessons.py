@@ -6,6 +6,7 @@ import re
 import subprocess
 
 from practice_fixtures import ehlo_binary
+from test_repl_tmux import term  # noqa: F401 (a fixture)
 
 RUN_TIMEOUT = 60
 TICK = re.compile(r"^✔ goal (\d+) of (\d+): ")
@@ -335,3 +336,28 @@ def test_lesson_from_the_installed_binary_needs_no_repository(tmp_path):
                                env=dict(os.environ, NO_COLOR="1", HOME=str(tmp_path)))
     assert completed.returncode == 0
     assert completed.stdout.decode().startswith("Lesson 4: Dot-stuffing (RFC 5321 §4.5.2)")
+
+
+def test_a_lesson_at_a_terminal(term):
+    """Typed at a real terminal: the ✔ lines come with the replies, /hint answers at once."""
+    term.start("--no-history", "--practice", "--lesson", "4")
+    term.wait_text("Lesson 4: Dot-stuffing (RFC 5321 §4.5.2)")
+    term.wait_last_line("ehlo 127.0.0.1 [greeted]>")
+    term.type("/hint")
+    term.send("Enter")
+    term.wait_text("Hint for goal 1 (Get DATA's 354: the server is ready for the message), 1 of 1: EHLO")
+    for line in ["EHLO me.test", "MAIL FROM:<you@example.test>", "RCPT TO:<student@practice.test>", "DATA"]:
+        term.type(line)
+        term.send("Enter")
+    term.wait_text("✔ goal 1 of 3: Get DATA's 354: the server is ready for the message")
+    term.wait_last_line("data>")
+    for line in [".hello", "."]:
+        term.type(line)
+        term.send("Enter")
+    term.wait_text("✔ goal 3 of 3: End the message and get 250: the server stored .hello with one dot")
+    screen = term.screen()
+    assert "✔ goal 2 of 3: Type a message line that starts with a dot: it goes out with two" in screen
+    assert "Lesson 4: Dot-stuffing — complete: all 3 goals reached, 1 hint used." in screen
+    term.type("/quit")
+    term.send("Enter")
+    term.wait_exit()

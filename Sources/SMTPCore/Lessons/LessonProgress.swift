@@ -34,7 +34,8 @@ public struct LessonProgress: Sendable {
     /// The AUTH exchange under way: its mechanism and whether ehlo wrote it.
     private var auth: (mechanism: String, isComposed: Bool)?
     /// Commands written back to back, each (after the first) before the earlier replies came,
-    /// with the code each got; the oldest group first. A group is dropped once fully answered.
+    /// with the code each got; the oldest group first. Groups fully answered are dropped when a
+    /// command that is not pipelined starts the next one.
     private var groups: [[PipelinedCommand]] = []
 
     private struct PipelinedCommand: Sendable {
@@ -116,8 +117,11 @@ public struct LessonProgress: Sendable {
 
     private mutating func commandSent(_ command: SMTPCommand, isPipelined: Bool, isComposed: Bool) -> [Int] {
         if isPipelined, !groups.isEmpty {
+            // It joins the group even when the group's replies are all in by now: the server
+            // answers a buffered command before it reads the next one (see `LessonEvent`).
             groups[groups.count - 1].append(PipelinedCommand(command: command))
         } else {
+            groups.removeAll { group in group.allSatisfy { $0.code != nil } }
             groups.append([PipelinedCommand(command: command)])
         }
         if command.verb == .auth, let mechanism = command.authMechanism {
@@ -229,7 +233,6 @@ public struct LessonProgress: Sendable {
             groups[groupIndex][entry].code = code
             let group = groups[groupIndex]
             guard group.allSatisfy({ $0.code != nil }) else { return [] }
-            groups.remove(at: groupIndex)
             let isPositive = group.allSatisfy { (200...399).contains($0.code ?? 0) }
             guard group.count > 1, isPositive else { return [] }
             let verbs = group.compactMap(\.command.verb)

@@ -209,6 +209,21 @@ import Testing
         #expect(progress.record(Self.reply(354, to: "DATA")) == [0])
     }
 
+    @Test func aPipelinedTransactionSeenByTheServer() throws {
+        // The server answers each buffered command before it reads the next: the events come
+        // lock-step, and the commands say they were pipelined.
+        var progress = LessonProgress(lesson: try Self.lesson("pipelined"))
+        let mail = "MAIL FROM:<a@b.test>"
+        let rcpt = "RCPT TO:<s@p.test>"
+        let trace: [LessonEvent] =
+            Self.greeted + [
+                .sent(mail), Self.reply(250, to: mail), .sent(rcpt, pipelined: true), Self.reply(250, to: rcpt),
+                .sent("DATA", pipelined: true),
+            ]
+        #expect(Self.play(&progress, trace).isEmpty)
+        #expect(progress.record(Self.reply(354, to: "DATA")) == [0])
+    }
+
     @Test func aPipelinedGroupWithARefusalDoesNotCount() throws {
         var progress = LessonProgress(lesson: try Self.lesson("pipelined"))
         let mail = "MAIL FROM:<a@b.test>"
