@@ -2,13 +2,18 @@
 lesson that must not tick its goal, a teacher's lesson file, and a malformed one."""
 
 import os
+import queue
 import re
 import subprocess
+import threading
+import time
 
 from practice_fixtures import ehlo_binary
 from test_repl_tmux import term  # noqa: F401 (a fixture)
 
 RUN_TIMEOUT = 60
+# More than the practice server's greylisting delay (ehlo serve --greylist-delay, 5 s by default).
+GREYLIST_WAIT = 6
 TICK = re.compile(r"^✔ goal (\d+) of (\d+): ")
 
 
@@ -142,10 +147,39 @@ def test_lesson_4_a_dot_inside_a_line_is_not_stuffing(tmp_path):
     assert "  skipped: goal 3, End the message and get 250: the server stored .hello with one dot" in out
 
 
+def read_lines(stream, into):
+    for line in stream:
+        into.put(line.decode("utf-8", "replace"))
+    into.put(None)
+
+
 def test_lesson_5_greylisting(tmp_path):
-    script = transaction("RCPT TO:<greylist@practice.test>", *MESSAGE, recipient="greylist@practice.test")
-    out = play(5, script, tmp_path)
-    assert "S: 450 4.7.1" in out
+    # The retry is typed only after the 450 came and a few seconds passed: a greylisting server
+    # (this one with a delay, too) lets only a later retry through.
+    first = session("MAIL FROM:<you@example.test>", "RCPT TO:<greylist@practice.test>").replace("QUIT\n", "")
+    rest = "RCPT TO:<greylist@practice.test>\nDATA\nhello\n.\nQUIT\n"
+    env = dict(os.environ, NO_COLOR="1", TERM="dumb", HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"))
+    process = subprocess.Popen([ehlo_binary(), "--no-history", "--practice", "--explain", "off", "--lesson", "5"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    lines = queue.Queue()
+    threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
+    seen = []
+    try:
+        process.stdin.write(first.encode())
+        process.stdin.flush()
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while not any(line.startswith("S: 450 4.7.1") for line in seen):
+            seen.append(lines.get(timeout=max(deadline - time.monotonic(), 0.1)))
+            assert seen[-1] is not None, "".join(seen[:-1])
+        time.sleep(GREYLIST_WAIT)
+        process.stdin.write(rest.encode())
+        process.stdin.close()
+        assert process.wait(timeout=RUN_TIMEOUT) == 0
+    finally:
+        process.kill()
+    while (line := lines.get(timeout=RUN_TIMEOUT)) is not None:
+        seen.append(line)
+    out = "".join(seen)
     assert_complete(out, 3)
 
 
