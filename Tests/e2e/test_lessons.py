@@ -81,6 +81,7 @@ QUIT
 
 def test_lesson_1_appendix_d_is_played_to_the_end(tmp_path):
     out = play(1, APPENDIX_D, tmp_path)
+    assert "Next: /lesson 2, The four reply classes." in out
     assert out.splitlines()[0] == "Lesson 1: A whole mail transaction (RFC 5321 §3.3 and Appendix D.1)"
     assert "Goals:" in out and "  4. Add a recipient who does not exist, like Green, and read the 550" in out
     assert_complete(out, 6)
@@ -249,6 +250,8 @@ def test_lesson_9_bdat(tmp_path):
     script = transaction("BDAT 7", "Hello", "BDAT 7 LAST", "World")
     out = play(9, script, tmp_path)
     assert_complete(out, 3)
+    # The last lesson names no next one.
+    assert "Next: /lesson" not in out
 
 
 def test_lesson_9_one_chunk_is_not_two(tmp_path):

@@ -61,7 +61,11 @@ public enum LessonRenderer {
         let hints = progress.hintsUsed
         let hintText = hints == 0 ? "no hints" : hints == 1 ? "1 hint" : "\(hints) hints"
         if progress.isComplete {
-            return ["\(name) — complete: all \(lesson.goals.count) goals reached, \(hintText) used."]
+            var lines = ["\(name) — complete: all \(lesson.goals.count) goals reached, \(hintText) used."]
+            if let number, let next = BuiltInLessons.lesson(number + 1) {
+                lines.append("Next: /lesson \(number + 1), \(next.title).")
+            }
+            return lines
         }
         var lines = [
             "\(name) — ended: \(progress.reached.count) of \(lesson.goals.count) goals reached, \(hintText) used."

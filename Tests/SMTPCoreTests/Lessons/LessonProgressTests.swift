@@ -49,6 +49,11 @@ import Testing
         for event in trace { reached += progress.record(event) }
         #expect(reached == [0, 1, 2, 3, 4, 5])
         #expect(progress.isComplete)
+        #expect(
+            LessonRenderer.summary(progress, number: 1) == [
+                "Lesson 1: A whole mail transaction — complete: all 6 goals reached, no hints used.",
+                "Next: /lesson 2, The four reply classes.",
+            ])
     }
 
     @Test func aMessageToOneRecipientDoesNotCountForTwo() throws {
