@@ -8,6 +8,8 @@ public enum LessonStart: Sendable {
     /// A built-in lesson (numbered from 1) or a teacher's file, already read.
     case lesson(Lesson, number: Int?)
 
+    private static let largestFile = 1 << 20
+
     public static func lesson(_ loaded: (Lesson, number: Int?)) -> LessonStart {
         .lesson(loaded.0, number: loaded.number)
     }
@@ -34,10 +36,16 @@ public enum LessonStart: Sendable {
         guard fstat(fd, &status) == 0, status.st_mode & S_IFMT != S_IFDIR else {
             throw LessonLoadError(message: "cannot read the lesson file \(argument): it is a directory")
         }
-        // A lesson is a page of text; a bigger file is not one.
+        // A lesson is a page or two of text; a bigger file is not one.
+        guard status.st_size <= Self.largestFile else {
+            throw LessonLoadError(
+                message:
+                    "cannot read the lesson file \(argument): \(status.st_size) octets is too large for a lesson (at most 1 MiB)"
+            )
+        }
         let data: Data
         do {
-            data = try handle.read(upToCount: 1 << 20) ?? Data()
+            data = try handle.read(upToCount: Self.largestFile + 1) ?? Data()
         } catch {
             throw LessonLoadError(message: "cannot read the lesson file \(argument): \(error)")
         }

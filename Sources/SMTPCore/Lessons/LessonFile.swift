@@ -91,6 +91,16 @@ public enum LessonFile {
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         for (offset, line) in lines.enumerated() {
             let number = offset + 1
+            // The text goes to the terminal as it is: no escape sequences or other controls in it.
+            if let control = line.unicodeScalars.first(where: {
+                $0.properties.generalCategory == .control && $0 != "\t"
+            }) {
+                throw ParseError(
+                    file: file, line: number,
+                    message:
+                        "a control character (U+\(String(control.value, radix: 16, uppercase: true).leftPadded(to: 4))) has no place in a lesson"
+                )
+            }
             let trimmed = line.trimmingBlanks
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             if line.first == " " || line.first == "\t" {
@@ -374,6 +384,10 @@ extension StringProtocol {
     fileprivate var trimmingBlanks: String {
         let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         return String(drop(while: isBlank).reversed().drop(while: isBlank).reversed())
+    }
+
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: Swift.max(width - count, 0)) + self
     }
 
     /// "say" as "Say", for messages that name a field.

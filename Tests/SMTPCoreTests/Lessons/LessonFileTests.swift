@@ -99,6 +99,7 @@ import Testing
             ),
             ("Text: no title\nGoal: g\nSay: s\nCheck: tls\n", 1, "the lesson has no Title:"),
             ("Title: T\n", 1, "the lesson has no goals"),
+            ("Title: T\nText: \u{1B}[2J cleared\n", 2, "a control character (U+001B) has no place in a lesson"),
         ] as [(String, Int, String?)])
     func aMalformedFileNamesItsLine(text: String, line: Int, message: String?) {
         guard let message else {

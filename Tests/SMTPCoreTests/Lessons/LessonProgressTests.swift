@@ -71,6 +71,31 @@ import Testing
         #expect(Self.play(&progress, second).isEmpty)
     }
 
+    @Test func aCommandGoalTicksWhenTheCommandGoesOut() throws {
+        var progress = LessonProgress(
+            lesson: try Self.lesson("command verb=RCPT before=MAIL", "command verb=MAIL argument=SIZE= tls=no"))
+        // RCPT after an accepted MAIL is not "before MAIL"; MAIL without SIZE= is not the second goal.
+        let wrong = Self.greeted + Self.exchange("MAIL FROM:<a@b.test>", 250) + Self.exchange("RCPT TO:<s@p.test>", 250)
+        #expect(Self.play(&progress, wrong).isEmpty)
+        #expect(Self.play(&progress, Self.exchange("RSET", 250)).isEmpty)
+        // Ticked as it goes out, whatever the reply.
+        #expect(progress.record(.sent("RCPT TO:<s@p.test>")) == [0])
+        #expect(progress.record(.sent("MAIL FROM:<a@b.test> SIZE=100")) == [1])
+    }
+
+    @Test func aMessageByBDATIsNotOneByDATA() throws {
+        var progress = LessonProgress(lesson: try Self.lesson("message via=bdat", "message via=data"))
+        let bdat =
+            Self.greeted + Self.exchange("MAIL FROM:<a@b.test>", 250) + Self.exchange("RCPT TO:<s@p.test>", 250)
+            + Self.exchange("BDAT 5 LAST", 250)
+        #expect(Self.play(&progress, bdat) == [0])
+        // A refused message counts for nothing.
+        let refused =
+            Self.exchange("MAIL FROM:<a@b.test>", 250) + Self.exchange("RCPT TO:<reject@p.test>", 250)
+            + Self.exchange("DATA", 354) + [.replyReceived(SMTPReply(554, "5.7.1 No"), answering: .endOfData)]
+        #expect(Self.play(&progress, refused).isEmpty)
+    }
+
     @Test func a503ToDataTicksOnlyTheDataGoal() throws {
         var progress = LessonProgress(lesson: try Self.lesson("reply code=503 after=DATA"))
         // MAIL twice: a 503, but to MAIL.
