@@ -105,16 +105,21 @@ public enum LessonRenderer {
             return
                 (["| N | Lesson | RFC |", "|---|---|---|"]
                 + BuiltInLessons.all.enumerated().map { index, lesson in
-                    "| \(index + 1) | \(lesson.title) | \(lesson.reference) |"
+                    "| \(index + 1) | \(cell(lesson.title)) | \(cell(lesson.reference)) |"
                 }).joined(separator: "\n")
         case "lesson-kinds":
             return
                 (["| Kind | Keys | Reached when |", "|---|---|---|"]
                 + LessonFile.kinds.map { kind in
-                    "| `\(kind.name)` | \(kind.keys.map { "`\($0)`" }.joined(separator: ", ")) | \(kind.summary) |"
+                    "| `\(kind.name)` | \(kind.keys.map { "`\($0)`" }.joined(separator: ", ")) | \(cell(kind.summary)) |"
                 }).joined(separator: "\n")
         default:
             preconditionFailure("no lesson section \(section)")
         }
+    }
+
+    /// Text for a Markdown table cell: a `|` would end the cell.
+    private static func cell(_ text: String) -> String {
+        text.replacingAll("|", with: "\\|")
     }
 }
