@@ -8,7 +8,7 @@ extension BuiltInLessons {
             # starts with a blank continues the one above; # starts a comment. Title, Reference and Text
             # (one per paragraph) describe the lesson; each Goal: ID starts a goal with Say (what to do),
             # Check (KIND key=value ...), Hint (repeatable) and Requires (another goal first).
-            # The kinds and their keys: man ehlo, section LESSON FILES.
+            # The kinds and their keys: man ehlo, LESSONS, "Lesson files".
 
             Title: A whole mail transaction
             Reference: RFC 5321 §3.3 and Appendix D.1
@@ -62,7 +62,7 @@ extension BuiltInLessons {
             # starts with a blank continues the one above; # starts a comment. Title, Reference and Text
             # (one per paragraph) describe the lesson; each Goal: ID starts a goal with Say (what to do),
             # Check (KIND key=value ...), Hint (repeatable) and Requires (another goal first).
-            # The kinds and their keys: man ehlo, section LESSON FILES.
+            # The kinds and their keys: man ehlo, LESSONS, "Lesson files".
 
             Title: The four reply classes
             Reference: RFC 5321 §4.2.1
@@ -103,7 +103,7 @@ extension BuiltInLessons {
             # starts with a blank continues the one above; # starts a comment. Title, Reference and Text
             # (one per paragraph) describe the lesson; each Goal: ID starts a goal with Say (what to do),
             # Check (KIND key=value ...), Hint (repeatable) and Requires (another goal first).
-            # The kinds and their keys: man ehlo, section LESSON FILES.
+            # The kinds and their keys: man ehlo, LESSONS, "Lesson files".
 
             Title: Commands in order, and the 503
             Reference: RFC 5321 §4.1.4 and §4.3.2
@@ -139,7 +139,7 @@ extension BuiltInLessons {
             # starts with a blank continues the one above; # starts a comment. Title, Reference and Text
             # (one per paragraph) describe the lesson; each Goal: ID starts a goal with Say (what to do),
             # Check (KIND key=value ...), Hint (repeatable) and Requires (another goal first).
-            # The kinds and their keys: man ehlo, section LESSON FILES.
+            # The kinds and their keys: man ehlo, LESSONS, "Lesson files".
 
             Title: Dot-stuffing
             Reference: RFC 5321 §4.5.2
@@ -175,7 +175,7 @@ extension BuiltInLessons {
             # starts with a blank continues the one above; # starts a comment. Title, Reference and Text
             # (one per paragraph) describe the lesson; each Goal: ID starts a goal with Say (what to do),
             # Check (KIND key=value ...), Hint (repeatable) and Requires (another goal first).
-            # The kinds and their keys: man ehlo, section LESSON FILES.
+            # The kinds and their keys: man ehlo, LESSONS, "Lesson files".
 
             Title: Greylisting: a 450 that goes away
             Reference: RFC 5321 §4.5.4.1 and RFC 6647
@@ -212,7 +212,7 @@ extension BuiltInLessons {
             # starts with a blank continues the one above; # starts a comment. Title, Reference and Text
             # (one per paragraph) describe the lesson; each Goal: ID starts a goal with Say (what to do),
             # Check (KIND key=value ...), Hint (repeatable) and Requires (another goal first).
-            # The kinds and their keys: man ehlo, section LESSON FILES.
+            # The kinds and their keys: man ehlo, LESSONS, "Lesson files".
 
             Title: STARTTLS, and what EHLO forgets
             Reference: RFC 3207 §4 and §4.2
@@ -252,7 +252,7 @@ extension BuiltInLessons {
             # starts with a blank continues the one above; # starts a comment. Title, Reference and Text
             # (one per paragraph) describe the lesson; each Goal: ID starts a goal with Say (what to do),
             # Check (KIND key=value ...), Hint (repeatable) and Requires (another goal first).
-            # The kinds and their keys: man ehlo, section LESSON FILES.
+            # The kinds and their keys: man ehlo, LESSONS, "Lesson files".
 
             Title: AUTH PLAIN, typed by hand
             Reference: RFC 4954 §4 and RFC 4616 §2
@@ -289,7 +289,7 @@ extension BuiltInLessons {
             # starts with a blank continues the one above; # starts a comment. Title, Reference and Text
             # (one per paragraph) describe the lesson; each Goal: ID starts a goal with Say (what to do),
             # Check (KIND key=value ...), Hint (repeatable) and Requires (another goal first).
-            # The kinds and their keys: man ehlo, section LESSON FILES.
+            # The kinds and their keys: man ehlo, LESSONS, "Lesson files".
 
             Title: Pipelining
             Reference: RFC 2920 §3 and §3.1
@@ -326,7 +326,7 @@ extension BuiltInLessons {
             # starts with a blank continues the one above; # starts a comment. Title, Reference and Text
             # (one per paragraph) describe the lesson; each Goal: ID starts a goal with Say (what to do),
             # Check (KIND key=value ...), Hint (repeatable) and Requires (another goal first).
-            # The kinds and their keys: man ehlo, section LESSON FILES.
+            # The kinds and their keys: man ehlo, LESSONS, "Lesson files".
 
             Title: BDAT: a message in chunks
             Reference: RFC 3030 §2 and §4

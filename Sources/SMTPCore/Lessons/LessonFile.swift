@@ -19,7 +19,7 @@
 /// each) describe the lesson; each `Goal: ID` starts a goal, followed by its `Say`, `Check`,
 /// `Hint` (repeatable) and `Requires: ID`. `Check` is a kind and its parameters,
 /// `KIND key=value …`; a value with spaces is written in double quotes. `LessonFile.kinds` lists
-/// the kinds and their keys; the man page's LESSON FILES section describes them.
+/// the kinds and their keys; the man page's "Lesson files" (under LESSONS) describes them.
 public enum LessonFile {
     /// A goal kind and the keys its `Check:` line takes.
     public struct Kind: Sendable {
