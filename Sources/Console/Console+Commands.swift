@@ -81,6 +81,8 @@ extension Console {
         case "save-script": saveScript(argument)
         case "timing": timingCommand(argument)
         case "go": goCommand()
+        case "lesson": lessonCommand(argument)
+        case "hint": hintCommand()
         default:
             preconditionFailure("ConsoleCommandTable row /\(name) has no implementation")
         }

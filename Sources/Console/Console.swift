@@ -54,6 +54,8 @@ public final class Console {
     lazy var isTimingShown = options.showsTiming || input.isInteractive
     /// Replies shown, collected for a caller that compares them (replay) while it is not nil.
     var observed: [SessionStateMachine.ReplyOutcome]?
+    /// The lesson running (`--lesson N`, `/lesson N`), fed the session's events.
+    var lesson: ActiveLesson?
 
     var isScript: Bool { !input.isInteractive }
 
@@ -153,6 +155,11 @@ public final class Console {
     func start() -> Bool {
         if let path = options.transcriptFile ?? profileTranscriptPath() {
             startRecording(to: path, isBeforeFirstConnection: true)
+        }
+        switch options.lesson {
+        case .list?: emit(LessonRenderer.list().map { DisplayLine(.output, $0) })
+        case .lesson(let lesson, let number)?: startLesson(lesson, number: number)
+        case nil: break
         }
         if let target = options.mailDomain {
             guard connect(toMailDomain: target) else {
@@ -255,6 +262,7 @@ public final class Console {
             _ = takeEvents(until: { false }, seconds: 1)
         }
         closeConnection(reason: nil)
+        endLesson()
         link.shutdown()
         if isScript, exitStatus == .success, screen.hasTranscriptFailed { exitStatus = .transcriptFailed }
         return exitStatus
@@ -445,6 +453,7 @@ public final class Console {
                 settings: options.connection)
             session = SessionStateMachine(sessionProtocol: options.sessionProtocol)
             session.connectionOpened(overTLS: implicitTLS != nil, at: Date().timeIntervalSince1970)
+            lessonObserved(.connected)
             tls = TLSStatus()
             outgoing = OutgoingLines()
             hasWarnedAboutPipelining = false
@@ -481,6 +490,7 @@ public final class Console {
         outgoing = OutgoingLines()
         isPipeGroupOpen = false
         if let reason { emit(.event, "connection closed: \(reason)") }
+        lessonObserved(.connectionClosed)
     }
 
     /// In a script, a failure ends the run with `status`; interactively it is only shown.

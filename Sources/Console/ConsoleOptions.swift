@@ -45,6 +45,8 @@ public struct ConsoleOptions: Sendable {
     /// `--pipeline`: in a script, each run of commands up to one that ends a group is sent in
     /// one write (RFC 2920 §3.1).
     public var pipelines = false
+    /// `--lesson`: list the lessons at start, or run one.
+    public var lesson: LessonStart?
 
     /// A stage of a session, for `--quit-after` (as swaks names them).
     public enum Stage: String, Sendable, CaseIterable {

@@ -137,6 +137,13 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(help: "Start the practice server (ehlo serve) in-process on a free loopback port and connect to it.")
     var practice = false
 
+    @Option(
+        defaultAsFlag: "",
+        help: ArgumentHelp(
+            "Run built-in lesson N, or the lesson in FILE, with its goals checked live; alone, list the lessons.",
+            valueName: "N|FILE"))
+    var lesson: String?
+
     func validate() throws {
         try validateTimeout(timeout)
         if noHistory, history != nil {
@@ -178,6 +185,14 @@ struct ConsoleCommand: ParsableCommand {
         options.heloName = helo
         options.isStrict = strict
         transcript.apply(to: &options)
+        if let lesson {
+            do {
+                options.lesson = lesson.isEmpty ? .list : try LessonStart.lesson(LessonStart.load(lesson))
+            } catch {
+                FileHandle.standardError.write(Data("ehlo: \(error.message)\n".utf8))
+                throw ExitCode(ExitStatus.usage.rawValue)
+            }
+        }
         let practiceServer = practice ? try PracticeMode.start(lmtp: connection.lmtp) : nil
         defer { practiceServer?.stop() }
         if let practiceServer {

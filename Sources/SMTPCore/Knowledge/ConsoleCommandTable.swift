@@ -95,6 +95,11 @@ public enum ConsoleCommandTable {
         Row(
             "timing", "on|off", "Show each reply's latency (on at a terminal), or stop showing it.",
             argument: .choice(["on", "off"])),
+        Row(
+            "lesson", "[N|FILE|off]",
+            "List the lessons, start lesson N or the lesson in FILE (goals checked live, a ✔ as each is reached), or end the one running with its summary.",
+            argument: .filePath),
+        Row("hint", "", "Show a hint for the lesson's next goal; one more each time."),
         Row("quit", "", "Say QUIT to the server if connected, then leave ehlo."),
     ]
 
