@@ -48,8 +48,8 @@ def greeted(port, host="127.0.0.1", sender="teacher@example.test"):
 
 def test_greylist_refuses_a_retry_before_the_delay_and_passes_one_after(practice_server):
     server = practice_server("--greylist-delay", "2")
-    assert any(line.startswith("greylist@: a retry passes 2 s after the first attempt; forgotten when the "
-                               "connection ends") for line in server.lines), server.output
+    server.wait_for_line(lambda line: line == "greylist@: a retry passes 2 s after the first attempt; forgotten "
+                         "when the connection ends")
     wire = greeted(server.port)
     assert wire.command("RCPT TO:<greylist@practice.test>") == (
         450, ["450 4.7.1 <greylist@practice.test>: Greylisted, try again in 2 seconds"])
