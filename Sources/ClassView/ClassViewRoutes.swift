@@ -9,10 +9,12 @@ import SMTPServer
 ///     GET /api/messages              every message kept, oldest first, as stored
 ///     GET /api/messages/ID           one message
 ///     GET /api/messages/ID/raw       one message's octets as stored (message/rfc822)
+///     GET /api/students              each client address with the lesson goals its sessions reached
 ///     GET /api/events                server-sent events: `session` and `message`, each {"id": …}
 ///     GET /api/status                counts: sessions, open sessions, messages, event listeners
 ///     GET /fragment/sessions/ID      one session's section of the page (the handout renderer's)
 ///     GET /fragment/messages         the messages' section of the page
+///     GET /fragment/students         the students' section of the page
 ///
 /// Nothing changes anything: every other method is 405.
 public struct ClassViewRoutes: Sendable {
@@ -62,12 +64,19 @@ public struct ClassViewRoutes: Sendable {
             return .response(
                 Response(
                     200, Self.html,
-                    DashboardPage.page(sessions: record.sessions, messages: record.messages, scriptNonce: scriptNonce)))
+                    DashboardPage.page(
+                        sessions: record.sessions, students: record.students, messages: record.messages,
+                        scriptNonce: scriptNonce)))
         case 2 where parts == ["api", "sessions"]:
             return .response(Response(200, Self.json, JSONText.encode(record.sessions.map(\.jsonObject))))
         case 3 where parts[0...1] == ["api", "sessions"]:
             guard let id = Int(parts[2]), let session = record.session(id) else { return notFound(path) }
             return .response(Response(200, Self.json, JSONText.encode(session.jsonObject)))
+        case 2 where parts == ["api", "students"]:
+            return .response(Response(200, Self.json, JSONText.encode(record.students.map(Self.studentObject))))
+        case 2 where parts == ["fragment", "students"]:
+            return .response(
+                Response(200, Self.html, DashboardPage.studentsSection(record.students)))
         case 2 where parts == ["api", "messages"]:
             return .response(Response(200, Self.json, JSONText.encode(record.messages.map(Self.messageObject))))
         case 3 where parts[0...1] == ["api", "messages"]:
@@ -98,6 +107,10 @@ public struct ClassViewRoutes: Sendable {
 
     private func notFound(_ path: String) -> Answer {
         .response(Response(404, Self.json, JSONText.encode(["error": "nothing at \(path)"])))
+    }
+
+    static func studentObject(_ student: ClassRecord.Student) -> [String: Any] {
+        ["address": student.address, "sessions": student.sessions, "lessons": student.lessons.map(\.jsonObject)]
     }
 
     /// A message for the API: its envelope, and its text as stored (invalid UTF-8 replaced; the

@@ -10,13 +10,17 @@ enum DashboardPage {
     /// The newest messages shown on the page; all that are kept are at `/api/messages`.
     static let messagesShown = 50
 
-    static func page(sessions: [HandoutSession], messages: [ClassRecord.StoredMessage], scriptNonce: String) -> String {
+    static func page(
+        sessions: [HandoutSession], students: [ClassRecord.Student], messages: [ClassRecord.StoredMessage],
+        scriptNonce: String
+    ) -> String {
         var body = "<div class=\"dashboard\">\n<header><h1>ehlo class view</h1>"
         body +=
             "<span class=\"status\" id=\"status\">not live yet: the page updates itself once connected</span></header>\n"
         body += "<p class=\"meta\">Every session with the practice server, as it happens; secrets are redacted. "
         body += "The same data as JSON: <code>/api/sessions</code>, <code>/api/messages</code>, "
         body += "<code>/api/events</code>.</p>\n"
+        body += studentsSection(students)
         body += "<h2 id=\"sessions-heading\">Sessions</h2>\n<div id=\"sessions\">\n"
         if sessions.isEmpty { body += noSessions }
         for session in sessions.reversed() { body += sessionSection(session) }
@@ -31,6 +35,28 @@ enum DashboardPage {
 
     static func sessionSection(_ session: HandoutSession) -> String {
         HandoutRenderer.sessionSection(session)
+    }
+
+    /// Each student (client address) with the lesson goals reached, for the teacher's glance.
+    static func studentsSection(_ students: [ClassRecord.Student]) -> String {
+        var html = "<section id=\"students\">\n<h2>Lesson goals by student</h2>\n"
+        let learning = students.filter { !$0.lessons.isEmpty }
+        if learning.isEmpty {
+            html +=
+                "<p class=\"empty\">No lesson goal reached yet (every built-in lesson is followed: "
+                + "<code>ehlo --practice --lesson</code> lists them).</p>\n"
+        } else {
+            html += "<table><thead><tr><th>Student</th><th>Sessions</th><th>Goals reached</th></tr></thead><tbody>\n"
+            for student in learning {
+                html +=
+                    "<tr class=\"student\" data-student=\"\(HandoutRenderer.escape(student.address))\">"
+                    + "<td><code>\(HandoutRenderer.escape(student.address))</code></td>"
+                    + "<td>\(student.sessions.map { "#\($0)" }.joined(separator: " "))</td>"
+                    + "<td>\(HandoutRenderer.lessonGoals(student.lessons))</td></tr>\n"
+            }
+            html += "</tbody></table>\n"
+        }
+        return html + "</section>\n"
     }
 
     static func messagesSection(_ messages: [ClassRecord.StoredMessage]) -> String {
@@ -89,6 +115,7 @@ enum DashboardPage {
         events.addEventListener("session", e => {
           const id = JSON.parse(e.data).id;
           refresh("/fragment/sessions/" + id, "session-" + id, sessions, true);
+          refresh("/fragment/students", "students", document.querySelector(".dashboard"), false);
         });
         events.addEventListener("message", () => {
           refresh("/fragment/messages", "messages", document.querySelector(".dashboard"), false);

@@ -116,3 +116,37 @@ extension ClassViewRoutesTests {
         #expect(after["listeners"] as? Int == 0)
     }
 }
+
+extension ClassViewRoutesTests {
+    @Test func studentsAreClientAddressesWithTheGoalsOfAllTheirSessions() throws {
+        let record = ClassRecord(now: { 0 })
+        func greylistAttempt(_ number: Int, client: String, code: Int) {
+            record.sessionOpened(number, client: client, server: "127.0.0.1:2525")
+            record.replySent(number, ServerReply(220, nil, "practice.test ESMTP ehlo practice server ready"))
+            record.bytesReceived(
+                number, Array("HELO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<greylist@practice.test>\r\n".utf8))
+            record.replySent(number, ServerReply(250, nil, "practice.test"))
+            record.replySent(number, ServerReply(250, nil, "ok"))
+            record.replySent(number, ServerReply(code, nil, code == 450 ? "Greylisted" : "ok"))
+        }
+        greylistAttempt(1, client: "192.0.2.7:4000", code: 450)
+        greylistAttempt(2, client: "192.0.2.8:4000", code: 450)
+        greylistAttempt(3, client: "192.0.2.7:4001", code: 250)
+        let routes = ClassViewRoutes(record: record)
+        let students = try #require(try json(routes.answer(method: "GET", path: "/api/students")) as? [[String: Any]])
+        #expect(students.map { $0["address"] as? String } == ["192.0.2.7", "192.0.2.8"])
+        #expect(students[0]["sessions"] as? [Int] == [1, 3])
+        func greylisting(_ student: [String: Any]) -> [Bool]? {
+            let lessons = student["lessons"] as? [[String: Any]] ?? []
+            let lesson = lessons.first { ($0["title"] as? String)?.hasPrefix("Greylisting") == true }
+            return (lesson?["goals"] as? [[String: Any]])?.map { $0["reached"] as? Bool ?? false }
+        }
+        // The 450 in one session and the 250 in the next: both goals, for the same student only.
+        #expect(greylisting(students[0])?.prefix(2) == [true, true])
+        #expect(greylisting(students[1])?.prefix(2) == [true, false])
+        #expect(ClassRecord.host(of: "[::1]:25") == "::1")
+        #expect(ClassRecord.host(of: "unix:/run/x") == "unix:/run/x")
+        let (_, page) = text(routes.answer(method: "GET", path: "/fragment/students"))
+        #expect(page.contains("data-student=\"192.0.2.7\""))
+    }
+}

@@ -61,6 +61,35 @@ import Testing
         #expect(session.steps.last?.lane == .event)
     }
 
+    /// The server's view feeds every built-in lesson: the Appendix D session stuffed a dot and
+    /// delivered, so the dot-stuffing lesson is complete; a plain message ticks no dot goal.
+    @Test func lessonGoalsAreReachedFromTheServersView() throws {
+        let session = Self.appendixD()
+        let dots = try #require(session.lessons.first { $0.title == "Dot-stuffing" })
+        #expect(dots.goals.map(\.isReached) == [true, true, true])
+        #expect(session.lessons.map(\.number) == session.lessons.map(\.number).sorted())
+        var plain = ServerView()
+        plain.server("220 practice.test ESMTP ehlo practice server ready")
+        plain.client("EHLO c.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<student@practice.test>\r\nDATA\r\n")
+        plain.server("250 practice.test")
+        plain.server("250 ok")
+        plain.server("250 ok")
+        plain.server("354 go")
+        plain.client("hello\r\n.\r\n")
+        plain.server("250 2.0.0 queued")
+        let plainDots = try #require(plain.session.lessons.first { $0.title == "Dot-stuffing" })
+        #expect(plainDots.goals.map(\.id) == ["data", "dot", "delivered"])
+        #expect(plainDots.goals.map(\.isReached) == [true, false, false])
+        let page = HandoutRenderer.sessionSection(plain.session)
+        #expect(page.contains("<li class=\"goal met\" data-goal=\"data\">"))
+        #expect(page.contains("<li class=\"goal\" data-goal=\"dot\">"))
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(JSONText.encode(plain.session.jsonObject).utf8))
+                as? [String: Any])
+        let lessons = try #require(json["lessons"] as? [[String: Any]])
+        #expect(lessons.contains { $0["title"] as? String == "Dot-stuffing" && $0["reached"] as? Int == 1 })
+    }
+
     @Test func authSecretsAreRedactedAndAUserNameIsNot() {
         var view = ServerView()
         view.server("220 mx.test ESMTP")

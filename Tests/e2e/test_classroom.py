@@ -326,6 +326,17 @@ def test_the_page_shows_sessions_live_with_lines_annotations_and_auth_redacted(d
     assert any(event.startswith("TLS established") for event in console_session["events"]), console_session
     assert any(line.startswith("EHLO swaks.test") for line in swaks_session["wire"]), swaks_session
 
+    # Lesson goals, from what the server saw: the console's 450 from greylist@ ticks the greylisting
+    # lesson's first goal, not its second (no retry); the dot-stuffing lesson is complete.
+    greylisting = "section.session[data-session='2'] .lesson[data-lesson='5']"
+    assert page.evaluate(f"!!document.querySelector(\"{greylisting} .goal.met[data-goal='refused']\")")
+    assert page.evaluate(f"!document.querySelector(\"{greylisting} .goal.met[data-goal='retried']\")")
+    assert page.evaluate("document.querySelectorAll(\"section.session[data-session='2'] .lesson[data-lesson='4'] "
+                         ".goal.met\").length") == 3
+    page.wait_for("document.querySelectorAll('#students tr.student').length === 1")
+    students = board.json("/api/students")
+    assert [student["address"] for student in students] == ["127.0.0.1"] and students[0]["sessions"] == [1, 2]
+
     html = page.html()
     assert SECRET not in html
     assert "AUTH PLAIN &lt;redacted&gt;" in html

@@ -11,6 +11,13 @@ extension HandoutRenderer {
             if let client = session.client { text += " from \(markdownEscape(client))" }
             if let server = session.server { text += " to \(markdownEscape(server))" }
             text += "\n\n"
+            for lesson in session.lessons {
+                text +=
+                    "Lesson \(lesson.number), \(markdownEscape(lesson.title)): \(lesson.reachedCount) of "
+                    + "\(lesson.goals.count) goals\n\n"
+                for goal in lesson.goals { text += "- [\(goal.isReached ? "x" : " ")] \(markdownEscape(goal.say))\n" }
+                text += "\n"
+            }
             for step in session.steps {
                 switch step.lane {
                 case .event:

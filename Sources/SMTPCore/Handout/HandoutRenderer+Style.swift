@@ -41,6 +41,8 @@ extension HandoutRenderer {
         th { background: #f2f2f2; }
         .dashboard header { display: flex; align-items: baseline; gap: 1rem; flex-wrap: wrap; }
         .status { font-size: .9rem; color: var(--note); }
+        .lessons { display: flex; flex-wrap: wrap; gap: .3rem 1.5rem; margin: .2rem 0 .6rem; font-size: .9rem; }
+        .lesson ul { list-style: none; margin: .1rem 0; padding: 0; } .count { color: var(--note); }
         .goal.met { color: var(--ok); } .goal.met::before { content: "✔ "; }
         .goal:not(.met)::before { content: "○ "; color: var(--note); }
         pre.stored { background: #f6f6f6; border: 1px solid #ddd; padding: .5rem; white-space: pre-wrap;

@@ -78,9 +78,29 @@ public enum HandoutRenderer {
         facts.append(session.isOpen ? "connected" : "closed")
         facts.append("\(session.replyCodes.count) replies")
         html += escape(facts.joined(separator: " · ")) + "</p>\n"
+        html += lessonGoals(session.lessons)
         html += diagram(session)
         html += "</section>\n"
         return html
+    }
+
+    /// The lesson goals the session reached, lesson by lesson, each goal ticked or not yet.
+    public static func lessonGoals(_ lessons: [HandoutSession.LessonStatus]) -> String {
+        guard !lessons.isEmpty else { return "" }
+        var html = "<div class=\"lessons\">\n"
+        for lesson in lessons {
+            html +=
+                "<div class=\"lesson\" data-lesson=\"\(lesson.number)\"><strong>Lesson \(lesson.number): "
+                + "\(escape(lesson.title))</strong> <span class=\"count\">\(lesson.reachedCount) of \(lesson.goals.count) goals</span>"
+                + "<ul>"
+            for goal in lesson.goals {
+                html +=
+                    "<li class=\"goal\(goal.isReached ? " met" : "")\" data-goal=\"\(escape(goal.id))\">"
+                    + "\(escape(goal.say))</li>"
+            }
+            html += "</ul></div>\n"
+        }
+        return html + "</div>\n"
     }
 
     /// The two lanes and the steps between them.

@@ -7,6 +7,7 @@ extension HandoutSession {
         var object: [String: Any] = [
             "id": id, "open": isOpen, "replies": replyCodes,
             "steps": steps.map(\.jsonObject),
+            "lessons": lessons.map(\.jsonObject),
         ]
         if let client { object["client"] = client }
         if let server { object["server"] = server }
@@ -15,6 +16,16 @@ extension HandoutSession {
         if let heloName { object["helo"] = heloName }
         if let practiceDomain { object["practiceDomain"] = practiceDomain }
         return object
+    }
+}
+
+extension HandoutSession.LessonStatus {
+    /// `{"number": 5, "title": …, "reached": 1, "goals": [{"id": "refused", "say": …, "reached": true}, …]}`
+    public var jsonObject: [String: Any] {
+        [
+            "number": number, "title": title, "reached": reachedCount,
+            "goals": goals.map { ["id": $0.id, "say": $0.say, "reached": $0.isReached] },
+        ]
     }
 }
 

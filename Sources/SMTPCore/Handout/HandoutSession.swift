@@ -42,6 +42,22 @@ public struct HandoutSession: Hashable, Sendable {
         }
     }
 
+    /// A built-in lesson of which the session reached at least one goal.
+    public struct LessonStatus: Hashable, Sendable {
+        public struct GoalStatus: Hashable, Sendable {
+            public var id: String
+            public var say: String
+            public var isReached: Bool
+        }
+
+        /// Its number in `ehlo --practice --lesson N`.
+        public var number: Int
+        public var title: String
+        public var goals: [GoalStatus]
+
+        public var reachedCount: Int { goals.filter(\.isReached).count }
+    }
+
     /// The session's number (the server's `#N`, or its place in a transcript from 1).
     public var id: Int
     /// Who connected (`127.0.0.1:53012`), when known.
@@ -57,6 +73,8 @@ public struct HandoutSession: Hashable, Sendable {
     public var steps: [Step] = []
     /// The connection is still open (a live session of the class view).
     public var isOpen = true
+    /// The built-in lessons this session reached goals of, in lesson order.
+    public var lessons: [LessonStatus] = []
 
     public init(id: Int, client: String? = nil, server: String? = nil, startedAt: Double? = nil) {
         self.id = id

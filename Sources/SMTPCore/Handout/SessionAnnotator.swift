@@ -7,6 +7,10 @@
 /// commands, message lines, BDAT octets and answers to 334 challenges, and
 /// `replySent(lines:at:)`).
 ///
+/// The same events go to a `LessonProgress` for every built-in lesson (or the lessons given), so
+/// a session shows which lesson goals it reached whichever lesson the student follows: the
+/// server cannot know which one that is, and a student may well reach goals of several.
+///
 /// ### Why not show every message line?
 /// A projector (and a page) has room for a message's start, not for a 10 MB attachment: after
 /// `messageLinesShown` lines of one message the rest is counted, and the step that ends the
@@ -19,15 +23,24 @@ public struct SessionAnnotator: Sendable {
     private var input: [UInt8] = []
     private var lineNumber = 0
     private var messageLinesSeen = 0
+    private var lessons: LessonTracker
+    /// The lesson events since `takeLessonEvents()`, for an owner that follows a student too.
+    private var lessonEvents: [LessonEvent] = []
     public static let messageLinesShown = 30
     /// A client line longer than this without a line end is taken as a line (RFC 5321
     /// §4.5.3.1.6 allows 1000 octets; the server refuses more anyway).
     static let longestLine = 64 * 1024
 
-    public init(_ session: HandoutSession, sessionProtocol: SessionProtocol = .smtp, overTLS: Bool = false) {
+    public init(
+        _ session: HandoutSession, sessionProtocol: SessionProtocol = .smtp, overTLS: Bool = false,
+        lessons: [Lesson] = BuiltInLessons.all
+    ) {
         self.session = session
+        self.lessons = LessonTracker(lessons: lessons)
         machine = SessionStateMachine(sessionProtocol: sessionProtocol)
         machine.connectionOpened(overTLS: overTLS, at: session.startedAt ?? 0)
+        observe(.connected)
+        if overTLS { observe(.tlsEstablished) }
     }
 
     // MARK: Events
@@ -78,6 +91,7 @@ public struct SessionAnnotator: Sendable {
     /// A whole reply, and the lines that explain it.
     public mutating func replyReceived(_ reply: SMTPReply, at time: Double?) {
         let outcome = machine.replyReceived(reply)
+        observe(.replyReceived(reply, answering: outcome.answered))
         let shown = ReplyAnnotator.lines(for: outcome, level: .full)
         if outcome.answered == .greeting, session.practiceDomain == nil {
             session.practiceDomain = LabMailboxTable.practiceDomain(greeting: reply)
@@ -97,11 +111,13 @@ public struct SessionAnnotator: Sendable {
     /// RFC 3207 §4.2: after the handshake both sides forget what EHLO said.
     public mutating func tlsEstablished(at time: Double?) {
         machine.tlsEstablished()
+        observe(.tlsEstablished)
         event("TLS established; the server forgot the EHLO, which is due again (RFC 3207 §4.2)", at: time)
     }
 
     public mutating func connectionClosed(at time: Double?) {
         let unanswered = machine.connectionClosed()
+        observe(.connectionClosed)
         let text =
             unanswered.isEmpty
             ? "connection closed"
@@ -138,13 +154,20 @@ public struct SessionAnnotator: Sendable {
             event("\(octets.count) octets sent before the TLS handshake, discarded (RFC 3207 §6)", at: time)
             return
         }
+        // RFC 2920 §3: a command written while an earlier one still waits for its reply.
+        let isPipelined = !machine.pending.isEmpty
         switch ReplayPlan.read(octets, sourceLine: lineNumber, at: isHeld ? nil : time, into: &machine) {
         case .command:
+            observe(
+                .commandSent(
+                    SMTPCommand(line: String(decoding: octets, as: UTF8.self)), isPipelined: isPipelined,
+                    isComposed: false))
             messageLinesSeen = 0
             append(
                 HandoutSession.Step(
                     lane: .client, time: time, lines: [Redactor.redact(command: visible)], notes: warnings))
         case .messageLine:
+            observe(.messageLineSent(wire: octets))
             messageLinesSeen += 1
             guard messageLinesSeen <= Self.messageLinesShown else { return }
             if messageLinesSeen > 1, let last = session.steps.last, last.lane == .client {
@@ -162,10 +185,23 @@ public struct SessionAnnotator: Sendable {
         case .chunk:
             append(HandoutSession.Step(lane: .client, time: time, lines: [visible]))
         case .challengeAnswer:
+            observe(.authResponseSent)
             // RFC 4954 §4: an answer may be a secret; "*" cancels and a user name is none.
             let isSecret = !isUserNameAsked && visible != "*"
             append(HandoutSession.Step(lane: .client, time: time, lines: [isSecret ? Redactor.placeholder : visible]))
         }
+    }
+
+    /// The events given to the lessons since the last call, in order.
+    public mutating func takeLessonEvents() -> [LessonEvent] {
+        defer { lessonEvents = [] }
+        return lessonEvents
+    }
+
+    /// Feeds every lesson; when a goal is reached, the session's lessons say so.
+    private mutating func observe(_ event: LessonEvent) {
+        lessonEvents.append(event)
+        if lessons.record(event) { session.lessons = lessons.statuses }
     }
 
     private mutating func append(_ step: HandoutSession.Step) {

@@ -20,6 +20,23 @@ public final class ClassRecord: Sendable {
         public let text: [UInt8]
     }
 
+    /// A student as the class view knows one: a client address, with the lesson goals its
+    /// sessions reached, fed all its sessions' events in the order they came (a lesson may take
+    /// several connections: the retry after greylisting, a second try at STARTTLS).
+    ///
+    /// ### Why the address?
+    /// Nothing else the server sees stays the same across a student's sessions: the EHLO name is
+    /// whatever was typed, and AUTH is a lesson of its own. In a classroom each student's machine
+    /// has its own address; behind one NAT (or all on one machine) they count as one student.
+    public struct Student: Sendable {
+        /// The client's address without its port: `192.168.1.23`, `::1`.
+        public let address: String
+        public internal(set) var sessions: [Int] = []
+        var tracker = LessonTracker()
+
+        public var lessons: [HandoutSession.LessonStatus] { tracker.statuses }
+    }
+
     /// What changed, for the live event stream.
     public enum Change: Hashable, Sendable {
         case session(Int)
@@ -36,6 +53,10 @@ public final class ClassRecord: Sendable {
         var order: [Int] = []
         var messages: [StoredMessage] = []
         var messageOctets = 0
+        var students: [String: Student] = [:]
+        var studentOrder: [String] = []
+        /// Each session's student.
+        var studentOf: [Int: String] = [:]
         var subscribers: [Int: @Sendable (Change) -> Void] = [:]
         var nextSubscriber = 0
     }
@@ -60,6 +81,11 @@ public final class ClassRecord: Sendable {
 
     public func session(_ number: Int) -> HandoutSession? {
         state.withLockedValue { $0.annotators[number]?.session }
+    }
+
+    /// Every student, in the order of their first session.
+    public var students: [Student] {
+        state.withLockedValue { state in state.studentOrder.compactMap { state.students[$0] } }
     }
 
     /// Every message kept, oldest first.
@@ -93,33 +119,55 @@ public final class ClassRecord: Sendable {
 
     func sessionOpened(_ number: Int, client: String, server: String) {
         let session = HandoutSession(id: number, client: client, server: server, startedAt: now())
+        let address = Self.host(of: client)
         change(.session(number)) { state in
             state.annotators[number] = SessionAnnotator(session)
             state.order.append(number)
             while state.order.count > Self.sessionsKept {
-                state.annotators.removeValue(forKey: state.order.removeFirst())
+                let old = state.order.removeFirst()
+                state.annotators.removeValue(forKey: old)
+                state.studentOf.removeValue(forKey: old)
             }
+            if state.students[address] == nil {
+                state.students[address] = Student(address: address)
+                state.studentOrder.append(address)
+            }
+            state.students[address]?.sessions.append(number)
+            state.studentOf[number] = address
+            state.feedStudent(of: number)
         }
     }
 
     func bytesReceived(_ number: Int, _ bytes: [UInt8]) {
         let time = now()
-        change(.session(number)) { $0.annotators[number]?.bytesReceived(bytes, at: time) }
+        change(.session(number)) { state in
+            state.annotators[number]?.bytesReceived(bytes, at: time)
+            state.feedStudent(of: number)
+        }
     }
 
     func replySent(_ number: Int, _ reply: ServerReply) {
         let time = now()
-        change(.session(number)) { $0.annotators[number]?.replySent(lines: reply.lines, at: time) }
+        change(.session(number)) { state in
+            state.annotators[number]?.replySent(lines: reply.lines, at: time)
+            state.feedStudent(of: number)
+        }
     }
 
     func tlsEstablished(_ number: Int) {
         let time = now()
-        change(.session(number)) { $0.annotators[number]?.tlsEstablished(at: time) }
+        change(.session(number)) { state in
+            state.annotators[number]?.tlsEstablished(at: time)
+            state.feedStudent(of: number)
+        }
     }
 
     func sessionClosed(_ number: Int) {
         let time = now()
-        change(.session(number)) { $0.annotators[number]?.connectionClosed(at: time) }
+        change(.session(number)) { state in
+            state.annotators[number]?.connectionClosed(at: time)
+            state.feedStudent(of: number)
+        }
     }
 
     func messageStored(_ number: Int, id: String, message: ReceivedMessage, text: [UInt8]) {
@@ -136,11 +184,30 @@ public final class ClassRecord: Sendable {
         }
     }
 
+    /// `192.0.2.7:4000` → `192.0.2.7`, `[::1]:4000` → `::1`; a socket's path stays whole.
+    static func host(of client: String) -> String {
+        if client.hasPrefix("["), let close = client.firstIndex(of: "]") {
+            return String(client[client.index(after: client.startIndex)..<close])
+        }
+        if !client.hasPrefix("unix:"), let colon = client.lastIndex(of: ":"), !client[..<colon].contains(":") {
+            return String(client[..<colon])
+        }
+        return client
+    }
+
     private func change(_ change: Change, _ body: (inout State) -> Void) {
         let subscribers = state.withLockedValue { state in
             body(&state)
             return Array(state.subscribers.values)
         }
         for subscriber in subscribers { subscriber(change) }
+    }
+}
+
+extension ClassRecord.State {
+    /// The lesson events the session's annotator saw go to its student's lessons too.
+    mutating func feedStudent(of number: Int) {
+        guard let events = annotators[number]?.takeLessonEvents(), let address = studentOf[number] else { return }
+        for event in events { _ = students[address]?.tracker.record(event) }
     }
 }
