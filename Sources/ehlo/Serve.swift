@@ -84,7 +84,7 @@ struct Serve: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Seconds greylist@ refuses a retry after the first attempt (RFC 6647; default: 5).",
+            "Seconds greylist@ refuses a retry after the first attempt (RFC 6647 §2.1).",
             valueName: "seconds"))
     var greylistDelay = 5
 
@@ -92,7 +92,7 @@ struct Serve: ParsableCommand {
         help: ArgumentHelp(
             "When greylisting is forgotten: connection (each connection starts afresh, so a replayed demo "
                 + "gets the same codes) or never (as a real MTA: a retry in a new connection passes).",
-            valueName: "connection|never"))
+            valueName: "when"))
     var greylistReset = GreylistReset.connection
 
     @Option(

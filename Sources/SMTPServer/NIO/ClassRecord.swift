@@ -64,6 +64,7 @@ public final class ClassRecord: Sendable {
     public static let sessionsKept = 500
     public static let messagesKept = 500
     public static let messageOctetsKept = 64 * 1024 * 1024
+    public static let studentsKept = 1000
 
     private let state = NIOLockedValueBox(State())
     private let now: @Sendable () -> Double
@@ -131,6 +132,9 @@ public final class ClassRecord: Sendable {
             if state.students[address] == nil {
                 state.students[address] = Student(address: address)
                 state.studentOrder.append(address)
+                if state.studentOrder.count > Self.studentsKept {
+                    state.students.removeValue(forKey: state.studentOrder.removeFirst())
+                }
             }
             state.students[address]?.sessions.append(number)
             state.studentOf[number] = address
