@@ -131,6 +131,10 @@ struct ServerSessionStateMachineTests {
             session.reply("RCPT TO:<greylist@practice.test>")?.texts.last?.hasSuffix("try again in 1 second") == true)
         greylist.wait(0.5)
         #expect(session.codes("RCPT TO:<greylist@practice.test>") == [250])
+        // RSET keeps the greylist: the same triplet passes in the next transaction.
+        _ = session.line("RSET")
+        _ = session.line("MAIL FROM:<a@b.test>")
+        #expect(session.codes("RCPT TO:<greylist@practice.test>") == [250])
         // Another sender is another triplet: refused afresh.
         _ = session.line("RSET")
         _ = session.line("MAIL FROM:<other@b.test>")

@@ -214,6 +214,20 @@ def test_the_dashboard_refuses_a_public_address_unless_told(run_ehlo):
     assert "--dashboard 0.0.0.0:0 is not a loopback address" in refused.stderr, refused
 
 
+def test_a_public_dashboard_is_served_with_a_loud_warning():
+    server = PracticeServer("--dashboard", "0.0.0.0:0", "--dashboard-public")
+    try:
+        server.wait_for_line(lambda line: line.startswith("ehlo serve: WARNING: the class view on 0.0.0.0:0 shows "
+                                                          "every session and message to anyone who can reach it"))
+        url = re.match(r"^class view: (http://\S+/) ",
+                       server.wait_for_line(lambda line: line.startswith("class view: "))).group(1)
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=10) as response:
+            assert json.loads(response.read())["sessions"] == 0
+    finally:
+        server.stop()
+
+
 # --- The class view in a real browser
 
 
