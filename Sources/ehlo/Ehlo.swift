@@ -17,6 +17,7 @@ struct Ehlo: ParsableCommand {
                 OTHER COMMANDS:
                   ehlo explain CODE|LINE...      Explain reply codes, enhanced codes or reply lines, offline.
                   ehlo replay FILE [HOST[:PORT]] Re-run a recorded transcript and show where the replies differ.
+                  ehlo render FILE --html OUT    Turn a transcript into a handout (HTML or Markdown).
                   ehlo serve [options]           Run the practice SMTP server.
 
                   See 'ehlo help <command>' for each one's options.
@@ -40,7 +41,7 @@ struct Ehlo: ParsableCommand {
             the same lines run as a script.
             """,
         version: EhloVersion.current,
-        subcommands: [ConsoleCommand.self, Explain.self, Serve.self, Replay.self],
+        subcommands: [ConsoleCommand.self, Explain.self, Serve.self, Replay.self, Render.self],
         defaultSubcommand: ConsoleCommand.self
     )
 }

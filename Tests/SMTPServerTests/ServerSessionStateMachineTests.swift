@@ -103,12 +103,42 @@ struct ServerSessionStateMachineTests {
         _ = first.line("MAIL FROM:<a@b.test>")
         #expect(
             first.reply("RCPT TO:<greylist@practice.test>")?.lines == [
-                "450 4.7.1 <greylist@practice.test>: Greylisted, try again in a moment"
+                "450 4.7.1 <greylist@practice.test>: Greylisted, try again now"
             ])
         var second = ServerSessionStateMachine.test(greylist: greylist)
         second.open()
         _ = second.line("MAIL FROM:<a@b.test>")
         #expect(second.codes("RCPT TO:<greylist@practice.test>") == [250])
+    }
+
+    /// RFC 6647 §2.1: a retry before the delay is refused again; one after it passes.
+    @Test func greylistRefusesARetryBeforeTheDelayAndPassesOneAfter() {
+        let greylist = TestGreylist(delay: 5)
+        var session = ServerSessionStateMachine.test(greylist: greylist)
+        session.open()
+        _ = session.line("MAIL FROM:<a@b.test>")
+        #expect(
+            session.reply("RCPT TO:<greylist@practice.test>")?.lines == [
+                "450 4.7.1 <greylist@practice.test>: Greylisted, try again in 5 seconds"
+            ])
+        greylist.wait(2)
+        #expect(
+            session.reply("RCPT TO:<greylist@practice.test>")?.lines == [
+                "450 4.7.1 <greylist@practice.test>: Greylisted, retried too soon; try again in 3 seconds"
+            ])
+        greylist.wait(2.5)
+        #expect(
+            session.reply("RCPT TO:<greylist@practice.test>")?.texts.last?.hasSuffix("try again in 1 second") == true)
+        greylist.wait(0.5)
+        #expect(session.codes("RCPT TO:<greylist@practice.test>") == [250])
+        // RSET keeps the greylist: the same triplet passes in the next transaction.
+        _ = session.line("RSET")
+        _ = session.line("MAIL FROM:<a@b.test>")
+        #expect(session.codes("RCPT TO:<greylist@practice.test>") == [250])
+        // Another sender is another triplet: refused afresh.
+        _ = session.line("RSET")
+        _ = session.line("MAIL FROM:<other@b.test>")
+        #expect(session.codes("RCPT TO:<greylist@practice.test>") == [450])
     }
 
     @Test func rejectRefusesAfterTheFinalDot() {

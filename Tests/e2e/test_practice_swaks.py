@@ -126,7 +126,8 @@ def test_quota_is_refused_with_552_only_over_its_quota(practice_server, tmp_path
 
 
 def test_greylist_accepts_the_second_attempt(practice_server):
-    server = practice_server()
+    # As a real greylisting MTA: the retry comes in a new connection (swaks runs once per attempt).
+    server = practice_server("--greylist-delay", "0", "--greylist-reset", "never")
     _, first = swaks(server, "--quit-after", "RCPT", to="greylist@practice.test")
     _, second = swaks(server, "--quit-after", "RCPT", to="greylist@practice.test")
     assert any(line.startswith("450 4.7.1") for line in server_lines(first)), first

@@ -16,7 +16,8 @@ public enum LabMailboxTable {
         case rejectAfterData
         /// Refused at RCPT with this reply every time.
         case refuse(code: Int, enhancedCode: EnhancedStatusCode, text: String)
-        /// 450 4.7.1 the first time a client sends from a given sender, 250 from the second try on.
+        /// 450 4.7.1 the first time a client, sender and recipient come, and again on a retry before the
+        /// server's greylist delay is over; 250 on a retry after it.
         case greylist
         /// 251 2.1.5: accepted, and (in a real server) forwarded to `address`.
         case forward(to: String)
@@ -78,7 +79,7 @@ public enum LabMailboxTable {
             reference: "RFC 5321 §4.2.3, RFC 3463 §3.3"),
         Row(
             localPart: "greylist", behaviour: .greylist, fullName: "Grey Listed",
-            summary: "450 4.7.1 the first time per client and sender, then 250: retry and it works",
+            summary: "450 4.7.1 the first time per client, sender and recipient, again if retried too soon, then 250 once the greylist delay is over",
             reference: "RFC 5321 §4.5.4.1, RFC 6647"),
         Row(
             localPart: "broken",
@@ -152,7 +153,7 @@ public enum LabMailboxTable {
             code: 421,
             how: "ehlo serve --shutdown-after N (the command after the N-th); stay idle past --timeout; "
                 + "Ctrl-C on the server; 20 errors in one session"),
-        CodeRoute(code: 450, how: "RCPT TO:<busy@DOMAIN>; RCPT TO:<greylist@DOMAIN> the first time"),
+        CodeRoute(code: 450, how: "RCPT TO:<busy@DOMAIN>; RCPT TO:<greylist@DOMAIN> the first time or too soon after"),
         CodeRoute(code: 451, how: "RCPT TO:<broken@DOMAIN>"),
         CodeRoute(code: 452, how: "RCPT TO:<full@DOMAIN>; a 101st RCPT in one transaction"),
         CodeRoute(code: 455, how: "RCPT TO:<params@DOMAIN>"),

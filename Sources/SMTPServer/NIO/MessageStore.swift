@@ -51,8 +51,9 @@ final class MessageStore: Sendable {
         }
     }
 
-    /// Stores the message; returns its queue id. Nothing is visible in new/ unless all of it is written.
-    func store(_ message: ReceivedMessage) throws -> String {
+    /// Stores the message; returns its queue id and the octets stored (trace headers, then the
+    /// content with LF line ends). Nothing is visible in new/ unless all of it is written.
+    func store(_ message: ReceivedMessage) throws -> (id: String, text: [UInt8]) {
         let number = sequence.withLockedValue { value -> Int in
             value += 1
             return value
@@ -81,7 +82,7 @@ final class MessageStore: Sendable {
             let unique = "\(seconds).M\(micros)P\(getpid())Q\(number).\(hostName)"
             try Self.writeAtomically(text, temporary: "\(directory)/tmp/\(unique)", final: "\(directory)/new/\(unique)")
         }
-        return id
+        return (id, text)
     }
 
     /// The messages `.memory` keeps, oldest first (empty for other destinations).
