@@ -40,7 +40,7 @@ import Testing
             ["450 4.2.0 <x@example.com>: Recipient address rejected: greylisted for 60 seconds by ZEROSPAM"],
             .greylisting),
         // ehlo's own practice server (greylist@).
-        Fixture(["450 4.7.1 <greylist@practice.test>: Greylisted, try again in a moment"], .greylisting),
+        Fixture(["450 4.7.1 <greylist@practice.test>: Greylisted, try again in 5 seconds"], .greylisting),
         // Postfix reject_rbl_client, same log as above.
         Fixture(
             [

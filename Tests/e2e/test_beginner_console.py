@@ -76,7 +76,7 @@ def test_replies_are_explained_in_plain_words_and_wrapped_at_80_columns(narrow, 
     # The transcript keeps every line whole: only the screen wraps.
     recorded = transcript.read_text().splitlines()
     assert any(line.startswith("#  cause: greylisting") and line.endswith("retries by itself.") for line in recorded)
-    assert "S: 450 4.7.1 <greylist@practice.test>: Greylisted, try again in a moment" in recorded
+    assert "S: 450 4.7.1 <greylist@practice.test>: Greylisted, try again in 5 seconds" in recorded
     assert not any(line.startswith("#    ") for line in recorded)
 
 
