@@ -17,8 +17,9 @@ RELEASE_BIN = .build/release/ehlo
 # Debian package names of what the build and the tests need. postfix brings Postfix itself
 # and smtp-sink; the tests run their own instance of it on loopback ports (see
 # Tests/e2e/postfix_fixtures.py). It is installed with debconf's "No configuration": no
-# /etc/postfix/main.cf, so no system Postfix is set up or started on port 25.
-APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks postfix \
+# /etc/postfix/main.cf, so no system Postfix is set up or started on port 25. chromium runs
+# headless for the class view's and the handouts' tests (Tests/e2e/chromium.py).
+APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks postfix chromium \
 	python3-aiosmtpd python3-pytest python3-cryptography python3-dnslib
 # What `make bench` runs beside ehlo, besides swaks and smtp-source: a raw socket copy.
 BENCH_PACKAGES = socat
@@ -85,7 +86,7 @@ deps-build:
 		$(call apt_install,libedit-dev pkg-config); \
 	fi
 
-# Everything the tests need as well: tmux, mandoc, swaks, postfix, and the Python packages (dnslib:
+# Everything the tests need as well: tmux, mandoc, swaks, postfix, chromium, and the Python packages (dnslib:
 # the DNS server the --mx and /dns tests run on loopback).
 # (A package removed but not purged still has a dpkg status, so the check reads it.)
 deps: deps-build

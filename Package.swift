@@ -74,6 +74,20 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+
+        // The class view (`ehlo serve --dashboard`): a read-only web page and JSON API over the
+        // practice server's sessions and messages, on NIOHTTP1 (server-sent events for live updates).
+        .target(
+            name: "ClassView",
+            dependencies: [
+                "SMTPCore",
+                "SMTPServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
 
@@ -86,6 +100,7 @@ let package = Package(
         .executableTarget(
             name: "ehlo",
             dependencies: [
+                "ClassView",
                 "Console",
                 "LineEditor",
                 "ProfileConfig",
@@ -131,10 +146,16 @@ let package = Package(
             dependencies: ["DNSResolver", "SMTPCore"]
         ),
         .testTarget(
+            name: "ClassViewTests",
+            dependencies: ["ClassView", "SMTPServer", "SMTPCore"]
+        ),
+        .testTarget(
             name: "SMTPServerTests",
             dependencies: [
                 "SMTPServer",
                 "SMTPCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -23,9 +23,10 @@ extension Console {
             flushAndWait()
         }
         guard let row = ConsoleCommandTable.row(name) else {
+            let guess = DidYouMean.consoleCommand(name).map { "did you mean \($0)? " } ?? ""
             emit(
                 .warning,
-                "unknown console command /\(VisibleText.escape(name)); /help console lists them (// sends a line starting with /)"
+                "unknown console command /\(VisibleText.escape(name)); \(guess)/commands lists them (// sends a line starting with /)"
             )
             if isScript { fail(.usage) }
             return
@@ -57,6 +58,8 @@ extension Console {
         case "explain": explain(argument)
         case "state": showState()
         case "next": showNext()
+        case "commands": output(HelpRenderer.commandList)
+        case "mailbox": mailboxCommand(argument)
         case "caps": showCapabilities()
         case "connect": connectCommand(argument)
         case "disconnect":
@@ -78,6 +81,8 @@ extension Console {
         case "save-script": saveScript(argument)
         case "timing": timingCommand(argument)
         case "go": goCommand()
+        case "lesson": lessonCommand(argument)
+        case "hint": hintCommand()
         default:
             preconditionFailure("ConsoleCommandTable row /\(name) has no implementation")
         }
@@ -99,9 +104,11 @@ extension Console {
             return
         }
         guard let lines = HelpRenderer.render(topic: topic) else {
+            let names = ConsoleCommandTable.topics + SMTPVerb.allCases.map { $0.rawValue.lowercased() }
+            let guess = DidYouMean.closest(to: topic, in: names).map { "did you mean /help \($0)? " } ?? ""
             emit(
                 .warning,
-                "no help on '\(VisibleText.escape(topic))'; topics: \(ConsoleCommandTable.topics.joined(separator: ", ")), a verb, /command or a code"
+                "no help on '\(VisibleText.escape(topic))'; \(guess)topics: \(ConsoleCommandTable.topics.joined(separator: ", ")), a verb, /command or a code"
             )
             return
         }
@@ -111,18 +118,52 @@ extension Console {
     private func explain(_ argument: String) {
         guard !argument.isEmpty else {
             if let reply = session.lastReply {
-                output((try? Explainer.explain(String(decoding: reply.lines[0].bytes, as: UTF8.self))) ?? [])
+                // A multiline reply as one line: the words that give a cause away may be on any of them.
+                let line = "\(reply.code) " + reply.texts.joined(separator: " ")
+                output((try? Explainer.explain(line, level: explainLevel)) ?? [])
             } else {
                 emit(.warning, "usage: /explain CODE|LINE (e.g. /explain 550, /explain 5.7.1)")
             }
             return
         }
         do {
-            output(try Explainer.explain(argument))
+            output(try Explainer.explain(argument, level: explainLevel))
         } catch {
             emit(.warning, error.description)
         }
     }
+
+    /// `/mailbox [N]`: what the practice server of `--practice` stored, or message N as stored.
+    private func mailboxCommand(_ argument: String) {
+        guard let mailbox = options.practiceMailbox else {
+            emit(
+                .warning,
+                "/mailbox reads the practice server that ehlo --practice starts; a real server's mailboxes cannot be read over SMTP (that is IMAP's or POP3's job)"
+            )
+            if isScript { fail(.usage) }
+            return
+        }
+        let messages = mailbox()
+        guard !argument.isEmpty else {
+            output(MailboxRenderer.list(messages))
+            return
+        }
+        guard let number = Int(argument), messages.indices.contains(number - 1) else {
+            emit(
+                .warning,
+                messages.isEmpty
+                    ? "/mailbox \(VisibleText.escape(argument)): the practice server has stored no message yet"
+                    : "usage: /mailbox N, N from 1 to \(messages.count) (/mailbox lists them)")
+            if isScript { fail(.usage) }
+            return
+        }
+        // Shown as stored: not wrapped, so that every line is the stored line.
+        screen.show(
+            MailboxRenderer.show(messages[number - 1], number: number).map { DisplayLine(.output, $0) }, wraps: false)
+    }
+
+    /// `/explain` asks for an explanation: `--explain beginner` gets plain words, every other level all of it.
+    private var explainLevel: ExplainLevel { options.explain == .beginner ? .beginner : .full }
 
     /// The commands held for the group being built, by name; nil when none is held.
     private var heldCommandNames: String? {

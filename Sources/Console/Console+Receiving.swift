@@ -85,6 +85,7 @@ extension Console {
         case .reply(let reply):
             let outcome = session.replyReceived(reply)
             show(outcome)
+            lessonObserved(.replyReceived(outcome.reply, answering: outcome.answered))
             run(outcome.actions)
         case .tlsEstablished(let report):
             tlsEstablished(report)
@@ -143,6 +144,7 @@ extension Console {
         } else {
             emit(.event, expected ? "connection closed" : "connection closed by the server")
         }
+        lessonObserved(.connectionClosed)
         if !expected, !unanswered.isEmpty {
             let names = unanswered.map(\.name).joined(separator: ", ")
             var warning = "no reply came to \(names): the connection ended first"

@@ -17,6 +17,10 @@ struct OutgoingLines {
         var isEchoed: Bool
         /// A BDAT command line: where a chunk given up before it was written starts.
         var opensChunk = false
+        /// What a lesson learns when it is written (`isPipelined` is decided then).
+        var lessonEvent: LessonEvent?
+        /// A reply is owed to it: a command, the final dot, an answer to a 334.
+        var expectsReply = false
         /// Where its octets start in `octets`.
         var start = 0
     }
@@ -128,7 +132,9 @@ extension Console {
         let actions = session.commandSent(
             command, isPipelined: isPipelined, bodyFollowsInInput: isScript && !quiet, tag: tag)
         let shown = VisibleText.escape(Redactor.redact(command: line))
-        hold(Array(line.utf8), shown: shown, isEchoed: isScript || quiet, wire: line)
+        hold(
+            Array(line.utf8), shown: shown, isEchoed: isScript || quiet, wire: line,
+            lessonEvent: .commandSent(command, isPipelined: false, isComposed: quiet))
         if command.bdatChunk != nil { outgoing.markLastLineOpensChunk() }
         if !quiet || savesToScript { savedScript.commandSent(line) }
         run(actions, replyTimeout: replyTimeout)
@@ -153,7 +159,7 @@ extension Console {
     func sendBodyLine(_ line: String, quiet: Bool = false, tag: Int?) {
         if !quiet { savedScript.messageLineSent(line) }
         if line == "." {
-            hold(Array(line.utf8), shown: line, isEchoed: isScript || quiet)
+            hold(Array(line.utf8), shown: line, isEchoed: isScript || quiet, expectsReply: true)
             run(session.endOfDataSent(isPipelined: isGrouping, tag: tag))
             return
         }
@@ -172,7 +178,7 @@ extension Console {
     func sendMessageOctets(_ wire: some Collection<UInt8>) {
         session.messageLineSent()
         let shown = VisibleText.escape(wire)
-        hold(wire, shown: shown, isEchoed: isScript)
+        hold(wire, shown: shown, isEchoed: isScript, lessonEvent: .messageLineSent(wire: Array(wire)))
         if outgoing.octetCount >= Self.messageBufferOctets { flush(streaming: true) }
     }
 
@@ -204,15 +210,22 @@ extension Console {
         let isSecret = !session.isUserNameAsked && line != "*"
         hold(
             Array(line.utf8), shown: isSecret ? Redactor.placeholder : VisibleText.escape(line),
-            isEchoed: isScript || quiet, wire: line)
+            isEchoed: isScript || quiet, wire: line, lessonEvent: .authResponseSent)
         run(session.authResponseSent(tag: tag))
     }
 
     /// Adds a line (CRLF appended) to what is written next.
-    private func hold(_ octets: some Collection<UInt8>, shown: String, isEchoed: Bool, wire: String? = nil) {
-        outgoing.append(
-            OutgoingLines.Line(shown: shown, wire: wire.map(VisibleText.escape) ?? shown, isEchoed: isEchoed),
-            octets: octets)
+    private func hold(
+        _ octets: some Collection<UInt8>, shown: String, isEchoed: Bool, wire: String? = nil,
+        lessonEvent: LessonEvent? = nil, expectsReply: Bool = false
+    ) {
+        var line = OutgoingLines.Line(shown: shown, wire: wire.map(VisibleText.escape) ?? shown, isEchoed: isEchoed)
+        line.lessonEvent = lessonEvent
+        switch lessonEvent {
+        case .commandSent?, .authResponseSent?: line.expectsReply = true
+        default: line.expectsReply = expectsReply
+        }
+        outgoing.append(line, octets: octets)
     }
 
     /// Writes every held line in one write, then records (and, for scripts, shows) them. A failed
@@ -226,6 +239,7 @@ extension Console {
         let lines = outgoing.lines
         let octets = outgoing.octets
         outgoing = OutgoingLines()
+        let repliesOwedBefore = session.pending.filter { $0.sentAt != nil }.count
         do {
             if streaming {
                 try link.stream(octets, timeout: dataBlockTimeout)
@@ -247,6 +261,7 @@ extension Console {
         session.exchangesWritten(at: Date().timeIntervalSince1970)
         screen.record(contentsOf: lines.map { .client(shown: $0.shown, wire: $0.wire) })
         show(lines.filter(\.isEchoed).map { DisplayLine(.client, $0.shown) })
+        lessonLinesWritten(lines, repliesOwedBefore: repliesOwedBefore)
         return true
     }
 

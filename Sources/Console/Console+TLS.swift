@@ -78,6 +78,7 @@ extension Console {
                 "RFC 3207 §4.2: the server has forgotten this session; capabilities are unknown until \(session.sessionProtocol == .lmtp ? "LHLO" : "EHLO"), which is due again"
             )
         }
+        lessonObserved(.tlsEstablished)
     }
 
     /// - Parameters:

@@ -54,6 +54,8 @@ public final class Console {
     lazy var isTimingShown = options.showsTiming || input.isInteractive
     /// Replies shown, collected for a caller that compares them (replay) while it is not nil.
     var observed: [SessionStateMachine.ReplyOutcome]?
+    /// The lesson running (`--lesson N`, `/lesson N`), fed the session's events.
+    var lesson: ActiveLesson?
 
     var isScript: Bool { !input.isInteractive }
 
@@ -104,6 +106,7 @@ public final class Console {
                 options: options, commandLine: commandLine, input: EditorInput(editor: editor),
                 colorEnabled: colorEnabled, link: link)
             console.attach(to: editor)
+            console.screen.columns = { editor.terminalColumns }
             return console
         }
         return Console.scripted(
@@ -153,6 +156,11 @@ public final class Console {
         if let path = options.transcriptFile ?? profileTranscriptPath() {
             startRecording(to: path, isBeforeFirstConnection: true)
         }
+        switch options.lesson {
+        case .list?: emit(LessonRenderer.list().map { DisplayLine(.output, $0) })
+        case .lesson(let lesson, let number)?: startLesson(lesson, number: number)
+        case nil: break
+        }
         if let target = options.mailDomain {
             guard connect(toMailDomain: target) else {
                 if case .failure = tls.outcome { exitStatus = .tlsFailed }
@@ -164,7 +172,10 @@ public final class Console {
         }
         guard let server = options.server else {
             if input.isInteractive {
-                emit(.output, "Not connected. /connect HOST[:PORT] to start, /help for help.")
+                emit(
+                    .output,
+                    "Not connected. To start, quit and run ehlo --practice (a practice mail server on this machine), or type /connect HOST[:PORT] to reach a mail server. /help for help, quit to leave."
+                )
             }
             return true
         }
@@ -179,7 +190,23 @@ public final class Console {
             return true
         }
         openSessionAsAsked()
+        welcomeToPractice()
         return true
+    }
+
+    /// `ehlo --practice` at a terminal: the first thing to type, once the practice server greeted.
+    private func welcomeToPractice() {
+        guard options.isPractice, input.isInteractive, link.isConnected, let domain = practiceDomain else { return }
+        let first: String
+        switch session.phase {
+        case .greeted: first = "\(session.sessionProtocol == .lmtp ? "LHLO" : "EHLO") \(heloName ?? "client.example")"
+        case .helloed: first = "MAIL FROM:<you@example.test>"
+        default: return
+        }
+        emit(
+            .output,
+            "Welcome to ehlo's practice server for \(domain), running on this machine: nothing you send leaves it. Type \(first) to begin (Tab completes); /help for help, /help lab for addresses that make each reply happen, quit to leave."
+        )
     }
 
     /// Reads one line (or does what is due before one may be read) and handles it.
@@ -235,6 +262,7 @@ public final class Console {
             _ = takeEvents(until: { false }, seconds: 1)
         }
         closeConnection(reason: nil)
+        endLesson()
         link.shutdown()
         if isScript, exitStatus == .success, screen.hasTranscriptFailed { exitStatus = .transcriptFailed }
         return exitStatus
@@ -296,6 +324,9 @@ public final class Console {
         }
     }
 
+    /// What a person types to leave a console, taken as such while no server is connected.
+    private static let leavingWords: Set<String> = ["quit", "exit"]
+
     private func isConsoleCommand(_ line: String) -> Bool {
         line.hasPrefix("/") && !line.hasPrefix("//")
     }
@@ -310,6 +341,11 @@ public final class Console {
         if line.hasPrefix("//") {
             input.remember(line, persist: Redactor.isSafeForHistory(String(line.dropFirst())))
             sendCommand(String(line.dropFirst()), tag: tag)
+            return
+        }
+        if !link.isConnected, Self.leavingWords.contains(line.trimmingCharacters(in: .whitespaces).lowercased()) {
+            // Offline there is no server to say QUIT to: the word a person types to leave, leaves.
+            finish()
             return
         }
         if line.hasPrefix("/") {
@@ -417,6 +453,7 @@ public final class Console {
                 settings: options.connection)
             session = SessionStateMachine(sessionProtocol: options.sessionProtocol)
             session.connectionOpened(overTLS: implicitTLS != nil, at: Date().timeIntervalSince1970)
+            lessonObserved(.connected)
             tls = TLSStatus()
             outgoing = OutgoingLines()
             hasWarnedAboutPipelining = false
@@ -453,6 +490,7 @@ public final class Console {
         outgoing = OutgoingLines()
         isPipeGroupOpen = false
         if let reason { emit(.event, "connection closed: \(reason)") }
+        lessonObserved(.connectionClosed)
     }
 
     /// In a script, a failure ends the run with `status`; interactively it is only shown.
@@ -481,7 +519,8 @@ public final class Console {
 
     private func complete(_ text: String) -> LineEditor.Completion {
         let context = CompletionContext(
-            session: session, addresses: addresses, heloName: heloName, profileNames: options.profiles.names)
+            session: session, addresses: addresses, heloName: heloName, profileNames: options.profiles.names,
+            labDomain: practiceDomain)
         let completion = Completer.complete(text, context: context)
         if completion.needsFilePaths {
             return LineEditor.Completion(

@@ -23,6 +23,11 @@ public struct ConsoleOptions: Sendable {
     /// `--resolver`: the DNS server for `--mx` and `/dns`; nil for the system's.
     public var resolver: DNSServerAddress?
     public var explain: ExplainLevel = .full
+    /// `--practice`: the server is ehlo's own, started for this run; the console welcomes a
+    /// beginner and `/mailbox` reads what the server stored (`practiceMailbox`).
+    public var isPractice = false
+    /// The messages the practice server of `--practice` has stored, oldest first.
+    public var practiceMailbox: (@Sendable () -> [StoredMessage])?
     public var color: ColorMode = .auto
     /// The history file; nil for no history.
     public var historyFile: String?
@@ -40,6 +45,8 @@ public struct ConsoleOptions: Sendable {
     /// `--pipeline`: in a script, each run of commands up to one that ends a group is sent in
     /// one write (RFC 2920 §3.1).
     public var pipelines = false
+    /// `--lesson`: list the lessons at start, or run one.
+    public var lesson: LessonStart?
 
     /// A stage of a session, for `--quit-after` (as swaks names them).
     public enum Stage: String, Sendable, CaseIterable {

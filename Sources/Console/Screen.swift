@@ -28,9 +28,18 @@ final class Screen {
         show(lines)
     }
 
+    /// The terminal's width, when lines go to one (nil: a pipe or a file, never wrapped).
+    var columns: (() -> Int)?
+
     /// Writes to the screen only (or above the line being edited).
-    func show(_ lines: [DisplayLine]) {
-        let rendered = lines.map(style.render)
+    ///
+    /// - Parameter wraps: lines wider than the terminal are broken between words
+    ///   (`DisplayLine.wrappedPlain`); false for text that must be shown line for line.
+    func show(_ lines: [DisplayLine], wraps: Bool = true) {
+        let width = wraps ? columns?() : nil
+        let rendered = lines.flatMap { line in
+            (width.map { line.wrappedPlain(width: $0) } ?? [line.plain]).map { style.render(line, text: $0) }
+        }
         if collected != nil {
             collected! += rendered
         } else {

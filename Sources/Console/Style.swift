@@ -5,7 +5,12 @@ struct Style {
     let isEnabled: Bool
 
     func render(_ line: DisplayLine) -> String {
-        guard isEnabled else { return line.plain }
+        render(line, text: line.plain)
+    }
+
+    /// `text` (the line's plain form, or one piece of it) in the line's colour.
+    func render(_ line: DisplayLine, text: String) -> String {
+        guard isEnabled else { return text }
         let code: String
         switch line.kind {
         case .client: code = "1"
@@ -20,8 +25,8 @@ struct Style {
         case .annotation: code = "2"
         case .event: code = "34"
         case .warning: code = "1;33"
-        case .output: return line.plain
+        case .output: return text
         }
-        return "\u{1B}[\(code)m\(line.plain)\u{1B}[0m"
+        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
     }
 }

@@ -233,6 +233,11 @@ public final class LineEditor {
         return prefix
     }
 
+    /// The terminal's width in columns, as libedit knows it (it follows SIGWINCH).
+    public var terminalColumns: Int {
+        max(Int(ceditline_terminal_columns(editLine)), 1)
+    }
+
     /// Candidates in columns, as a shell lists them.
     static func columns(_ items: [String], width: Int) -> String {
         let cell = (items.map(\.count).max() ?? 0) + 2

@@ -33,12 +33,17 @@ enum CompletionScript {
                 "# ehlo runs the console without its name: offer its options and server argument too",
                 "unparsed_words=(\"${COMP_WORDS[@]:1:${COMP_CWORD}}\")", "_ehlo_console",
             ],
-            after: "COMPREPLY+=($(compgen -W 'console explain serve replay help' -- \"${cur}\"))\n", in: &script)
+            after: "COMPREPLY+=($(compgen -W '\(subcommandNames)' -- \"${cur}\"))\n", in: &script)
         insert(
             ["[[ -z \"${cur}\" || \"${cur}\" == @* ]] && compopt +o filenames 2>/dev/null"],
             before: "__ehlo_add_completions -W \"$(__ehlo_custom_complete ---completion console -- positional@0",
             in: &script)
         return script + "\n# ehlo @NAME is one word\nCOMP_WORDBREAKS=${COMP_WORDBREAKS//@/}"
+    }
+
+    /// The subcommands as the generated script lists them where the root offers them.
+    static var subcommandNames: String {
+        (Ehlo.configuration.subcommands.map { $0._commandName } + ["help"]).joined(separator: " ")
     }
 
     /// Adds `lines` on lines of their own after (or before) the first line holding `anchor`, indented as it is.

@@ -17,6 +17,7 @@ struct Ehlo: ParsableCommand {
                 OTHER COMMANDS:
                   ehlo explain CODE|LINE...      Explain reply codes, enhanced codes or reply lines, offline.
                   ehlo replay FILE [HOST[:PORT]] Re-run a recorded transcript and show where the replies differ.
+                  ehlo render FILE --html OUT    Turn a transcript into a handout (HTML or Markdown).
                   ehlo serve [options]           Run the practice SMTP server.
 
                   See 'ehlo help <command>' for each one's options.
@@ -40,7 +41,7 @@ struct Ehlo: ParsableCommand {
             the same lines run as a script.
             """,
         version: EhloVersion.current,
-        subcommands: [ConsoleCommand.self, Explain.self, Serve.self, Replay.self],
+        subcommands: [ConsoleCommand.self, Explain.self, Serve.self, Replay.self, Render.self],
         defaultSubcommand: ConsoleCommand.self
     )
 }
@@ -75,8 +76,11 @@ struct ConsoleCommand: ParsableCommand {
             "Run the lines of FILE (- for standard input) instead of reading a terminal.", valueName: "file"))
     var script: String?
 
-    @Option(help: "How much to explain after each reply: full, brief or off.")
-    var explain: ExplainLevel = .full
+    @Option(
+        help:
+            "How much to explain after each reply: beginner (plain words and what to do), full (RFC titles), brief or off (default: beginner with --practice, else full)."
+    )
+    var explain: ExplainLevel?
 
     @Option(help: "Colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never.")
     var color: ConsoleOptions.ColorMode = .auto
@@ -134,6 +138,13 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(help: "Start the practice server (ehlo serve) in-process on a free loopback port and connect to it.")
     var practice = false
 
+    @Option(
+        defaultAsFlag: "",
+        help: ArgumentHelp(
+            "Run built-in lesson N, or the lesson in FILE, with its goals checked live; alone, list the lessons.",
+            valueName: "N|FILE"))
+    var lesson: String?
+
     func validate() throws {
         try validateTimeout(timeout)
         if noHistory, history != nil {
@@ -167,17 +178,27 @@ struct ConsoleCommand: ParsableCommand {
         options.quitAfter = quitAfter
         options.showsTiming = timing
         options.scriptFile = script
-        options.explain = explain
+        options.explain = explain ?? (practice ? .beginner : .full)
+        options.isPractice = practice
         options.color = color
         options.timeoutOverride = timeout
         options.historyFile = noHistory ? nil : (history ?? HistoryDefaults.path())
         options.heloName = helo
         options.isStrict = strict
         transcript.apply(to: &options)
+        if let lesson {
+            do {
+                options.lesson = lesson.isEmpty ? .list : try LessonStart.lesson(LessonStart.load(lesson))
+            } catch {
+                FileHandle.standardError.write(Data("ehlo: \(error.message)\n".utf8))
+                throw ExitCode(ExitStatus.usage.rawValue)
+            }
+        }
         let practiceServer = practice ? try PracticeMode.start(lmtp: connection.lmtp) : nil
         defer { practiceServer?.stop() }
         if let practiceServer {
             options.server = ServerAddress(host: "127.0.0.1", port: practiceServer.port)
+            options.practiceMailbox = { practiceServer.storedMessages() }
             // Trust exactly the certificate it generated, under the name it carries.
             if options.tls.caFile == nil, options.tls.pinnedCertificate == nil {
                 options.tls.trustedPEM = practiceServer.certificatePEM
@@ -204,12 +225,18 @@ struct Explain: ParsableCommand {
     @Argument(help: ArgumentHelp("Codes or reply lines; quote a line with spaces.", valueName: "code|line"))
     var items: [String]
 
+    @Option(
+        help:
+            "How much to explain: full (everything the tables hold, the default), beginner (plain words and what to do), brief or off (the title alone)."
+    )
+    var explain: ExplainLevel = .full
+
     func run() throws {
         var failed = false
         for (index, item) in items.enumerated() {
             if index > 0 { print() }
             do {
-                for line in try Explainer.explain(item) { print(line) }
+                for line in try Explainer.explain(item, level: explain) { print(line) }
             } catch {
                 FileHandle.standardError.write(Data("ehlo: \(error.description)\n".utf8))
                 failed = true

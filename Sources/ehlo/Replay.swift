@@ -39,7 +39,7 @@ struct Replay: ParsableCommand {
     @Flag(help: "Take the secrets of redacted lines from EHLO_SECRET_1, EHLO_SECRET_2, … instead of asking.")
     var authFromEnv = false
 
-    @Option(help: "How much to explain after each reply: full, brief or off.")
+    @Option(help: "How much to explain after each reply: beginner, full, brief or off.")
     var explain: ExplainLevel = .full
 
     @Option(help: "Colour: auto, always or never.")

@@ -12,6 +12,7 @@ import Testing
         let addresses: [String]
         let heloName: String?
         let profileNames: [String]
+        let labDomain: String?
         let input: String
         let expected: [String]
         var description: String { "line \(lineNumber): \(phase) \"\(input)\"" }
@@ -35,6 +36,7 @@ import Testing
         var addresses: [String] = []
         var heloName: String?
         var profileNames: [String] = []
+        var labDomain: String?
         let context = String(line[..<bar.lowerBound])
         // `caps=` values contain spaces ("SIZE 1000"), so split on the keys, not on spaces.
         var rest = Substring(context)
@@ -44,7 +46,9 @@ import Testing
             let key = rest.prefix { $0 != "=" }
             rest = rest.dropFirst(key.count + 1)
             let nextKey =
-                ["caps=", "addresses=", "helo=", "profiles="].compactMap { rest.range(of: " " + $0)?.lowerBound }.min()
+                ["caps=", "addresses=", "helo=", "profiles=", "lab="].compactMap {
+                    rest.range(of: " " + $0)?.lowerBound
+                }.min()
                 ?? rest.endIndex
             let value = String(rest[..<nextKey])
             rest = rest[nextKey...].drop { $0 == " " }
@@ -54,6 +58,7 @@ import Testing
             case "addresses": addresses = items
             case "helo": heloName = value
             case "profiles": profileNames = items
+            case "lab": labDomain = value
             default: Issue.record("line \(lineNumber): unknown key \(key)")
             }
         }
@@ -64,7 +69,7 @@ import Testing
         let expected = output == "nothing" ? [] : quotedStrings(String(output))
         return Case(
             lineNumber: lineNumber, phase: phase, capabilities: capabilities, addresses: addresses,
-            heloName: heloName, profileNames: profileNames, input: input, expected: expected)
+            heloName: heloName, profileNames: profileNames, labDomain: labDomain, input: input, expected: expected)
     }
 
     static func quotedStrings(_ text: String) -> [String] {
@@ -107,7 +112,7 @@ import Testing
     func completes(_ testCase: Case) {
         let context = CompletionContext(
             session: Self.session(for: testCase), addresses: testCase.addresses, heloName: testCase.heloName,
-            profileNames: testCase.profileNames)
+            profileNames: testCase.profileNames, labDomain: testCase.labDomain)
         #expect(Completer.complete(testCase.input, context: context).candidates == testCase.expected)
     }
 

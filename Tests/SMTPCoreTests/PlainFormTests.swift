@@ -25,6 +25,10 @@ import Testing
                 "S: 550 5.7.1 Relaying denied",
                 "#  550 Requested action not taken: mailbox unavailable or rejected by policy (RFC 5321 §4.2.3)",
                 "#  5.7.1 Delivery not authorized, message refused (RFC 3463 §3.8)",
+                "#  cause: relaying denied (RFC 5321 §3.6, §7.1): This server takes mail only for its own domains, "
+                    + "or from users who have logged in; passing mail on to another domain (relaying) is refused. "
+                    + "Log in first (AUTH) on your provider's submission server, or send to the recipient domain's "
+                    + "own mail server (its MX).",
                 "#  after MAIL: the transaction did not start; next: MAIL FROM:<…> | RSET | QUIT",
             ])
     }
@@ -69,7 +73,10 @@ import Testing
         let lines = try Explainer.explain("550")
         #expect(
             lines[0] == "550 Requested action not taken: mailbox unavailable or rejected by policy (RFC 5321 §4.2.3)")
-        #expect(lines.contains("    after RCPT: this recipient is refused; the transaction goes on with the others"))
+        #expect(
+            lines.contains(
+                "    after RCPT: this recipient is refused: no such mailbox here, or a policy says no (the enhanced code and the text say which); the transaction goes on with the others"
+            ))
         #expect(lines.contains("    after MAIL: the transaction did not start"))
     }
 

@@ -14,7 +14,9 @@ final class CollectedLog: Sendable {
     var log: EventLog { EventLog { [lines] line in lines.withLockedValue { $0.append(line) } } }
 }
 
-func makeServices(log: CollectedLog, tlsContext: NIOSSLContext? = nil, allowPlainAuth: Bool = false) throws
+func makeServices(
+    log: CollectedLog, tlsContext: NIOSSLContext? = nil, allowPlainAuth: Bool = false, record: ClassRecord? = nil
+) throws
     -> SessionServices
 {
     var configuration = SessionConfiguration()
@@ -24,7 +26,7 @@ func makeServices(log: CollectedLog, tlsContext: NIOSSLContext? = nil, allowPlai
     return SessionServices(
         configuration: configuration, tlsContext: tlsContext,
         store: try MessageStore(destination: .standardOutput, domain: configuration.domain, log: eventLog),
-        log: eventLog, greylist: LockedGreylist(), idleTimeout: .seconds(300),
+        log: eventLog, greylist: { LockedGreylist(delay: 0) }, record: record, idleTimeout: .seconds(300),
         runBlocking: { eventLoop, body in eventLoop.makeCompletedFuture(withResultOf: body) })
 }
 
@@ -71,7 +73,7 @@ struct ServerSessionHandlerTests {
         var services = try makeServices(log: log)
         services = SessionServices(
             configuration: services.configuration, tlsContext: nil, store: services.store, log: services.log,
-            greylist: services.greylist, idleTimeout: .seconds(10), runBlocking: services.runBlocking)
+            greylist: services.greylist, record: nil, idleTimeout: .seconds(10), runBlocking: services.runBlocking)
         let channel = EmbeddedChannel(
             handler: ServerSessionHandler(
                 services: services, sessionNumber: 2, peer: "[::1]:9", clientAddress: .ip("::1"), nonce: "x"))

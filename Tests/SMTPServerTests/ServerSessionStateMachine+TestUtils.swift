@@ -3,10 +3,19 @@ import SMTPCore
 
 @testable import SMTPServer
 
-/// A greylist for one test.
+/// A greylist for one test, on a clock the test moves (`clock.withLockedValue { $0 += 5 }`).
 final class TestGreylist: GreylistMemory {
-    private let seen = NIOLockedValueBox(Set<String>())
-    func isFirstAttempt(_ key: String) -> Bool { seen.withLockedValue { $0.insert(key).inserted } }
+    let clock = NIOLockedValueBox(1000.0)
+    private let greylist: LockedGreylist
+
+    init(delay: Int = 0) {
+        let clock = clock
+        greylist = LockedGreylist(delay: delay, now: { clock.withLockedValue { $0 } })
+    }
+
+    func attempt(_ key: String) -> GreylistVerdict { greylist.attempt(key) }
+
+    func wait(_ seconds: Double) { clock.withLockedValue { $0 += seconds } }
 }
 
 extension ServerSessionStateMachine {

@@ -73,8 +73,8 @@ struct ServerSessionStateMachineTests {
     }
 
     @Test(arguments: [
-        ("busy", 450, "4.2.1"), ("broken", 451, "4.3.0"), ("full", 452, "4.2.2"), ("params", 455, "4.5.4"),
-        ("unknown", 550, "5.1.1"), ("nosuchname", 550, "5.1.1"), ("moved", 551, "5.1.6"), ("badname", 553, "5.1.3"),
+        ("busy", 450, "4.2.0"), ("broken", 451, "4.3.0"), ("full", 452, "4.2.2"), ("params", 455, "4.3.3"),
+        ("unknown", 550, "5.1.1"), ("nosuchname", 550, "5.1.1"), ("moved", 551, "5.1.0"), ("badname", 553, "5.1.0"),
         ("forward", 251, "2.1.5"), ("student", 250, "2.1.5"), ("Teacher", 250, "2.1.5"), ("class", 250, "2.1.5"),
     ])
     func labMailboxAnswersRCPT(localPart: String, code: Int, enhancedCode: String) {
@@ -92,7 +92,7 @@ struct ServerSessionStateMachineTests {
         _ = session.line("MAIL FROM:<a@b.test>")
         #expect(
             session.reply("RCPT TO:<moved@practice.test>")?.lines == [
-                "551 5.1.6 User not local; please try <moved@elsewhere.test>"
+                "551 5.1.0 User not local; please try <moved@elsewhere.test>"
             ])
     }
 
@@ -103,12 +103,42 @@ struct ServerSessionStateMachineTests {
         _ = first.line("MAIL FROM:<a@b.test>")
         #expect(
             first.reply("RCPT TO:<greylist@practice.test>")?.lines == [
-                "450 4.7.1 <greylist@practice.test>: Greylisted, try again in a moment"
+                "450 4.7.1 <greylist@practice.test>: Greylisted, try again now"
             ])
         var second = ServerSessionStateMachine.test(greylist: greylist)
         second.open()
         _ = second.line("MAIL FROM:<a@b.test>")
         #expect(second.codes("RCPT TO:<greylist@practice.test>") == [250])
+    }
+
+    /// RFC 6647 §2.1: a retry before the delay is refused again; one after it passes.
+    @Test func greylistRefusesARetryBeforeTheDelayAndPassesOneAfter() {
+        let greylist = TestGreylist(delay: 5)
+        var session = ServerSessionStateMachine.test(greylist: greylist)
+        session.open()
+        _ = session.line("MAIL FROM:<a@b.test>")
+        #expect(
+            session.reply("RCPT TO:<greylist@practice.test>")?.lines == [
+                "450 4.7.1 <greylist@practice.test>: Greylisted, try again in 5 seconds"
+            ])
+        greylist.wait(2)
+        #expect(
+            session.reply("RCPT TO:<greylist@practice.test>")?.lines == [
+                "450 4.7.1 <greylist@practice.test>: Greylisted, retried too soon; try again in 3 seconds"
+            ])
+        greylist.wait(2.5)
+        #expect(
+            session.reply("RCPT TO:<greylist@practice.test>")?.texts.last?.hasSuffix("try again in 1 second") == true)
+        greylist.wait(0.5)
+        #expect(session.codes("RCPT TO:<greylist@practice.test>") == [250])
+        // RSET keeps the greylist: the same triplet passes in the next transaction.
+        _ = session.line("RSET")
+        _ = session.line("MAIL FROM:<a@b.test>")
+        #expect(session.codes("RCPT TO:<greylist@practice.test>") == [250])
+        // Another sender is another triplet: refused afresh.
+        _ = session.line("RSET")
+        _ = session.line("MAIL FROM:<other@b.test>")
+        #expect(session.codes("RCPT TO:<greylist@practice.test>") == [450])
     }
 
     @Test func rejectRefusesAfterTheFinalDot() {

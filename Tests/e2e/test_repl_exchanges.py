@@ -38,7 +38,9 @@ def test_a_pipe_group_is_sent_on_an_empty_line_and_each_reply_stands_under_its_c
     lines = [line.rstrip() for line in screen.splitlines()]
     nobody = lines.index("C: RCPT TO:<nobody@practice.test>")
     assert lines[nobody + 1] == "S: 550 5.1.1 <nobody@practice.test>: Mailbox unknown", lines
-    assert lines[nobody + 2].startswith("#  after RCPT TO:<nobody@practice.test>: this recipient is refused"), lines
+    # --explain brief: the cause its text gives away, then what it means for this command.
+    assert lines[nobody + 2].startswith("#  cause: unknown user; "), lines
+    assert lines[nobody + 3].startswith("#  after RCPT TO:<nobody@practice.test>: this recipient is refused"), lines
     assert lines.index("C: MAIL FROM:<alice@client.test>") < lines.index("C: RCPT TO:<student@practice.test>") < nobody
     assert "out of sequence" not in screen
     assert server.wait_for_line(lambda line: "C: RCPT TO:<nobody@practice.test>" in line)

@@ -18,7 +18,7 @@ POLL_TIMEOUT = 10.0
 
 
 class Tmux:
-    """One private tmux server (its own socket) with one 120x40 window running ehlo."""
+    """One private tmux server (its own socket) with one 120x40 window (or `columns` wide) running ehlo."""
 
     def __init__(self, workdir, ehlo_bin):
         self.socket = f"ehlo-test-{os.getpid()}-{id(self) & 0xFFFFFF:x}"
@@ -31,6 +31,8 @@ class Tmux:
         self.config.write_text("set -g remain-on-exit on\nset -g status off\n")
         self.started = False
         self.windows = 0
+        # The session's width: set before the first start (80 for a projector font).
+        self.columns = 120
 
     def tmux(self, *args, check=True):
         return subprocess.run(["tmux", "-L", self.socket, "-f", str(self.config), *args],
@@ -53,7 +55,7 @@ class Tmux:
         shell_command = ("sh -c " + _quote('trap : INT; "$@"; echo $? > ' + _quote(self.status_file))
                          + " sh " + " ".join(_quote(part) for part in command))
         if not self.started:
-            self.tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", "ehlo-test",
+            self.tmux("new-session", "-d", "-x", str(self.columns), "-y", "40", "-s", "ehlo-test",
                       "-n", self.target, "-c", str(self.workdir), shell_command)
             self.started = True
         else:

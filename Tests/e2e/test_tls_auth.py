@@ -927,7 +927,7 @@ def generated_practice():
 
 def test_serve_prints_the_fingerprint_of_its_generated_certificate(generated_practice):
     pin, origin = _printed_pin(generated_practice)
-    assert origin == "generated at start, kept in memory only", generated_practice.output
+    assert origin == "generated at start for practice.test, localhost, 127.0.0.1, ::1", generated_practice.output
     listening = generated_practice.lines.index(next(line for line in generated_practice.lines
                                                     if line.startswith("listening on ")))
     assert generated_practice.lines[listening + 2].startswith("STARTTLS certificate: --pin "), \

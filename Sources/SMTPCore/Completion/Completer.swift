@@ -9,24 +9,29 @@ public struct CompletionContext: Sendable {
     public var heloName: String?
     /// The config file's profiles, offered as `@NAME` after `/connect`.
     public var profileNames: [String]
+    /// The practice server's domain, when the session is with it (its greeting said so): its lab
+    /// mailboxes (`LabMailboxTable`) are offered after `RCPT TO:<`.
+    public var labDomain: String?
 
     public init(
         legalVerbs: [SMTPVerb] = [], capabilities: EHLOCapabilities? = nil, addresses: [String] = [],
-        heloName: String? = nil, profileNames: [String] = []
+        heloName: String? = nil, profileNames: [String] = [], labDomain: String? = nil
     ) {
         self.legalVerbs = legalVerbs
         self.capabilities = capabilities
         self.addresses = addresses
         self.heloName = heloName
         self.profileNames = profileNames
+        self.labDomain = labDomain
     }
 
     public init(
-        session: SessionStateMachine, addresses: [String], heloName: String? = nil, profileNames: [String] = []
+        session: SessionStateMachine, addresses: [String], heloName: String? = nil, profileNames: [String] = [],
+        labDomain: String? = nil
     ) {
         self.init(
             legalVerbs: session.legalCommands.map(\.verb), capabilities: session.capabilities, addresses: addresses,
-            heloName: heloName, profileNames: profileNames)
+            heloName: heloName, profileNames: profileNames, labDomain: labDomain)
     }
 }
 
@@ -38,6 +43,8 @@ public enum Suggestion: Hashable, Sendable {
     case consoleCommand
     case pathKeyword(String)
     case address(closing: Bool)
+    /// The address after `RCPT TO:<`: addresses used before, then the lab's mailboxes.
+    case recipient
     case parameter(SMTPVerb)
     case parameterValue(keyword: String, verb: SMTPVerb)
     case authMechanism
@@ -106,7 +113,7 @@ public enum Completer {
                 let upper = word.uppercased()
                 if upper.hasPrefix(keyword + "<") {
                     let addressStart = word.index(word.firstIndex(of: "<")!, offsetBy: 1)
-                    return (.address(closing: true), String(word[addressStart...]))
+                    return (verb == .rcpt ? .recipient : .address(closing: true), String(word[addressStart...]))
                 }
                 return (.pathKeyword(keyword + "<"), word)
             }
@@ -156,14 +163,12 @@ public enum Completer {
         case .pathKeyword(let keyword):
             return Completion(word: word, candidates: matching([keyword]).map(cased))
         case .address(let closing):
-            // Thousands of addresses after a long session: matched without a copy of each.
-            let typed = Array(word.utf8)
-            var seen = Set<String>()
-            var candidates: [String] = []
-            for address in context.addresses where hasCaseInsensitivePrefix(address, typed, closing: closing) {
-                if seen.insert(address).inserted { candidates.append(closing ? address + ">" : address) }
-            }
-            return Completion(word: word, candidates: candidates)
+            return Completion(
+                word: word, candidates: matchingAddresses(context.addresses, word: word, closing: closing))
+        case .recipient:
+            let lab = context.labDomain.map { domain in LabMailboxTable.rows.map { "\($0.localPart)@\(domain)" } } ?? []
+            return Completion(
+                word: word, candidates: matchingAddresses(context.addresses + lab, word: word, closing: true))
         case .parameter(let verb):
             let advertised = ExtensionTable.parameters.filter { parameter in
                 parameter.verb == verb && context.capabilities?.has(parameter.extensionKeyword) == true
@@ -202,6 +207,19 @@ public enum Completer {
             return Completion(word: word, candidates: matching(ReplyCodeTable.rows.map { String($0.code) }))
         }
     }
+}
+
+/// The addresses that `word` starts, ignoring case, each once, with `>` after each when `closing`.
+///
+/// Thousands of addresses after a long session: each is matched without a copy of it.
+func matchingAddresses(_ addresses: [String], word: String, closing: Bool) -> [String] {
+    let typed = Array(word.utf8)
+    var seen = Set<String>()
+    var candidates: [String] = []
+    for address in addresses where hasCaseInsensitivePrefix(address, typed, closing: closing) {
+        if seen.insert(address).inserted { candidates.append(closing ? address + ">" : address) }
+    }
+    return candidates
 }
 
 /// Whether `typed` starts `address` (followed by `>` when `closing`), ignoring ASCII case, as

@@ -366,8 +366,12 @@ public enum CommandTable {
                     551: "this recipient is not served here; the text may name the address to use",
                     452:
                         "this recipient is refused for now (storage, or too many recipients: send it in another transaction after this one, RFC 5321 §4.5.3.1.10); the transaction goes on",
+                    550:
+                        "this recipient is refused: no such mailbox here, or a policy says no (the enhanced code and the text say which); the transaction goes on with the others",
                     552:
-                        "this recipient is refused; for \"too many recipients\" RFC 5321 §4.5.3.1.10 says to treat it as 452 and send the rest in a new transaction; the transaction goes on",
+                        "this recipient is refused: its mailbox is over its storage allocation; (for \"too many recipients\" RFC 5321 §4.5.3.1.10 says to treat it as 452 and send the rest in a new transaction); the transaction goes on",
+                    553:
+                        "this recipient's address is not allowed here (a mailbox name the server refuses, or bad syntax): correct the address; the transaction goes on with the others",
                     503: "there is no transaction: MAIL must come first",
                     454:
                         "this recipient is refused for now by policy (e.g. Postfix's \"Relay access denied\" to a client it cannot yet trust); the transaction goes on",

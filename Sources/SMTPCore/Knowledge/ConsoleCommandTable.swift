@@ -44,6 +44,11 @@ public enum ConsoleCommandTable {
             argument: .code),
         Row("state", "", "Show where the session stands: phase, server, TLS, sender, recipients."),
         Row("next", "", "Show the commands that are legal now."),
+        Row("commands", "", "List the console commands and the SMTP commands, one line each."),
+        Row(
+            "mailbox", "[N]",
+            "With ehlo --practice: list the messages the practice server stored; with N, show message N exactly as stored (its Received: header added, dots un-stuffed).",
+            argument: .free),
         Row("caps", "", "Show the extensions the last EHLO advertised, with what each allows."),
         Row(
             "dns", "[ADDRESS]",
@@ -90,6 +95,11 @@ public enum ConsoleCommandTable {
         Row(
             "timing", "on|off", "Show each reply's latency (on at a terminal), or stop showing it.",
             argument: .choice(["on", "off"])),
+        Row(
+            "lesson", "[N|FILE|off]",
+            "List the lessons, start lesson N or the lesson in FILE (goals checked live, a ✔ as each is reached), or end the one running with its summary.",
+            argument: .filePath),
+        Row("hint", "", "Show a hint for the lesson's next goal; one more each time."),
         Row("quit", "", "Say QUIT to the server if connected, then leave ehlo."),
     ]
 
@@ -99,6 +109,6 @@ public enum ConsoleCommandTable {
 
     /// Help topics besides the SMTP verbs and the console commands.
     public static let topics = [
-        "commands", "console", "codes", "enhanced", "extensions", "keys", "script", "pipelining", "lab",
+        "commands", "console", "codes", "enhanced", "causes", "extensions", "keys", "script", "pipelining", "lab",
     ]
 }

@@ -9,23 +9,57 @@ public enum EnhancedStatusTable {
     public struct Row: Sendable {
         public let subject: Int
         public let detail: Int
-        /// A short name, in our words, e.g. "Bad destination mailbox address".
+        /// A short name, close to RFC 3463's own title, e.g. "Recipient mailbox does not exist".
         public let title: String
-        /// One or two sentences: what happened and what to do about it.
-        public let meaning: String
+        /// One sentence for a beginner: what the code says happened.
+        public let plain: String
+        /// One sentence: what to do about it (nil where there is nothing to do).
+        public let advice: String?
         /// Where the code is defined, e.g. "RFC 3463 §3.2".
         public let reference: String
         /// The classes the registry allows for this code, e.g. [4, 5].
         public let classes: Set<Int>
+        /// How the code reads with class 2, when it is a success: "2.1.5 Recipient accepted", not
+        /// the failure-minded title ("Other address status") that a 4 or 5 would carry.
+        public let success: Success?
 
-        public init(_ subject: Int, _ detail: Int, classes: Set<Int>, title: String, meaning: String, reference: String)
-        {
+        public init(
+            _ subject: Int, _ detail: Int, classes: Set<Int>, title: String, plain: String, advice: String?,
+            reference: String, success: Success? = nil
+        ) {
             self.subject = subject
             self.detail = detail
             self.classes = classes
             self.title = title
-            self.meaning = meaning
+            self.plain = plain
+            self.advice = advice
             self.reference = reference
+            self.success = success
+        }
+
+        /// The plain sentence and the advice together.
+        public var meaning: String { advice.map { plain + " " + $0 } ?? plain }
+
+        /// The title for a code of this class (the success reading for class 2).
+        public func title(statusClass: Int) -> String {
+            statusClass == 2 ? success?.title ?? title : title
+        }
+
+        /// The plain sentence for a code of this class, with its advice (none for a success).
+        public func plainWords(statusClass: Int) -> String {
+            if statusClass == 2 { return success?.plain ?? plain }
+            return meaning
+        }
+    }
+
+    /// How a code reads when its class is 2 (success).
+    public struct Success: Sendable {
+        public let title: String
+        public let plain: String
+
+        public init(title: String, plain: String) {
+            self.title = title
+            self.plain = plain
         }
     }
 

@@ -13,39 +13,55 @@ public enum Explainer {
         }
     }
 
-    public static func explain(_ input: String) throws(Failure) -> [String] {
+    /// - Parameter level: `full` shows everything the rows hold; `beginner` the plain words, what to
+    ///   do and the recognised cause; `brief` (and `off`, which asks for no more than that) the
+    ///   titles alone.
+    public static func explain(_ input: String, level: ExplainLevel = .full) throws(Failure) -> [String] {
         let text = input.trimmingSpaces
         if let enhanced = EnhancedStatusCode(text) {
-            return explainEnhanced(enhanced)
+            return explainEnhanced(enhanced, level: level)
         }
         if text.count == 3, let code = Int(text), (100...999).contains(code) {
-            return explainCode(code)
+            return explainCode(code, level: level)
         }
         let line = ReplyLine(text)
         if let code = line.code {
-            var lines = [VisibleText.escape(text)] + explainCode(code).map { "  " + $0 }
-            if let enhanced = EnhancedStatusCode.leading(in: line.text) {
-                lines += explainEnhanced(enhanced).map { "  " + $0 }
-                if let warning = SessionStateMachine.enhancedCodeWarnings(
-                    SMTPReply(code: code, lines: [line], enhancedCode: enhanced)
-                ).first {
+            var lines = [VisibleText.escape(text)] + explainCode(code, level: level).map { "  " + $0 }
+            let enhanced = EnhancedStatusCode.leading(in: line.text)
+            let reply = SMTPReply(code: code, lines: [line], enhancedCode: enhanced)
+            if let enhanced {
+                lines += explainEnhanced(enhanced, level: level).map { "  " + $0 }
+                if let warning = SessionStateMachine.enhancedCodeWarnings(reply).first {
                     lines.append("  ! " + warning)
                 }
+            }
+            lines += ReplyCauseTable.recognise(reply).map {
+                "  " + ReplyAnnotator.causeLine($0, level: level == .off ? .brief : level)
             }
             return lines
         }
         throw .notACode(input)
     }
 
-    public static func explainCode(_ code: Int) -> [String] {
-        var lines = [ReplyAnnotator.codeLine(code)]
-        if let row = ReplyCodeTable.row(code) {
-            lines.append("  " + row.meaning)
+    public static func explainCode(_ code: Int, level: ExplainLevel = .full) -> [String] {
+        var lines: [String]
+        switch level {
+        case .brief, .off:
+            return [ReplyAnnotator.codeLine(code)]
+        case .beginner:
+            lines = [ReplyAnnotator.plainCodeLine(code)]
+            lines.append("  class \(code / 100)xx: \(ReplyCodeTable.classMeaning(ReplyClass(code: code)))")
+        case .full:
+            lines = [ReplyAnnotator.codeLine(code)]
+            if let row = ReplyCodeTable.row(code) {
+                lines.append("  " + row.meaning)
+                lines.append("  in plain words: " + row.plain + (row.advice.map { " " + $0 } ?? ""))
+            }
+            lines.append("  class \(code / 100)xx: \(ReplyCodeTable.classMeaning(ReplyClass(code: code)))")
+            lines.append(
+                "  category x\((code / 10) % 10)x: \(ReplyCodeTable.category(ofSecondDigit: (code / 10) % 10)) (RFC 5321 §4.2.1)"
+            )
         }
-        lines.append("  class \(code / 100)xx: \(ReplyCodeTable.classMeaning(ReplyClass(code: code)))")
-        lines.append(
-            "  category x\((code / 10) % 10)x: \(ReplyCodeTable.category(ofSecondDigit: (code / 10) % 10)) (RFC 5321 §4.2.1)"
-        )
         var contexts: [String] = []
         let exchanges: [(String, ExchangeSpec)] =
             [("greeting", CommandTable.greeting)] + CommandTable.commands.map { ($0.verb.rawValue, $0.exchange) }
@@ -63,10 +79,18 @@ public enum Explainer {
         return lines
     }
 
-    public static func explainEnhanced(_ code: EnhancedStatusCode) -> [String] {
+    public static func explainEnhanced(_ code: EnhancedStatusCode, level: ExplainLevel = .full) -> [String] {
+        switch level {
+        case .beginner: return [ReplyAnnotator.plainEnhancedLine(code)]
+        case .brief, .off: return [ReplyAnnotator.enhancedLine(code)]
+        case .full: break
+        }
         var lines = [ReplyAnnotator.enhancedLine(code)]
         if let row = EnhancedStatusTable.row(for: code) {
-            lines.append("  " + row.meaning)
+            lines.append("  " + row.plainWords(statusClass: code.statusClass))
+            if code.statusClass == 2, row.success != nil, !row.classes.isDisjoint(with: [4, 5]) {
+                lines.append("  (with class 4 or 5: \(row.title), RFC 3463's title)")
+            }
             if !row.classes.contains(code.statusClass) {
                 lines.append(
                     "  ! the registry uses this code with class \(row.classes.sorted().map(String.init).joined(separator: " or ")), not \(code.statusClass)"

@@ -7,6 +7,7 @@ public enum HelpRenderer {
         case "console", "/": return console
         case "codes": return codes
         case "enhanced": return enhanced
+        case "causes": return causes
         case "extensions", "caps": return extensions
         case "keys": return keys
         case "script", "exit": return script
@@ -45,6 +46,21 @@ public enum HelpRenderer {
                 "  " + spec.syntax.padded(to: width + 2) + spec.summary
                     + " (\(spec.reference))"
             }
+    }
+
+    /// `/commands`: every console command and every SMTP command, one short line each.
+    public static var commandList: [String] {
+        // Wide enough for most names; a longer one is followed by its summary after two spaces.
+        let width = 22
+        return ["Console commands (they start with /; /help /COMMAND for one):"]
+            + ConsoleCommandTable.rows.map { "  " + $0.usage.padded(to: width + 2) + firstSentence($0.summary) }
+            + ["SMTP commands (sent to the server as typed; /help VERB for one):"]
+            + CommandTable.commands.map { "  " + $0.syntax.padded(to: width + 2) + $0.summary }
+    }
+
+    private static func firstSentence(_ text: String) -> String {
+        guard let end = text.firstRange(of: ". ") else { return text }
+        return String(text[..<end.lowerBound]) + "."
     }
 
     public static var console: [String] {
@@ -117,6 +133,17 @@ public enum HelpRenderer {
         lines += EnhancedStatusTable.classRows.map { "  class \($0.statusClass): \($0.title)" }
         lines += EnhancedStatusTable.subjectRows.map { "  subject \($0.subject): \($0.title)" }
         return lines
+    }
+
+    /// `/help causes`: the real-world causes a reply's text can give away (`ReplyCauseTable`).
+    public static var causes: [String] {
+        ["Causes ehlo names on a cause: line, from the reply's text (or enhanced code):"]
+            + ReplyCauseTable.rows.flatMap { row in
+                [
+                    "  \(row.name) (\(row.reference)): \(row.plain) \(row.advice)",
+                    "    recognised by: " + row.recognisedBy,
+                ]
+            }
     }
 
     public static var extensions: [String] {

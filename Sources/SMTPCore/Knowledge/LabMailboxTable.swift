@@ -16,11 +16,13 @@ public enum LabMailboxTable {
         case rejectAfterData
         /// Refused at RCPT with this reply every time.
         case refuse(code: Int, enhancedCode: EnhancedStatusCode, text: String)
-        /// 450 4.7.1 the first time a client sends from a given sender, 250 from the second try on.
+        /// 450 4.7.1 the first time a client, sender and recipient come, and again on a retry before the
+        /// server's greylist delay is over; 250 on a retry after it.
         case greylist
         /// 251 2.1.5: accepted, and (in a real server) forwarded to `address`.
         case forward(to: String)
-        /// 551 5.1.6: this user is not here; the reply names `address` (RFC 5321 §3.4).
+        /// 551 5.1.0: this user is not here; the reply names `address` (RFC 5321 §3.4). Not X.1.6,
+        /// whose title says "No forwarding address" (RFC 3463 §3.2): the reply gives one.
         case moved(to: String)
         /// A mailing list: EXPN lists the members (250), VRFY answers 252, RCPT is accepted.
         case list(members: [String])
@@ -51,6 +53,9 @@ public enum LabMailboxTable {
         EnhancedStatusCode(statusClass: statusClass, subject: subject, detail: detail)
     }
 
+    /// The enhanced code of a `moved` mailbox's 551 (see `Behaviour.moved`).
+    public static let movedCode = code(5, 1, 0)
+
     public static let rows: [Row] = [
         Row(
             localPart: "student", behaviour: .accept, fullName: "Sam Student",
@@ -68,12 +73,13 @@ public enum LabMailboxTable {
             reference: "RFC 5321 §3.5"),
         Row(
             localPart: "busy",
-            behaviour: .refuse(code: 450, enhancedCode: code(4, 2, 1), text: "Mailbox busy, try again later"),
-            fullName: "Busy Bee", summary: "450 4.2.1 at RCPT: mailbox busy, a temporary failure",
+            // RFC 3463 has no "busy" code: X.2.1 is "Mailbox disabled", so X.2.0 (other mailbox status).
+            behaviour: .refuse(code: 450, enhancedCode: code(4, 2, 0), text: "Mailbox busy, try again later"),
+            fullName: "Busy Bee", summary: "450 4.2.0 at RCPT: mailbox busy, a temporary failure",
             reference: "RFC 5321 §4.2.3, RFC 3463 §3.3"),
         Row(
             localPart: "greylist", behaviour: .greylist, fullName: "Grey Listed",
-            summary: "450 4.7.1 the first time per client and sender, then 250: retry and it works",
+            summary: "450 4.7.1 the first time per client, sender and recipient, again if retried too soon, then 250 once the greylist delay is over",
             reference: "RFC 5321 §4.5.4.1, RFC 6647"),
         Row(
             localPart: "broken",
@@ -95,7 +101,8 @@ public enum LabMailboxTable {
             summary: "251 2.1.5 at RCPT: not local, the server will forward it", reference: "RFC 5321 §3.4"),
         Row(
             localPart: "moved", behaviour: .moved(to: "moved@elsewhere.test"), fullName: "Moe Moved",
-            summary: "551 5.1.6 at RCPT: not local, the reply names the new address", reference: "RFC 5321 §3.4"),
+            summary: "551 5.1.0 at RCPT: not local, the reply names the new address",
+            reference: "RFC 5321 §3.4, RFC 3463 §3.2"),
         Row(
             localPart: "unknown",
             behaviour: .refuse(code: 550, enhancedCode: code(5, 1, 1), text: "Mailbox unknown"),
@@ -103,8 +110,9 @@ public enum LabMailboxTable {
             reference: "RFC 5321 §4.2.3, RFC 3463 §3.2"),
         Row(
             localPart: "badname",
-            behaviour: .refuse(code: 553, enhancedCode: code(5, 1, 3), text: "Mailbox name not allowed"),
-            fullName: "Bad Name", summary: "553 5.1.3 at RCPT: the mailbox name is not allowed",
+            // The address is well formed, so not X.1.3 (bad syntax): X.1.0, other address status.
+            behaviour: .refuse(code: 553, enhancedCode: code(5, 1, 0), text: "Mailbox name not allowed"),
+            fullName: "Bad Name", summary: "553 5.1.0 at RCPT: the mailbox name is not allowed",
             reference: "RFC 5321 §4.2.3, RFC 3463 §3.2"),
         Row(
             localPart: "reject", behaviour: .rejectAfterData, fullName: "Reject Content",
@@ -113,9 +121,10 @@ public enum LabMailboxTable {
         Row(
             localPart: "params",
             behaviour: .refuse(
-                code: 455, enhancedCode: code(4, 5, 4), text: "Server unable to accommodate parameters now"),
-            fullName: "Param Eter", summary: "455 4.5.4 at RCPT: the server cannot accommodate the parameters now",
-            reference: "RFC 5321 §4.2.3"),
+                // X.5.4 would call valid parameters invalid; X.3.3: the system cannot provide them (now).
+                code: 455, enhancedCode: code(4, 3, 3), text: "Server unable to accommodate parameters now"),
+            fullName: "Param Eter", summary: "455 4.3.3 at RCPT: the server cannot accommodate the parameters now",
+            reference: "RFC 5321 §4.2.3, RFC 3463 §3.4"),
     ]
 
     /// The row for a local part, if it has one (case-insensitive).
@@ -144,7 +153,7 @@ public enum LabMailboxTable {
             code: 421,
             how: "ehlo serve --shutdown-after N (the command after the N-th); stay idle past --timeout; "
                 + "Ctrl-C on the server; 20 errors in one session"),
-        CodeRoute(code: 450, how: "RCPT TO:<busy@DOMAIN>; RCPT TO:<greylist@DOMAIN> the first time"),
+        CodeRoute(code: 450, how: "RCPT TO:<busy@DOMAIN>; RCPT TO:<greylist@DOMAIN> the first time or too soon after"),
         CodeRoute(code: 451, how: "RCPT TO:<broken@DOMAIN>"),
         CodeRoute(code: 452, how: "RCPT TO:<full@DOMAIN>; a 101st RCPT in one transaction"),
         CodeRoute(code: 455, how: "RCPT TO:<params@DOMAIN>"),

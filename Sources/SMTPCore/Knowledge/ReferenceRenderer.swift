@@ -4,7 +4,8 @@
 /// markers; a test fails when they fall out of date (run it with `EHLO_UPDATE_DOCS=1` to rewrite).
 public enum ReferenceRenderer {
     public static let sections = [
-        "console-commands", "smtp-commands", "reply-codes", "exit-status", "keys", "lab", "profile-keys",
+        "console-commands", "smtp-commands", "reply-codes", "enhanced-codes", "causes", "exit-status", "keys", "lab",
+        "profile-keys",
     ]
 
     /// mdoc source for one section.
@@ -28,7 +29,30 @@ public enum ReferenceRenderer {
             }
             lines.append(".El")
         case "reply-codes":
-            lines = tagList(ReplyCodeTable.rows.map { ("\($0.code)", "\($0.title) (\($0.reference))") })
+            lines = entryList(
+                ReplyCodeTable.rows.map { row in
+                    ("\(row.code)", ["\(row.title) (\(row.reference))."] + [row.plain, row.advice].compactMap { $0 })
+                })
+        case "enhanced-codes":
+            lines = entryList(
+                EnhancedStatusTable.rows.map { row in
+                    let classes = row.classes.sorted().map(String.init).joined(separator: ", ")
+                    let success = row.success.map { ["As a success (class 2): \($0.title):", $0.plain] } ?? []
+                    return (
+                        "\(row.subject).\(row.detail)",
+                        ["\(row.title) (\(row.reference); class \(classes))."]
+                            + [row.plain, row.advice].compactMap { $0 }
+                            + success
+                    )
+                })
+        case "causes":
+            lines = entryList(
+                ReplyCauseTable.rows.map { row in
+                    (
+                        escape(row.name),
+                        ["Recognised by: \(row.recognisedBy) (\(row.reference)).", row.plain, row.advice]
+                    )
+                })
         case "exit-status":
             lines = tagList(ExitStatus.allCases.map { ("\($0.rawValue)", $0.meaning) })
         case "keys":
@@ -54,6 +78,11 @@ public enum ReferenceRenderer {
             preconditionFailure("no reference section \(section)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// An mdoc tag list whose items hold several lines of text (each escaped, one sentence a line).
+    private static func entryList(_ items: [(tag: String, lines: [String])]) -> [String] {
+        [".Bl -tag -width Ds"] + items.flatMap { [".It \($0.tag)"] + $0.lines.map(escape) } + [".El"]
     }
 
     /// An mdoc tag list: each item's tag, then its text as a sentence.

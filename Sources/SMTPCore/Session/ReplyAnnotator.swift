@@ -1,10 +1,15 @@
 import Foundation
 
-/// How much explanation follows each reply (`--explain full|brief|off`).
+/// How much explanation follows each reply (`--explain beginner|full|brief|off`).
+///
+/// `ehlo --practice` starts with `beginner`, every other console with `full` (RFC titles for
+/// people who know SMTP); `/explain` and `ehlo explain` show everything the rows hold.
 public enum ExplainLevel: String, Sendable, CaseIterable {
-    /// The code's meaning, the enhanced code's meaning, the meaning in context and the next steps.
+    /// Each code in plain words with what to do, the recognised cause, the meaning in context and the next steps.
+    case beginner
+    /// The code's and the enhanced code's RFC titles, the recognised cause, the meaning in context and the next steps.
     case full
-    /// Only the meaning in context and the next steps.
+    /// Only the recognised cause, the meaning in context and the next steps.
     case brief
     /// Nothing but the server's lines (and warnings).
     case off
@@ -30,12 +35,21 @@ public enum ReplyAnnotator {
         lines += outcome.warnings.map { DisplayLine(.warning, $0) }
         let timing = latency.map(Self.latencyText)
         guard level != .off else { return lines + (timing.map { [DisplayLine(.annotation, $0)] } ?? []) }
-        if level == .full {
+        switch level {
+        case .beginner:
+            lines.append(DisplayLine(.annotation, plainCodeLine(reply.code)))
+            if let enhanced = reply.enhancedCode {
+                lines.append(DisplayLine(.annotation, plainEnhancedLine(enhanced)))
+            }
+        case .full:
             lines.append(DisplayLine(.annotation, codeLine(reply.code)))
             if let enhanced = reply.enhancedCode {
                 lines.append(DisplayLine(.annotation, enhancedLine(enhanced)))
             }
+        case .brief, .off:
+            break
         }
+        lines += ReplyCauseTable.recognise(reply).map { DisplayLine(.annotation, causeLine($0, level: level)) }
         if reply.code == 334, let decoded = decodedChallenge(reply) {
             lines.append(DisplayLine(.annotation, "334 challenge, base64-decoded: \"\(decoded)\""))
         }
@@ -61,10 +75,32 @@ public enum ReplyAnnotator {
         "\(code) \(ReplyCodeTable.title(code)) (\(ReplyCodeTable.reference(code)))"
     }
 
-    /// `5.7.1 Delivery not authorized, message refused (RFC 3463 §3.8)`
+    /// `550 means: No, for good: …; read the text …` — the row's plain sentence and its advice.
+    public static func plainCodeLine(_ code: Int) -> String {
+        guard let row = ReplyCodeTable.row(code) else { return codeLine(code) }
+        return "\(code) means: \(row.plain)" + (row.advice.map { " " + $0 } ?? "")
+    }
+
+    /// `2.1.5 Recipient accepted: The server will take mail …` — in plain words, read for its class.
+    public static func plainEnhancedLine(_ code: EnhancedStatusCode) -> String {
+        guard let row = EnhancedStatusTable.row(for: code) else { return enhancedLine(code) }
+        return "\(code) \(row.title(statusClass: code.statusClass)): \(row.plainWords(statusClass: code.statusClass))"
+    }
+
+    /// `cause: greylisting (RFC 6647 §2): …` — what the reply's text gives away.
+    public static func causeLine(_ match: ReplyCauseTable.Match, level: ExplainLevel) -> String {
+        let row = match.row
+        switch level {
+        case .brief: return "cause: \(match.name); \(row.advice)"
+        case .beginner, .full, .off: return "cause: \(match.name) (\(row.reference)): \(row.plain) \(row.advice)"
+        }
+    }
+
+    /// `5.7.1 Delivery not authorized, message refused (RFC 3463 §3.8)`; a success reads as one
+    /// (`2.1.5 Recipient accepted`, not the title a failure would carry).
     public static func enhancedLine(_ code: EnhancedStatusCode) -> String {
         if let row = EnhancedStatusTable.row(for: code) {
-            return "\(code) \(row.title) (\(row.reference))"
+            return "\(code) \(row.title(statusClass: code.statusClass)) (\(row.reference))"
         }
         let classTitle = EnhancedStatusTable.classRow(code.statusClass)?.title ?? "unknown class"
         let subjectTitle = EnhancedStatusTable.subjectRow(code.subject)?.title ?? "unknown subject"

@@ -73,6 +73,14 @@ extension SessionStateMachine {
             }
         case (354, .command(let command)) where command.verb != .data:
             result.warnings.append("354 answers only DATA (RFC 5321 §4.3.2); ehlo does not take this for data mode")
+        case (551, .command(let command)) where command.verb == .rcpt:
+            // RFC 5321 §3.4: "551 User not local; please try <forward-path>".
+            let text = reply.texts.joined(separator: " ")
+            if let open = text.firstIndex(of: "<"), let close = text[open...].firstIndex(of: ">") {
+                result.notes.append(
+                    "the server names the address to use instead: \(VisibleText.escape(String(text[open...close]))); send to it in a new RCPT (RFC 5321 §3.4)"
+                )
+            }
         case (552, .command(let command)) where command.verb == .rcpt:
             if reply.texts.joined(separator: " ").lowercased().contains("recipients") {
                 result.notes.append(

@@ -5,8 +5,9 @@ extension SessionStateMachine {
     /// The warnings for `command` if it were sent now; empty when it is fine.
     public func warnings(for command: SMTPCommand) -> [String] {
         guard let verb = command.verb else {
+            let guess = DidYouMean.verb(command.verbText).map { "; did you mean \($0.rawValue)?" } ?? ""
             return [
-                "\(command.verbText.isEmpty ? "an empty line" : "'\(VisibleText.escape(command.verbText))'") is not a command ehlo knows; sending it anyway"
+                "\(command.verbText.isEmpty ? "an empty line" : "'\(VisibleText.escape(command.verbText))'") is not a command ehlo knows\(guess); sending it anyway"
             ]
         }
         let snapshot = predicted

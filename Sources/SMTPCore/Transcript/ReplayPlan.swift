@@ -91,8 +91,13 @@ public struct ReplayPlan: Sendable {
         sessions.append(current)
     }
 
-    /// What a recorded client line was, by the state the recording had reached.
-    private static func read(_ octets: [UInt8], sourceLine: Int, into machine: inout SessionStateMachine) -> Line.Kind {
+    /// What a recorded client line was, by the state the recording had reached (also how the
+    /// class view reads what a practice server's client sent: `SessionAnnotator`).
+    ///
+    /// - Parameter time: when it was sent; nil holds it until `exchangesWritten(at:)`.
+    static func read(
+        _ octets: [UInt8], sourceLine: Int, at time: Double? = 0, into machine: inout SessionStateMachine
+    ) -> Line.Kind {
         let text = String(decoding: octets, as: UTF8.self)
         if machine.inputMode == .tlsHandshake {
             // The recording goes on inside TLS: the handshake the 220 started worked.
@@ -101,16 +106,16 @@ public struct ReplayPlan: Sendable {
         switch machine.inputMode {
         case .message:
             guard text == "." else { return .messageLine }
-            _ = machine.endOfDataSent(at: 0, tag: sourceLine)
+            _ = machine.endOfDataSent(at: time, tag: sourceLine)
             return .endOfData
         case .chunk:
             _ = machine.chunkOctetsSent(octets.count + 2)
             return .chunk
         case .challengeAnswer:
-            _ = machine.authResponseSent(at: 0, tag: sourceLine)
+            _ = machine.authResponseSent(at: time, tag: sourceLine)
             return .challengeAnswer
         case .offline, .commands, .awaitingReply, .tlsHandshake, .skipping:
-            _ = machine.commandSent(SMTPCommand(line: text), at: 0, isPipelined: true, tag: sourceLine)
+            _ = machine.commandSent(SMTPCommand(line: text), at: time, isPipelined: true, tag: sourceLine)
             return .command
         }
     }

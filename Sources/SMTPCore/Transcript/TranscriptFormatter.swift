@@ -94,10 +94,17 @@ public struct TranscriptFormatter: Sendable {
                 "context": outcome.meaning,
                 "next": outcome.nextSteps,
             ]
+            if let row = ReplyCodeTable.row(outcome.reply.code) {
+                object["plain"] = row.plain + (row.advice.map { " " + $0 } ?? "")
+            }
             if let enhanced = outcome.reply.enhancedCode {
                 object["enhanced"] = enhanced.description
-                object["enhancedMeaning"] = EnhancedStatusTable.row(for: enhanced)?.title
+                let row = EnhancedStatusTable.row(for: enhanced)
+                object["enhancedMeaning"] = row?.title(statusClass: enhanced.statusClass)
+                object["enhancedPlain"] = row?.plainWords(statusClass: enhanced.statusClass)
             }
+            let causes = ReplyCauseTable.recognise(outcome.reply)
+            if !causes.isEmpty { object["causes"] = causes.map(\.name) }
             if let answered = outcome.answered {
                 object["answers"] = outcome.isPipelined ? answered.detailedName : answered.name
             }

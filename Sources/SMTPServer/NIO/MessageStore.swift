@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import SMTPCore
 
 #if canImport(Glibc)
     import Glibc
@@ -13,8 +14,11 @@ public enum MessageDestination: Hashable, Sendable {
     case maildir(String)
     /// Standard output, between marker lines, through the event log.
     case standardOutput
-    /// Nowhere: accepted and dropped (the console's `--practice`).
+    /// Nowhere: accepted and dropped.
     case discard
+    /// Kept in memory, the most recent `keeping` messages, for the console's `--practice` and its
+    /// `/mailbox` (`RunningPracticeServer.storedMessages()`).
+    case memory(keeping: Int)
 }
 
 /// Stores accepted messages with their trace headers (RFC 5321 §4.4). Runs on a thread pool.
@@ -29,6 +33,8 @@ final class MessageStore: Sendable {
     private let sequence = NIOLockedValueBox(0)
     private let hostName: String
     private let startSecond = Int(Date().timeIntervalSince1970)
+    /// What `.memory` keeps, oldest first.
+    private let kept = NIOLockedValueBox([StoredMessage]())
 
     init(destination: MessageDestination, domain: String, log: EventLog) throws {
         self.destination = destination
@@ -45,8 +51,9 @@ final class MessageStore: Sendable {
         }
     }
 
-    /// Stores the message; returns its queue id. Nothing is visible in new/ unless all of it is written.
-    func store(_ message: ReceivedMessage) throws -> String {
+    /// Stores the message; returns its queue id and the octets stored (trace headers, then the
+    /// content with LF line ends). Nothing is visible in new/ unless all of it is written.
+    func store(_ message: ReceivedMessage) throws -> (id: String, text: [UInt8]) {
         let number = sequence.withLockedValue { value -> Int in
             value += 1
             return value
@@ -57,6 +64,12 @@ final class MessageStore: Sendable {
         switch destination {
         case .discard:
             break
+        case .memory(let keeping):
+            let stored = StoredMessage(id: id, sender: message.sender, recipients: message.recipients, octets: text)
+            kept.withLockedValue { messages in
+                messages.append(stored)
+                if messages.count > keeping { messages.removeFirst(messages.count - keeping) }
+            }
         case .standardOutput:
             let recipients = message.recipients.map { "<\($0)>" }.joined(separator: ", ")
             log.write(
@@ -69,7 +82,12 @@ final class MessageStore: Sendable {
             let unique = "\(seconds).M\(micros)P\(getpid())Q\(number).\(hostName)"
             try Self.writeAtomically(text, temporary: "\(directory)/tmp/\(unique)", final: "\(directory)/new/\(unique)")
         }
-        return id
+        return (id, text)
+    }
+
+    /// The messages `.memory` keeps, oldest first (empty for other destinations).
+    var storedMessages: [StoredMessage] {
+        kept.withLockedValue { $0 }
     }
 
     /// Maildir (and Unix mail in general) stores lines ending in LF.

@@ -25,6 +25,8 @@ public struct PracticeServerConfiguration: Sendable {
     public var idleTimeout = 300
     public var log: EventLog = .standardOutput
     public var threads = System.coreCount
+    /// Record every session and message for the class view (`ehlo serve --dashboard`).
+    public var record: ClassRecord?
 
     public init() {}
 }
@@ -37,10 +39,17 @@ public enum PracticeServer {
         var tlsContext: NIOSSLContext?
         var certificatePEM: String?
         var fingerprint: CertificateFingerprint?
+        var certificateNames: [String] = []
         if configuration.offersTLS {
+            let addresses = Self.certificateAddresses(listening: configuration)
             (tlsContext, certificatePEM, fingerprint) = try PracticeCertificate.makeContext(
-                domain: configuration.session.domain, certificateFile: configuration.certificateFile,
-                keyFile: configuration.keyFile)
+                domain: configuration.session.domain, addresses: addresses,
+                certificateFile: configuration.certificateFile, keyFile: configuration.keyFile)
+            if configuration.certificateFile == nil {
+                certificateNames = PracticeCertificate.subjectAlternativeNames(
+                    domain: configuration.session.domain, addresses: addresses
+                ).map(PracticeCertificate.describe)
+            }
         }
         configuration.session.offersTLS = tlsContext != nil
         let store = try MessageStore(
@@ -50,7 +59,8 @@ public enum PracticeServer {
         threadPool.start()
         let services = SessionServices(
             configuration: configuration.session, tlsContext: tlsContext, store: store, log: configuration.log,
-            greylist: LockedGreylist(), idleTimeout: .seconds(Int64(configuration.idleTimeout)),
+            greylist: Self.greylists(configuration.session), record: configuration.record,
+            idleTimeout: .seconds(Int64(configuration.idleTimeout)),
             runBlocking: { eventLoop, body in threadPool.runIfActive(eventLoop: eventLoop, body) })
         let sessions = SessionRegistry()
         var bootstrap = ServerBootstrap(group: group)
@@ -87,7 +97,33 @@ public enum PracticeServer {
         }
         return RunningPracticeServer(
             channel: channel, group: group, threadPool: threadPool, sessions: sessions, log: configuration.log,
-            domain: configuration.session.domain, certificatePEM: certificatePEM, certificateFingerprint: fingerprint)
+            domain: configuration.session.domain, certificatePEM: certificatePEM, certificateFingerprint: fingerprint,
+            store: store, certificateNames: certificateNames)
+    }
+
+    /// The addresses a client may reach the server at, for its generated certificate: the listen
+    /// address, or, on 0.0.0.0 or ::, every interface's (a classroom connects to the teacher's LAN
+    /// address).
+    static func certificateAddresses(listening configuration: PracticeServerConfiguration) -> [IPAddress] {
+        guard configuration.unixSocketPath == nil, let listen = IPAddress(host: configuration.host) else { return [] }
+        guard listen.octets.allSatisfy({ $0 == 0 }) else { return [listen] }
+        let interfaces = (try? System.enumerateDevices()) ?? []
+        return interfaces.compactMap { device in
+            guard let ip = device.address?.ipAddress, let address = IPAddress(host: ip) else { return nil }
+            return listen.isIPv4 && address.isIPv6 ? nil : address
+        }
+    }
+
+    /// Where each new session gets its greylist: a fresh one per connection, or the server's.
+    static func greylists(_ configuration: SessionConfiguration) -> @Sendable () -> any GreylistMemory {
+        let delay = configuration.greylistDelay
+        switch configuration.greylistReset {
+        case .connection:
+            return { LockedGreylist(delay: delay) }
+        case .never:
+            let shared = LockedGreylist(delay: delay)
+            return { shared }
+        }
     }
 
     /// `127.0.0.1:2525`, `[::1]:2525` or `unix:/run/ehlo/lmtp`.
@@ -128,17 +164,25 @@ public final class RunningPracticeServer: Sendable {
     public let certificatePEM: String?
     /// The SHA-256 fingerprint of that certificate, as `ehlo --pin` takes it.
     public let certificateFingerprint: CertificateFingerprint?
+    /// The names and addresses a generated certificate is for (empty for --tls-cert's).
+    public let certificateNames: [String]
+    /// The server's threads, for a class view to share.
+    public var eventLoopGroup: EventLoopGroup { group }
     private let channel: Channel
     private let group: MultiThreadedEventLoopGroup
     private let threadPool: NIOThreadPool
     private let sessions: SessionRegistry
     private let log: EventLog
     private let isStopped = NIOLockedValueBox(false)
+    private let store: MessageStore
 
     init(
         channel: Channel, group: MultiThreadedEventLoopGroup, threadPool: NIOThreadPool, sessions: SessionRegistry,
-        log: EventLog, domain: String, certificatePEM: String?, certificateFingerprint: CertificateFingerprint?
+        log: EventLog, domain: String, certificatePEM: String?, certificateFingerprint: CertificateFingerprint?,
+        store: MessageStore, certificateNames: [String]
     ) {
+        self.store = store
+        self.certificateNames = certificateNames
         self.domain = domain
         self.certificatePEM = certificatePEM
         self.certificateFingerprint = certificateFingerprint
@@ -155,6 +199,11 @@ public final class RunningPracticeServer: Sendable {
         } else {
             self.unixSocketPath = nil
         }
+    }
+
+    /// The messages kept by a `.memory` destination, oldest first, exactly as stored.
+    public func storedMessages() -> [StoredMessage] {
+        store.storedMessages
     }
 
     /// Stops listening, sends 421 to every session (after a message being stored), waits for them

@@ -11,7 +11,10 @@ struct SessionServices: Sendable {
     let tlsContext: NIOSSLContext?
     let store: MessageStore
     let log: EventLog
-    let greylist: LockedGreylist
+    /// The greylist of a new session: its own, or the server's (`--greylist-reset`).
+    let greylist: @Sendable () -> any GreylistMemory
+    /// What the class view shows, when there is one.
+    let record: ClassRecord?
     let idleTimeout: TimeAmount
     /// Runs blocking work (file writes) off the event loop.
     let runBlocking: @Sendable (EventLoop, @escaping @Sendable () throws -> String) -> EventLoopFuture<String>
@@ -30,6 +33,8 @@ final class ServerSessionHandler: ChannelDuplexHandler {
     private var machine: ServerSessionStateMachine
     private let services: SessionServices
     private let label: String
+    private let sessionNumber: Int
+    private let peer: String
     private var idleTimer: Scheduled<Void>?
     private var isDelivering = false
     private var isReadPending = false
@@ -40,15 +45,19 @@ final class ServerSessionHandler: ChannelDuplexHandler {
     init(services: SessionServices, sessionNumber: Int, peer: String, clientAddress: ClientAddress, nonce: String) {
         self.services = services
         self.label = "#\(sessionNumber) \(peer)"
+        self.sessionNumber = sessionNumber
+        self.peer = peer
         self.machine = ServerSessionStateMachine(
             configuration: services.configuration, clientAddress: clientAddress, nonce: nonce,
-            greylist: services.greylist)
+            greylist: services.greylist())
     }
 
     // MARK: Inbound
 
     func channelActive(context: ChannelHandlerContext) {
         services.log.write("\(label) connected")
+        services.record?.sessionOpened(
+            sessionNumber, client: peer, server: PracticeServer.describe(context.channel.localAddress))
         armIdleTimer(context: context)
         run(machine.connectionAccepted(), context: context)
         context.fireChannelActive()
@@ -58,11 +67,13 @@ final class ServerSessionHandler: ChannelDuplexHandler {
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         armIdleTimer(context: context)
+        services.record?.bytesReceived(sessionNumber, bytes)
         run(machine.bytesReceived(bytes), context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            services.record?.tlsEstablished(sessionNumber)
             run(machine.tlsEstablished(), context: context)
         } else if event is PracticeServerShutdownEvent {
             run(machine.shutdownRequested(), context: context)
@@ -75,6 +86,7 @@ final class ServerSessionHandler: ChannelDuplexHandler {
         idleTimer?.cancel()
         idleTimer = nil
         run(machine.connectionClosed(), context: context)
+        services.record?.sessionClosed(sessionNumber)
         services.log.write("\(label) disconnected")
         context.fireChannelInactive()
     }
@@ -116,6 +128,7 @@ final class ServerSessionHandler: ChannelDuplexHandler {
             case .send(let reply):
                 guard !isClosing else { continue }
                 if services.configuration.isVerbose { services.log.write("\(label) \(SessionEvent.replySent(reply))") }
+                services.record?.replySent(sessionNumber, reply)
                 let bytes = reply.wireBytes
                 var buffer = context.channel.allocator.buffer(capacity: bytes.count)
                 buffer.writeBytes(bytes)
@@ -156,18 +169,23 @@ final class ServerSessionHandler: ChannelDuplexHandler {
     private func deliver(_ message: ReceivedMessage, context: ChannelHandlerContext) {
         isDelivering = true
         let store = services.store
-        services.runBlocking(context.eventLoop) { try store.store(message) }
-            .assumeIsolated()
-            .whenComplete { result in
-                self.isDelivering = false
-                switch result {
-                case .success(let id):
-                    self.run(self.machine.deliveryCompleted(.stored(id: id)), context: context)
-                case .failure(let error):
-                    self.run(self.machine.deliveryCompleted(.failed(reason: "\(error)")), context: context)
-                }
-                self.resumeReading(context: context)
+        let (record, number) = (services.record, sessionNumber)
+        services.runBlocking(context.eventLoop) {
+            let (id, text) = try store.store(message)
+            record?.messageStored(number, id: id, message: message, text: text)
+            return id
+        }
+        .assumeIsolated()
+        .whenComplete { result in
+            self.isDelivering = false
+            switch result {
+            case .success(let id):
+                self.run(self.machine.deliveryCompleted(.stored(id: id)), context: context)
+            case .failure(let error):
+                self.run(self.machine.deliveryCompleted(.failed(reason: "\(error)")), context: context)
             }
+            self.resumeReading(context: context)
+        }
     }
 
     /// RFC 5321 §4.5.3.2.7: a server waits at least 5 minutes for the next command (`--timeout`).

@@ -315,9 +315,10 @@ extension ServerSessionStateMachine {
         case .refuse(let code, let enhancedCode, let text):
             return [.send(ServerReply(code, enhancedCode, "<\(address)>: \(text)"))]
         case .greylist:
-            // RFC 6647 §2.1: the triplet is usually (client, sender, recipient); the recipient is fixed here.
-            guard !greylist.isFirstAttempt("\(clientAddress)|\(transaction.sender.lowercased())") else {
-                return [.send(ServerReply(450, esc(4, 7, 1), "<\(address)>: Greylisted, try again in a moment"))]
+            // RFC 6647 §2.1: the triplet is (client, sender, recipient).
+            let triplet = "\(clientAddress)|\(transaction.sender.lowercased())|\(address.lowercased())"
+            if case .refused(let isFirstAttempt, let secondsLeft) = greylist.attempt(triplet) {
+                return [.send(Self.greylisted(address, isFirstAttempt: isFirstAttempt, secondsLeft: secondsLeft))]
             }
             transaction.recipients.append(Recipient(address: address, behaviour: row.behaviour))
             return [.send(accepted)]
@@ -325,7 +326,7 @@ extension ServerSessionStateMachine {
             transaction.recipients.append(Recipient(address: address, behaviour: row.behaviour))
             return [.send(ServerReply(251, esc(2, 1, 5), "User not local; will forward to <\(newAddress)>"))]
         case .moved(let newAddress):
-            return [.send(ServerReply(551, esc(5, 1, 6), "User not local; please try <\(newAddress)>"))]
+            return [.send(ServerReply(551, LabMailboxTable.movedCode, "User not local; please try <\(newAddress)>"))]
         }
     }
 
@@ -405,7 +406,7 @@ extension ServerSessionStateMachine {
         case .forward(let newAddress):
             return [.send(ServerReply(251, esc(2, 1, 5), "User not local; will forward to <\(newAddress)>"))]
         case .moved(let newAddress):
-            return [.send(ServerReply(551, esc(5, 1, 6), "User not local; please try <\(newAddress)>"))]
+            return [.send(ServerReply(551, LabMailboxTable.movedCode, "User not local; please try <\(newAddress)>"))]
         case .refuse(let code, let enhancedCode, let text) where code == 550 || code == 553:
             return [.send(ServerReply(code, enhancedCode, "<\(row.localPart)@\(configuration.domain)>: \(text)"))]
         case .accept, .quota, .rejectAfterData, .refuse, .greylist:

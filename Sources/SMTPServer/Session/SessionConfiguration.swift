@@ -20,6 +20,11 @@ public struct SessionConfiguration: Sendable {
     public var shutdownAfterCommands: Int?
     /// Log every command line (secrets redacted) as a session event.
     public var isVerbose = false
+    /// Seconds a greylisted triplet must wait after its first attempt (RFC 6647 §2.1; real
+    /// servers use minutes, a class a few seconds).
+    public var greylistDelay = 5
+    /// When the greylist is forgotten.
+    public var greylistReset = GreylistReset.connection
 
     /// RFC 5321 §4.5.3.1.4: a command line is at most 512 octets with its CRLF.
     public var maximumCommandLineLength = 512
@@ -42,11 +47,30 @@ public struct SessionConfiguration: Sendable {
     }
 }
 
-/// Remembers which (client, sender) pairs have tried a greylisted mailbox before; shared by all
-/// sessions of a server (RFC 6647 §2: greylisting is a temporary refusal of the first attempt).
+/// Remembers greylisted attempts (RFC 6647 §2.1: a temporary refusal of the first attempt of a
+/// (client, sender, recipient) triplet, and of any retry before a delay has passed). It holds the
+/// clock, so that the session stays a pure state machine.
 public protocol GreylistMemory: Sendable {
-    /// Records the attempt; true when it is the first for this key.
-    func isFirstAttempt(_ key: String) -> Bool
+    /// Records an attempt for `key` and says whether it may pass.
+    func attempt(_ key: String) -> GreylistVerdict
+}
+
+/// What the greylist says about one attempt.
+public enum GreylistVerdict: Hashable, Sendable {
+    /// Refused with 450: the first attempt, or a retry `secondsLeft` too early.
+    case refused(isFirstAttempt: Bool, secondsLeft: Int)
+    /// The delay has passed since the first attempt.
+    case passed
+}
+
+/// When the practice server forgets whom it greylisted (`--greylist-reset`).
+public enum GreylistReset: String, Hashable, Sendable, CaseIterable {
+    /// Every connection starts with an empty greylist: a retry passes in the same session once the
+    /// delay is over, and a demo replayed in a new connection gets the same codes again.
+    case connection
+    /// One greylist for the server's life, keyed by client address, sender and recipient, as a
+    /// real greylisting MTA keeps it: a retry in a new connection (swaks, an MTA's queue) passes.
+    case never
 }
 
 /// A message the server accepted, with its envelope, as the final dot or BDAT LAST left it.

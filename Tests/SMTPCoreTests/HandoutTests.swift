@@ -1,0 +1,225 @@
+import Foundation
+import Testing
+
+@testable import SMTPCore
+
+/// The handout renderer and the annotated sessions under it: what `ehlo render` writes and the
+/// class view shows.
+@Suite struct HandoutTests {
+    /// A server's view of a session: bytes in, replies out, a clock that ticks.
+    struct ServerView {
+        var annotator = SessionAnnotator(
+            HandoutSession(id: 1, client: "192.0.2.7:4000", server: "192.0.2.1:25", startedAt: 1_795_000_000))
+        var clock = 1_795_000_000.0
+
+        mutating func client(_ text: String) {
+            clock += 0.01
+            annotator.bytesReceived(Array(text.utf8), at: clock)
+        }
+
+        mutating func server(_ lines: String...) {
+            clock += 0.01
+            annotator.replySent(lines: lines, at: clock)
+        }
+
+        var session: HandoutSession { annotator.session }
+    }
+
+    static func appendixD() -> HandoutSession {
+        var view = ServerView()
+        view.server("220 practice.test ESMTP ehlo practice server ready")
+        view.client("EHLO laptop.test\r\n")
+        view.server("250-practice.test", "250-PIPELINING", "250 CHUNKING")
+        view.client("MAIL FROM:<smith@bar.test>\r\nRCPT TO:<jones@practice.test>\r\nRCPT TO:<nobody@practice.test>\r\n")
+        view.server("250 2.1.0 ok")
+        view.server("250 2.1.5 ok")
+        view.server("550 5.1.1 <nobody@practice.test>: no such user")
+        view.client("DATA\r\n")
+        view.server("354 go ahead")
+        view.client("Subject: hi\r\n\r\n..leading dot\r\n.\r\n")
+        view.server("250 2.0.0 queued as 1")
+        view.client("QUIT\r\n")
+        view.server("221 2.0.0 bye")
+        view.annotator.connectionClosed(at: view.clock)
+        return view.session
+    }
+
+    @Test func theServersViewIsAnnotatedAsTheConsoleAnnotatesIt() {
+        let session = Self.appendixD()
+        #expect(session.replyCodes == [220, 250, 250, 250, 550, 354, 250, 221])
+        #expect(session.heloName == "laptop.test")
+        #expect(session.practiceDomain == "practice.test")
+        #expect(!session.isOpen)
+        let refused = session.steps.first { $0.code == 550 }
+        #expect(refused?.lines == ["550 5.1.1 <nobody@practice.test>: no such user"])
+        #expect(refused?.notes.map(\.text).contains(ReplyAnnotator.codeLine(550)) == true)
+        // Three commands in one read: the replies name which RCPT they answer (RFC 2920).
+        #expect(refused?.answers == "RCPT TO:<nobody@practice.test>")
+        let message = session.steps.first { $0.lines.first == "Subject: hi" }
+        #expect(message?.lane == .client)
+        #expect(message?.lines == ["Subject: hi", "", "..leading dot"])
+        #expect(session.steps.last?.lane == .event)
+    }
+
+    /// The server's view feeds every built-in lesson: the Appendix D session stuffed a dot and
+    /// delivered, so the dot-stuffing lesson is complete; a plain message ticks no dot goal.
+    @Test func lessonGoalsAreReachedFromTheServersView() throws {
+        let session = Self.appendixD()
+        let dots = try #require(session.lessons.first { $0.title == "Dot-stuffing" })
+        #expect(dots.goals.map(\.isReached) == [true, true, true])
+        #expect(session.lessons.map(\.number) == session.lessons.map(\.number).sorted())
+        var plain = ServerView()
+        plain.server("220 practice.test ESMTP ehlo practice server ready")
+        plain.client("EHLO c.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<student@practice.test>\r\nDATA\r\n")
+        plain.server("250 practice.test")
+        plain.server("250 ok")
+        plain.server("250 ok")
+        plain.server("354 go")
+        plain.client("hello\r\n.\r\n")
+        plain.server("250 2.0.0 queued")
+        let plainDots = try #require(plain.session.lessons.first { $0.title == "Dot-stuffing" })
+        #expect(plainDots.goals.map(\.id) == ["data", "dot", "delivered"])
+        #expect(plainDots.goals.map(\.isReached) == [true, false, false])
+        let page = HandoutRenderer.sessionSection(plain.session)
+        #expect(page.contains("<li class=\"goal met\" data-goal=\"data\">"))
+        #expect(page.contains("<li class=\"goal\" data-goal=\"dot\">"))
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(JSONText.encode(plain.session.jsonObject).utf8))
+                as? [String: Any])
+        let lessons = try #require(json["lessons"] as? [[String: Any]])
+        #expect(lessons.contains { $0["title"] as? String == "Dot-stuffing" && $0["reached"] as? Int == 1 })
+    }
+
+    @Test func authSecretsAreRedactedAndAUserNameIsNot() {
+        var view = ServerView()
+        view.server("220 mx.test ESMTP")
+        view.client("EHLO c.test\r\n")
+        view.server("250-mx.test", "250 AUTH PLAIN LOGIN")
+        view.client("AUTH PLAIN AHN0dWRlbnQAcHJhY3RpY2U=\r\n")
+        view.server("535 5.7.8 no")
+        view.client("AUTH LOGIN\r\n")
+        view.server("334 VXNlcm5hbWU6")
+        view.client("c3R1ZGVudA==\r\n")
+        view.server("334 UGFzc3dvcmQ6")
+        view.client("cHJhY3RpY2U=\r\n")
+        view.server("235 2.7.0 ok")
+        let clientLines = view.session.steps.filter { $0.lane == .client }.flatMap(\.lines)
+        #expect(clientLines == ["EHLO c.test", "AUTH PLAIN <redacted>", "AUTH LOGIN", "c3R1ZGVudA==", "<redacted>"])
+        let json = JSONText.encode(view.session.jsonObject)
+        #expect(!json.contains("AHN0dWRlbnQAcHJhY3RpY2U=") && !json.contains("cHJhY3RpY2U="))
+        let page = HandoutRenderer.page(title: "t", sessions: [view.session])
+        #expect(!page.contains("cHJhY3RpY2U=") && page.contains("AUTH PLAIN &lt;redacted&gt;"))
+    }
+
+    @Test func longMessagesShowTheirStartAndCountTheRest() {
+        var view = ServerView()
+        view.server("220 mx.test ESMTP")
+        view.client("HELO c.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDATA\r\n")
+        view.server("250 mx.test")
+        view.server("250 ok")
+        view.server("250 ok")
+        view.server("354 go")
+        view.client((1...40).map { "line \($0)\r\n" }.joined())
+        view.client(".\r\n")
+        view.server("250 ok")
+        let shown = view.session.steps.flatMap(\.lines).filter { $0.hasPrefix("line ") }
+        #expect(shown.count == SessionAnnotator.messageLinesShown)
+        #expect(view.session.steps.contains { $0.lane == .event && $0.lines == ["10 more message lines not shown"] })
+    }
+
+    @Test func bdatOctetsAreCountedNotFramedAsLines() {
+        var view = ServerView()
+        view.server("220 mx.test ESMTP")
+        view.client("EHLO c.test\r\n")
+        view.server("250-mx.test", "250 CHUNKING")
+        view.client("MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nBDAT 12 LAST\r\nhi\r\nQUIT\r\nxx")
+        view.server("250 ok")
+        view.server("250 ok")
+        view.server("250 2.0.0 message ok")
+        let lines = view.session.steps.filter { $0.lane == .client }.flatMap(\.lines)
+        #expect(
+            lines == [
+                "EHLO c.test", "MAIL FROM:<a@b.test>", "RCPT TO:<c@d.test>", "BDAT 12 LAST", "[12 octets of BDAT data]",
+            ])
+        #expect(view.session.steps.last?.answers == "BDAT 12 LAST")
+    }
+
+    @Test func serverTextIsEscapedNotRun() {
+        var view = ServerView()
+        view.server("220 <script>document.title='owned'</script> & \"quotes\" ESMTP")
+        let page = HandoutRenderer.page(title: "<b>title</b>", sessions: [view.session])
+        #expect(!page.contains("<script>document"))
+        #expect(page.contains("&lt;script&gt;document.title=&#39;owned&#39;&lt;/script&gt; &amp; &quot;quotes&quot;"))
+        #expect(page.contains("<title>&lt;b&gt;title&lt;/b&gt;</title>"))
+        // No script at all in a handout, and a policy that would refuse one.
+        #expect(!page.contains("<script"))
+        #expect(page.contains("script-src 'none'"))
+        let markdown = HandoutRenderer.markdown(title: "t", sessions: [view.session])
+        #expect(markdown.contains("```text\nS: 220 <script>"))
+    }
+
+    @Test func thePageHasTwoLanesEveryReplyAndTheLabTable() {
+        let page = HandoutRenderer.page(title: "Appendix D", sessions: [Self.appendixD()])
+        #expect(page.contains("data-lane=\"client\">Client<small>192.0.2.7:4000</small>"))
+        #expect(page.contains("data-lane=\"server\">Server<small>192.0.2.1:25</small>"))
+        for code in [220, 250, 550, 354, 221] { #expect(page.contains("data-code=\"\(code)\"")) }
+        #expect(page.components(separatedBy: "class=\"step from-server").count - 1 == 8)
+        #expect(page.contains("<section class=\"lab\" id=\"lab\">"))
+        #expect(page.contains("<code>greylist@practice.test</code>"))
+        #expect(page.contains("@media print"))
+        let plain = HandoutRenderer.page(title: "t", sessions: [])
+        #expect(!plain.contains("id=\"lab\"") && plain.contains("No session in this transcript."))
+    }
+
+    @Test func markdownHasEveryStepNotesEscapedAndTheLabTable() {
+        let markdown = HandoutRenderer.markdown(title: "Appendix D", sessions: [Self.appendixD()])
+        #expect(markdown.hasPrefix("# Appendix D\n"))
+        #expect(markdown.contains("```text\nC: MAIL FROM:<smith@bar.test>\n```"))
+        #expect(markdown.contains("```text\nS: 550 5.1.1 <nobody@practice.test>: no such user\n```"))
+        #expect(markdown.contains("- " + HandoutRenderer.markdownEscape(ReplyAnnotator.codeLine(550))))
+        #expect(markdown.contains("| `greylist@practice.test` |"))
+        #expect(HandoutRenderer.markdownEscape("<b>*x*</b> | y") == "&lt;b\\>\\*x\\*&lt;/b\\> \\| y")
+    }
+
+    @Test func aTranscriptBecomesOneSessionPerConnectionWithTLSShown() throws {
+        let text = """
+            *  ehlo 0.1 transcript of 127.0.0.1:2525, started 2026-11-18T11:06:40.000Z, secrets redacted
+            S: 220 practice.test ESMTP ehlo practice server ready
+            C: EHLO c.test
+            S: 250-practice.test
+            S: 250 STARTTLS
+            C: STARTTLS
+            S: 220 2.0.0 Ready to start TLS
+            C: EHLO c.test
+            S: 250 practice.test
+            C: AUTH PLAIN <redacted>
+            S: 235 2.7.0 ok
+            *  ehlo 0.1 transcript of [::1]:2525, started 2026-11-18T11:07:40.000Z, secrets redacted
+            S: 220 practice.test ESMTP ehlo practice server ready
+            C: QUIT
+            S: 221 2.0.0 bye
+            """
+        let sessions = HandoutSession.sessions(from: try TranscriptReader.read(text))
+        #expect(sessions.map(\.server) == ["127.0.0.1:2525", "[::1]:2525"])
+        #expect(sessions.map(\.replyCodes) == [[220, 250, 220, 250, 235], [220, 221]])
+        #expect(sessions[0].steps.contains { $0.lane == .event && $0.lines[0].hasPrefix("TLS established") })
+        #expect(sessions.allSatisfy { !$0.isOpen })
+    }
+
+    @Test func jsonHasTheFieldsTheAPIDocuments() throws {
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(JSONText.encode(Self.appendixD().jsonObject).utf8))
+                as? [String: Any])
+        #expect(object["id"] as? Int == 1)
+        #expect(object["client"] as? String == "192.0.2.7:4000")
+        #expect(object["open"] as? Bool == false)
+        #expect(object["helo"] as? String == "laptop.test")
+        #expect(object["replies"] as? [Int] == [220, 250, 250, 250, 550, 354, 250, 221])
+        #expect((object["started"] as? String)?.hasSuffix("Z") == true)
+        let steps = try #require(object["steps"] as? [[String: Any]])
+        let refused = try #require(steps.first { $0["code"] as? Int == 550 })
+        #expect(refused["lane"] as? String == "server")
+        let notes = try #require(refused["notes"] as? [[String: String]])
+        #expect(notes.contains { $0["kind"] == "annotation" && $0["text"] == ReplyAnnotator.codeLine(550) })
+    }
+}
