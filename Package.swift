@@ -111,6 +111,13 @@ let package = Package(
             ]
         ),
 
+        // Tab completion's latency, timed in process (`make bench` runs it); not a test.
+        .executableTarget(
+            name: "completion-bench",
+            dependencies: ["SMTPCore"],
+            path: "Benchmarks/CompletionBenchmark"
+        ),
+
         .testTarget(
             name: "SMTPCoreTests",
             dependencies: ["SMTPCore"],

@@ -5,11 +5,10 @@ import SMTPCore
 /// Lines for the server that are not written yet, with how each is recorded and shown.
 ///
 /// A pipelined group is written in one write (RFC 2920: "a single TCP send operation"); so are
-/// the lines of a message, up to a buffer's worth at a time.
+/// the lines of a message, up to a buffer's worth at a time. The octets of all the lines wait in
+/// one buffer, which is what is written: no line is copied again on its way out.
 struct OutgoingLines {
     struct Line {
-        /// The octets on the wire, with their CRLF (a cut chunk line may lack it).
-        var octets: [UInt8]
         /// How the transcript and the screen show it (secrets redacted).
         var shown: String
         /// The wire form in ehlo's visible notation, for the transcript.
@@ -22,16 +21,27 @@ struct OutgoingLines {
         var lessonEvent: LessonEvent?
         /// A reply is owed to it: a command, the final dot, an answer to a 334.
         var expectsReply = false
+        /// Where its octets start in `octets`.
+        var start = 0
     }
 
     private(set) var lines: [Line] = []
-    private(set) var octetCount = 0
+    /// The octets on the wire of every line, each with its CRLF (a cut chunk line may lack it).
+    private(set) var octets: [UInt8] = []
 
     var isEmpty: Bool { lines.isEmpty }
+    var octetCount: Int { octets.count }
 
-    mutating func append(_ line: Line) {
+    /// Adds a line: its octets, then CRLF if `endsLine`.
+    mutating func append(_ line: Line, octets lineOctets: some Collection<UInt8>, endsLine: Bool = true) {
+        var line = line
+        line.start = octets.count
         lines.append(line)
-        octetCount += line.octets.count
+        octets.append(contentsOf: lineOctets)
+        if endsLine {
+            octets.append(0x0D)
+            octets.append(0x0A)
+        }
     }
 
     mutating func markLastLineOpensChunk() {
@@ -41,7 +51,7 @@ struct OutgoingLines {
     /// Drops the last BDAT line held and the chunk lines after it.
     mutating func dropLastChunk() {
         guard let start = lines.lastIndex(where: \.opensChunk) else { return }
-        octetCount -= lines[start...].reduce(0) { $0 + $1.octets.count }
+        octets.removeSubrange(lines[start].start...)
         lines.removeSubrange(start...)
     }
 }
@@ -153,15 +163,23 @@ extension Console {
             run(session.endOfDataSent(isPipelined: isGrouping, tag: tag))
             return
         }
-        sendMessageOctets(DotStuffing.stuff(Array(line.utf8)))
+        var line = line
+        line.withUTF8 { octets in
+            // RFC 5321 §4.5.2: a line starting with a period gets another one on the wire.
+            if octets.first == UInt8(ascii: ".") {
+                sendMessageOctets([UInt8(ascii: ".")] + Array(octets))
+            } else {
+                sendMessageOctets(octets)
+            }
+        }
     }
 
     /// A message line exactly as it goes on the wire, already dot-stuffed (replay sends what was recorded).
-    func sendMessageOctets(_ wire: [UInt8]) {
+    func sendMessageOctets(_ wire: some Collection<UInt8>) {
         session.messageLineSent()
         let shown = VisibleText.escape(wire)
-        hold(wire, shown: shown, isEchoed: isScript, lessonEvent: .messageLineSent(wire: wire))
-        if outgoing.octetCount >= Self.messageBufferOctets { flush() }
+        hold(wire, shown: shown, isEchoed: isScript, lessonEvent: .messageLineSent(wire: Array(wire)))
+        if outgoing.octetCount >= Self.messageBufferOctets { flush(streaming: true) }
     }
 
     /// A line of a BDAT chunk: sent with CRLF, not dot-stuffed (RFC 3030 §2); cut to the octets left.
@@ -179,7 +197,8 @@ extension Console {
             wire = Array(wire.prefix(remaining))
         }
         let shown = VisibleText.escape(wire.last == 0x0A ? Array(wire.dropLast(2)) : wire)
-        outgoing.append(OutgoingLines.Line(octets: wire, shown: shown, wire: shown, isEchoed: isScript))
+        outgoing.append(
+            OutgoingLines.Line(shown: shown, wire: shown, isEchoed: isScript), octets: wire, endsLine: false)
         let actions = session.chunkOctetsSent(wire.count)
         if outgoing.octetCount >= Self.messageBufferOctets { flush() }
         run(actions)
@@ -197,30 +216,36 @@ extension Console {
 
     /// Adds a line (CRLF appended) to what is written next.
     private func hold(
-        _ octets: [UInt8], shown: String, isEchoed: Bool, wire: String? = nil, lessonEvent: LessonEvent? = nil,
-        expectsReply: Bool = false
+        _ octets: some Collection<UInt8>, shown: String, isEchoed: Bool, wire: String? = nil,
+        lessonEvent: LessonEvent? = nil, expectsReply: Bool = false
     ) {
-        var line = OutgoingLines.Line(
-            octets: octets + [0x0D, 0x0A], shown: shown, wire: wire.map(VisibleText.escape) ?? shown,
-            isEchoed: isEchoed)
+        var line = OutgoingLines.Line(shown: shown, wire: wire.map(VisibleText.escape) ?? shown, isEchoed: isEchoed)
         line.lessonEvent = lessonEvent
         switch lessonEvent {
         case .commandSent?, .authResponseSent?: line.expectsReply = true
         default: line.expectsReply = expectsReply
         }
-        outgoing.append(line)
+        outgoing.append(line, octets: octets)
     }
 
     /// Writes every held line in one write, then records (and, for scripts, shows) them. A failed
     /// write ends the connection. Returns whether the lines were written.
+    ///
+    /// - Parameter streaming: the write need not be done before this returns (`ServerLink.stream`):
+    ///   a block of message data with more to follow, or lines whose replies are awaited next.
     @discardableResult
-    func flush() -> Bool {
+    func flush(streaming: Bool = false) -> Bool {
         guard !outgoing.isEmpty else { return true }
         let lines = outgoing.lines
+        let octets = outgoing.octets
         outgoing = OutgoingLines()
         let repliesOwedBefore = session.pending.filter { $0.sentAt != nil }.count
         do {
-            try link.write(lines.flatMap(\.octets), timeout: dataBlockTimeout)
+            if streaming {
+                try link.stream(octets, timeout: dataBlockTimeout)
+            } else {
+                try link.write(octets, timeout: dataBlockTimeout)
+            }
         } catch {
             // The close event usually explains why; show it before anything else.
             takeEvents()
@@ -234,17 +259,19 @@ extension Console {
             return false
         }
         session.exchangesWritten(at: Date().timeIntervalSince1970)
-        for line in lines {
-            screen.record(.client(shown: line.shown, wire: line.wire))
-        }
+        screen.record(contentsOf: lines.map { .client(shown: $0.shown, wire: $0.wire) })
         show(lines.filter(\.isEchoed).map { DisplayLine(.client, $0.shown) })
         lessonLinesWritten(lines, repliesOwedBefore: repliesOwedBefore)
         return true
     }
 
     /// Writes what is held and waits for every reply owed.
+    ///
+    /// The write is not waited for: the replies are (within their own timeouts, RFC 5321
+    /// §4.5.3.2), and a write that fails closes the connection, which ends the wait. That saves a
+    /// round trip between the threads for every command of a lock-step session.
     func flushAndWait(timeout: Int? = nil) {
-        guard flush() else { return }
+        guard flush(streaming: true) else { return }
         waitForReplies(timeout: timeout)
     }
 

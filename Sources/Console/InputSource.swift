@@ -1,5 +1,6 @@
 import Foundation
 import LineEditor
+import SMTPCore
 
 /// Where the console's lines come from: a person at a terminal, or a script.
 protocol InputSource: AnyObject {
@@ -19,6 +20,9 @@ protocol InputSource: AnyObject {
 final class ScriptInput: InputSource {
     private let fileDescriptor: Int32
     private var buffer: [UInt8] = []
+    /// Where the next line starts in `buffer`: lines are read in place, and the bytes before
+    /// this dropped once per read, not once per line (a long message would be quadratic).
+    private var readIndex = 0
     private var isAtEnd = false
     var wakeFileDescriptor: Int32 = -1
     /// Shows what arrived; returns true when the script should stop (the session failed).
@@ -36,16 +40,21 @@ final class ScriptInput: InputSource {
 
     func readLine(prompt: @escaping () -> String) -> LineEditor.ReadResult {
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                var line = Array(buffer[..<newline])
-                buffer.removeSubrange(...newline)
-                if line.last == UInt8(ascii: "\r") { line.removeLast() }
-                return .line(String(decoding: line, as: UTF8.self))
+            if let newline = buffer.withUnsafeBufferPointer({
+                ByteScan.firstIndex(of: UInt8(ascii: "\n"), in: $0, from: readIndex)
+            }) {
+                let start = readIndex
+                readIndex = newline + 1
+                let end = newline > start && buffer[newline - 1] == UInt8(ascii: "\r") ? newline - 1 : newline
+                return .line(String(decoding: buffer[start..<end], as: UTF8.self))
             }
             if isAtEnd {
-                guard !buffer.isEmpty else { return .endOfInput }
-                defer { buffer.removeAll() }
-                return .line(String(decoding: buffer, as: UTF8.self))
+                guard readIndex < buffer.count else { return .endOfInput }
+                defer {
+                    buffer.removeAll()
+                    readIndex = 0
+                }
+                return .line(String(decoding: buffer[readIndex...], as: UTF8.self))
             }
             if wakeFileDescriptor >= 0, let onWake {
                 var fds = [
@@ -58,14 +67,24 @@ final class ScriptInput: InputSource {
                     continue
                 }
             }
-            var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-            let count = read(fileDescriptor, &chunk, chunk.count)
+            buffer.removeSubrange(..<readIndex)
+            readIndex = 0
+            let count = readChunk()
             if count > 0 {
-                buffer += chunk[..<count]
             } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
                 isAtEnd = true
             }
         }
+    }
+
+    /// Reads up to 64 KiB onto the end of `buffer`; returns what `read(2)` returned.
+    private func readChunk() -> Int {
+        let chunkSize = 64 * 1024
+        let end = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: chunkSize))
+        let count = buffer.withUnsafeMutableBytes { read(fileDescriptor, $0.baseAddress! + end, chunkSize) }
+        buffer.removeSubrange((end + max(count, 0))...)
+        return count
     }
 
     func readSecret(prompt: String) -> String? {

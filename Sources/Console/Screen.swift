@@ -71,6 +71,26 @@ final class Screen {
         }
     }
 
+    /// Writes entries that happened together to the transcript in one write (the lines of a block
+    /// of message data: one `write(2)` per line would bound how fast a message can be sent).
+    func record(contentsOf contents: [TranscriptEntry.Content]) {
+        guard let transcript, !contents.isEmpty else { return }
+        let time = Date().timeIntervalSince1970
+        if let warning = transcript.record(contents.map { TranscriptEntry(time: time, content: $0) }) {
+            show([DisplayLine(.warning, warning)])
+            hasTranscriptFailed = true
+        }
+    }
+
+    /// Writes message lines sent together (a block of `/send`) to the transcript in one write.
+    func recordMessageLines(_ lines: [String]) {
+        guard let transcript, !lines.isEmpty else { return }
+        if let warning = transcript.recordMessageLines(lines, time: Date().timeIntervalSince1970) {
+            show([DisplayLine(.warning, warning)])
+            hasTranscriptFailed = true
+        }
+    }
+
     /// Runs `body` and returns what it would have written to the terminal, for the line editor.
     func collecting(_ body: () -> Void) -> [String] {
         collected = []

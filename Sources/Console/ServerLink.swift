@@ -67,6 +67,13 @@ final class ServerLink {
         try connection.send(raw: bytes, timeout: .seconds(Int64(timeout)))
     }
 
+    /// Writes a block of message data without waiting for it, unless the connection holds enough
+    /// unsent data already (see `SMTPConnection.stream(raw:timeout:)`); end with `write`.
+    func stream(_ bytes: [UInt8], timeout: Int) throws {
+        guard let connection else { throw ConnectionError(.closed, "the connection is closed") }
+        try connection.stream(raw: bytes, timeout: .seconds(Int64(timeout)))
+    }
+
     /// The events of the current connection that arrived since the last call, oldest first.
     /// Returns nil when nothing at all arrived (not even a stale event).
     func takeEvents() -> [ConnectionEvent]? {

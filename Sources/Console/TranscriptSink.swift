@@ -74,6 +74,19 @@ final class TranscriptSink {
         write(formatter.format(entry))
     }
 
+    /// Writes entries that happened together (the lines of one block of a message) with one
+    /// `write(2)`. Returns a warning to show the first time a write fails.
+    func record(_ entries: [TranscriptEntry]) -> String? {
+        var text = ""
+        for entry in entries { text += formatter.format(entry) }
+        return write(text)
+    }
+
+    /// Writes message lines sent together (see `TranscriptFormatter.messageLines`) with one `write(2)`.
+    func recordMessageLines(_ lines: [String], time: Double) -> String? {
+        write(formatter.messageLines(lines, time: time))
+    }
+
     private func write(_ text: String) -> String? {
         guard !text.isEmpty, let failure = Terminal.writeAll(Array(text.utf8), to: fd) else { return nil }
         defer { hasFailed = true }

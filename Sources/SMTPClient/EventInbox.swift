@@ -32,20 +32,27 @@ public final class EventInbox<Event: Sendable>: @unchecked Sendable {
     /// Becomes readable when events are waiting; for `poll`.
     public var fileDescriptor: Int32 { readEnd }
 
+    /// ### Why one byte per batch?
+    /// The pipe holds a byte exactly while events wait: the first event posted writes it, the
+    /// taker that empties the queue reads it, both under the lock. So a burst of pipelined
+    /// replies costs one `write(2)` and one wake-up, and looking for events when there are none
+    /// (the console does before every line it reads) costs no system call at all.
     public func post(_ event: Event) {
         lock.lock()
+        defer { lock.unlock() }
         events.append(event)
-        lock.unlock()
-        var byte: UInt8 = 1
-        _ = write(writeEnd, &byte, 1)
+        if events.count == 1 {
+            var byte: UInt8 = 1
+            _ = write(writeEnd, &byte, 1)
+        }
     }
 
     /// Takes every waiting event, oldest first.
     public func takeAll() -> [Event] {
-        var scratch = [UInt8](repeating: 0, count: 256)
-        while read(readEnd, &scratch, scratch.count) > 0 {}
         lock.lock()
         defer { lock.unlock() }
+        guard !events.isEmpty else { return [] }
+        drainPipe()
         let taken = events
         events.removeAll()
         return taken
@@ -57,11 +64,14 @@ public final class EventInbox<Event: Sendable>: @unchecked Sendable {
         defer { lock.unlock() }
         guard !events.isEmpty else { return nil }
         let first = events.removeFirst()
-        if events.isEmpty {
-            var scratch = [UInt8](repeating: 0, count: 256)
-            while read(readEnd, &scratch, scratch.count) > 0 {}
-        }
+        if events.isEmpty { drainPipe() }
         return first
+    }
+
+    /// Empties the pipe; call with the lock held.
+    private func drainPipe() {
+        var scratch = (UInt64(0), UInt64(0))
+        while withUnsafeMutableBytes(of: &scratch, { read(readEnd, $0.baseAddress, $0.count) }) > 0 {}
     }
 
     public var isEmpty: Bool {

@@ -47,6 +47,7 @@ public final class SMTPConnection: @unchecked Sendable {
         var bootstrap = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelOption(.allowRemoteHalfClosure, value: false)
+            .channelOption(.writeBufferWaterMark, value: streamWaterMark)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let version = settings.proxy {
@@ -60,6 +61,7 @@ public final class SMTPConnection: @unchecked Sendable {
                     }
                     try channel.pipeline.syncOperations.addHandler(SMTPLineHandler())
                     try channel.pipeline.syncOperations.addHandler(SMTPClientHandler(report: report))
+                    try channel.pipeline.syncOperations.addHandler(WritabilityHandler())
                 }
             }
         let socketPath = address.socketPath.map(Self.expandingHome)
@@ -170,7 +172,46 @@ public final class SMTPConnection: @unchecked Sendable {
         try write(buffer, timeout: timeout)
     }
 
+    /// How much message data may wait in the channel for the kernel while `stream` goes on:
+    /// enough to keep loopback and a fast link busy, little enough that memory stays flat.
+    static let streamWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 512 * 1024, high: 2 * 1024 * 1024)
+
+    /// Writes a block of message data without waiting for it to reach the kernel, unless the
+    /// channel holds its high water mark of unsent data already: then it first waits until the
+    /// channel is writable again (SwiftNIO's backpressure), at most `timeout` (RFC 5321
+    /// §4.5.3.2.5: 3 minutes per block of data).
+    ///
+    /// So reading and encoding the next block overlaps with the network thread's writing of
+    /// this one, and what is in flight stays under the water mark whatever the message's size.
+    /// A failed write closes the connection; the next `stream` or `send` throws. End a stream
+    /// with `send(raw:timeout:)`, which returns once everything before it is written too.
+    ///
+    /// - Throws: `ConnectionError`: `.writeTimedOut`, `.closed`, `.brokenPipe`, …
+    public func stream(raw bytes: [UInt8], timeout: TimeAmount) throws(ConnectionError) {
+        guard !bytes.isEmpty else { return }
+        if !channel.isWritable {
+            let writable = channel.eventLoop.flatSubmit { [channel] () -> EventLoopFuture<Void> in
+                do {
+                    return try channel.pipeline.syncOperations.handler(type: WritabilityHandler.self)
+                        .whenWritable(channel)
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+            try awaitWithin(timeout, writable)
+        }
+        guard channel.isActive else { throw ConnectionError(.closed, "the connection is closed") }
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+
     private func write(_ buffer: ByteBuffer, timeout: TimeAmount) throws(ConnectionError) {
+        try awaitWithin(timeout, channel.writeAndFlush(buffer))
+    }
+
+    /// Waits for a write (or for writability); closes the connection if it takes longer than `timeout`.
+    private func awaitWithin(_ timeout: TimeAmount, _ future: EventLoopFuture<Void>) throws(ConnectionError) {
         let timedOut = NIOLockedValueBox(false)
         // A write not done within `timeout` ends the connection (RFC 5321 §4.5.3.2).
         let timer = channel.eventLoop.scheduleTask(in: timeout) { [channel] in
@@ -179,7 +220,7 @@ public final class SMTPConnection: @unchecked Sendable {
         }
         defer { timer.cancel() }
         do {
-            try channel.writeAndFlush(buffer).wait()
+            try future.wait()
         } catch {
             if timedOut.withLockedValue({ $0 }) {
                 throw ConnectionError(

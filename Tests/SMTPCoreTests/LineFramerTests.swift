@@ -74,4 +74,53 @@ import Testing
         _ = framer.nextLine()
         #expect(framer.bufferedByteCount == 5)
     }
+
+    /// CRLF and bare LF ends, an empty line, a CR inside a line, an overlong line, a line left
+    /// unfinished at the end: each kind of framing the framer knows.
+    static let mixedStream = Array(
+        ("250-one\r\n250-bare\n\r\n250-a\rb\r\n" + String(repeating: "z", count: 40) + "\r\n250 end\r\n221 by").utf8)
+
+    @Test func mixedStreamSplitAtEveryPointGivesTheSameLines() {
+        let framer = LineFramer(maximumLineLength: 16)
+        let whole = lines(feeding: [Self.mixedStream], framer: framer)
+        #expect(
+            whole.map { String(decoding: $0.bytes, as: UTF8.self) } == [
+                "250-one", "250-bare", "", "250-a\rb", String(repeating: "z", count: 16), "250 end", "221 by",
+            ])
+        #expect(whole[1].problems == [.bareLineFeed])
+        #expect(whole[4].problems == [.truncated(droppedOctets: 24)])
+        #expect(whole[6].problems == [.noLineEnding])
+        for first in 0...Self.mixedStream.count {
+            let two = [Array(Self.mixedStream[..<first]), Array(Self.mixedStream[first...])]
+            #expect(lines(feeding: two, framer: framer) == whole, "split at \(first)")
+        }
+        #expect(lines(feeding: Self.mixedStream.map { [$0] }, framer: framer) == whole)
+    }
+
+    @Test func mixedStreamSplitAtEveryPairOfPointsGivesTheSameLines() {
+        let framer = LineFramer(maximumLineLength: 16)
+        let whole = lines(feeding: [Self.mixedStream], framer: framer)
+        let count = Self.mixedStream.count
+        for first in stride(from: 0, through: count, by: 3) {
+            for second in first...count {
+                let chunks = [
+                    Array(Self.mixedStream[..<first]), Array(Self.mixedStream[first..<second]),
+                    Array(Self.mixedStream[second...]),
+                ]
+                #expect(lines(feeding: chunks, framer: framer) == whole, "splits at \(first), \(second)")
+            }
+        }
+    }
+
+    @Test func aLargePipelinedBurstYieldsEveryLineInOrder() {
+        // The replies to 5,000 pipelined commands in one read (RFC 2920).
+        let replies = (0..<5_000).map { "250 2.1.5 Ok \($0)" }
+        let burst = Array(replies.map { $0 + "\r\n" }.joined().utf8)
+        let lines = lines(feeding: [burst])
+        #expect(lines.map { String(decoding: $0.bytes, as: UTF8.self) } == replies)
+        var framer = LineFramer()
+        framer.append(burst)
+        for _ in 0..<4_999 { _ = framer.nextLine() }
+        #expect(framer.bufferedByteCount == "250 2.1.5 Ok 4999\r\n".utf8.count)
+    }
 }

@@ -194,4 +194,19 @@ import Testing
             RFC3339.parse("2026-11-18T11:06:40.123Z").map { ($0 * 1000).rounded() }
                 == ((Self.start + 0.123) * 1000).rounded())
     }
+
+    @Test(arguments: TranscriptFormatter.Format.allCases, TranscriptFormatter.Timestamps.allCases)
+    func messageLinesAreRecordedAsEachLineWouldBe(
+        format: TranscriptFormatter.Format, timestamps: TranscriptFormatter.Timestamps
+    ) {
+        let lines = ["Subject: block", "", "..stuffed", "8-bit é and \\0 escaped", "last"]
+        var each = TranscriptFormatter(format: format, timestamps: timestamps)
+        var together = each
+        _ = each.format(TranscriptEntry(time: Self.start, content: .client(shown: "DATA", wire: "DATA")))
+        _ = together.format(TranscriptEntry(time: Self.start, content: .client(shown: "DATA", wire: "DATA")))
+        let time = Self.start + 1.5
+        let expected = lines.map { each.format(TranscriptEntry(time: time, content: .client(shown: $0, wire: $0))) }
+        #expect(together.messageLines(lines, time: time) == expected.joined())
+        #expect(together.messageLines([], time: time) == "")
+    }
 }

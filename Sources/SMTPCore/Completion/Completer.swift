@@ -163,14 +163,12 @@ public enum Completer {
         case .pathKeyword(let keyword):
             return Completion(word: word, candidates: matching([keyword]).map(cased))
         case .address(let closing):
-            let options = context.addresses.map { closing ? $0 + ">" : $0 }
-            let candidates = options.filter { $0.lowercased().hasPrefix(word.lowercased()) }
-            return Completion(word: word, candidates: uniqued(candidates))
+            return Completion(
+                word: word, candidates: matchingAddresses(context.addresses, word: word, closing: closing))
         case .recipient:
             let lab = context.labDomain.map { domain in LabMailboxTable.rows.map { "\($0.localPart)@\(domain)" } } ?? []
-            let options = (context.addresses + lab).map { $0 + ">" }
-            let candidates = options.filter { $0.lowercased().hasPrefix(word.lowercased()) }
-            return Completion(word: word, candidates: uniqued(candidates))
+            return Completion(
+                word: word, candidates: matchingAddresses(context.addresses + lab, word: word, closing: true))
         case .parameter(let verb):
             let advertised = ExtensionTable.parameters.filter { parameter in
                 parameter.verb == verb && context.capabilities?.has(parameter.extensionKeyword) == true
@@ -211,8 +209,43 @@ public enum Completer {
     }
 }
 
-/// Keeps the first occurrence of each element.
-func uniqued(_ items: [String]) -> [String] {
+/// The addresses that `word` starts, ignoring case, each once, with `>` after each when `closing`.
+///
+/// Thousands of addresses after a long session: each is matched without a copy of it.
+func matchingAddresses(_ addresses: [String], word: String, closing: Bool) -> [String] {
+    let typed = Array(word.utf8)
     var seen = Set<String>()
-    return items.filter { seen.insert($0).inserted }
+    var candidates: [String] = []
+    for address in addresses where hasCaseInsensitivePrefix(address, typed, closing: closing) {
+        if seen.insert(address).inserted { candidates.append(closing ? address + ">" : address) }
+    }
+    return candidates
+}
+
+/// Whether `typed` starts `address` (followed by `>` when `closing`), ignoring ASCII case, as
+/// `lowercased().hasPrefix` would for ASCII; other text is compared that way.
+func hasCaseInsensitivePrefix(_ address: String, _ typed: [UInt8], closing: Bool) -> Bool {
+    var octets = address.utf8.makeIterator()
+    var isClosed = false
+    for expected in typed {
+        let octet: UInt8
+        if let next = octets.next() {
+            octet = next
+        } else if closing, !isClosed {
+            isClosed = true
+            octet = UInt8(ascii: ">")
+        } else {
+            return false
+        }
+        if octet >= 0x80 || expected >= 0x80 {
+            let full = closing ? address + ">" : address
+            return full.lowercased().hasPrefix(String(decoding: typed, as: UTF8.self).lowercased())
+        }
+        if lowercaseASCII(octet) != lowercaseASCII(expected) { return false }
+    }
+    return true
+}
+
+private func lowercaseASCII(_ octet: UInt8) -> UInt8 {
+    (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(octet) ? octet + 32 : octet
 }

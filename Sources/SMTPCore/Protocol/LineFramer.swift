@@ -27,7 +27,12 @@ public struct SMTPLine: Hashable, Sendable {
 /// but complete line is still shown whole.
 public struct LineFramer: Sendable {
     public let maximumLineLength: Int
+    /// Bytes received; those before `readIndex` are lines already delivered.
     private var buffer: [UInt8] = []
+    /// Where the next line starts in `buffer`.
+    private var readIndex = 0
+    /// Where the search for the next LF goes on: `buffer[readIndex..<scanIndex]` holds none.
+    private var scanIndex = 0
     /// The start of an overlong line, kept while the rest of it is dropped.
     private var cut: [UInt8]?
     private var droppedOctets = 0
@@ -37,67 +42,90 @@ public struct LineFramer: Sendable {
     }
 
     /// Bytes received but not yet part of a complete line (RFC 3207 §6: must be zero when TLS starts).
-    public var bufferedByteCount: Int { buffer.count + (cut?.count ?? 0) }
+    public var bufferedByteCount: Int { buffer.count - readIndex + (cut?.count ?? 0) }
 
+    /// ### Why a read index?
+    /// A burst of pipelined replies (RFC 2920) arrives in one read. Removing each line from the
+    /// front of the buffer would move the rest of the burst once per line, and searching from
+    /// the start again would rescan bytes already known to hold no LF: quadratic in the burst.
+    /// Lines are read in place instead, and the delivered bytes are dropped once per read.
     public mutating func append(_ bytes: some Sequence<UInt8>) {
+        if readIndex > 0 {
+            buffer.removeSubrange(..<readIndex)
+            scanIndex -= readIndex
+            readIndex = 0
+        }
         buffer.append(contentsOf: bytes)
     }
 
     /// The next complete line, or nil until more bytes arrive.
     public mutating func nextLine() -> SMTPLine? {
-        guard let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) else {
+        guard let newline = nextLineFeed() else {
+            scanIndex = buffer.count
             dropOverlongPrefix()
             return nil
         }
-        let hasCR = newline > 0 && buffer[newline - 1] == UInt8(ascii: "\r")
+        let hasCR = newline > readIndex && buffer[newline - 1] == UInt8(ascii: "\r")
         let contentEnd = hasCR ? newline - 1 : newline
+        let length = contentEnd - readIndex
         var problems: [ReplyProblem] = hasCR ? [] : [.bareLineFeed]
         var content: [UInt8]
         if let start = cut {
             content = start
-            problems.insert(.truncated(droppedOctets: droppedOctets + contentEnd), at: 0)
+            problems.insert(.truncated(droppedOctets: droppedOctets + length), at: 0)
             cut = nil
             droppedOctets = 0
-        } else if contentEnd > maximumLineLength {
-            content = Array(buffer[..<maximumLineLength])
-            problems.insert(.truncated(droppedOctets: contentEnd - maximumLineLength), at: 0)
+        } else if length > maximumLineLength {
+            content = Array(buffer[readIndex..<(readIndex + maximumLineLength)])
+            problems.insert(.truncated(droppedOctets: length - maximumLineLength), at: 0)
         } else {
-            content = Array(buffer[..<contentEnd])
+            content = Array(buffer[readIndex..<contentEnd])
         }
-        buffer.removeSubrange(...newline)
+        readIndex = newline + 1
+        scanIndex = readIndex
         return SMTPLine(bytes: content, problems: problems)
     }
 
     /// The connection ended: whatever is left, as a last line flagged for its missing ending.
     public mutating func finish() -> SMTPLine? {
+        let rest = buffer[readIndex...]
         defer {
             buffer = []
+            readIndex = 0
+            scanIndex = 0
             cut = nil
             droppedOctets = 0
         }
         if let start = cut {
             return SMTPLine(
-                bytes: start, problems: [.truncated(droppedOctets: droppedOctets + buffer.count), .noLineEnding])
+                bytes: start, problems: [.truncated(droppedOctets: droppedOctets + rest.count), .noLineEnding])
         }
-        guard !buffer.isEmpty else { return nil }
-        if buffer.count > maximumLineLength {
+        guard !rest.isEmpty else { return nil }
+        if rest.count > maximumLineLength {
             return SMTPLine(
-                bytes: Array(buffer[..<maximumLineLength]),
-                problems: [.truncated(droppedOctets: buffer.count - maximumLineLength), .noLineEnding])
+                bytes: Array(rest.prefix(maximumLineLength)),
+                problems: [.truncated(droppedOctets: rest.count - maximumLineLength), .noLineEnding])
         }
-        return SMTPLine(bytes: buffer, problems: [.noLineEnding])
+        return SMTPLine(bytes: Array(rest), problems: [.noLineEnding])
+    }
+
+    /// The index of the next LF at or after the next line's start, searching only bytes not searched yet.
+    private func nextLineFeed() -> Int? {
+        let from = max(scanIndex, readIndex)
+        return buffer.withUnsafeBufferPointer { ByteScan.firstIndex(of: UInt8(ascii: "\n"), in: $0, from: from) }
     }
 
     /// With no line end in sight, keep only the start of an overlong line.
     private mutating func dropOverlongPrefix() {
-        if cut == nil, buffer.count > maximumLineLength {
-            cut = Array(buffer[..<maximumLineLength])
-            buffer.removeFirst(maximumLineLength)
+        if cut == nil, buffer.count - readIndex > maximumLineLength {
+            cut = Array(buffer[readIndex..<(readIndex + maximumLineLength)])
+            readIndex += maximumLineLength
         }
         guard cut != nil else { return }
         // Keep a trailing CR: it may pair with the LF of the next read.
-        let keep = buffer.last == UInt8(ascii: "\r") ? 1 : 0
-        droppedOctets += buffer.count - keep
-        buffer.removeFirst(buffer.count - keep)
+        let keep = buffer.count > readIndex && buffer.last == UInt8(ascii: "\r") ? 1 : 0
+        droppedOctets += buffer.count - readIndex - keep
+        readIndex = buffer.count - keep
+        scanIndex = buffer.count
     }
 }

@@ -7,6 +7,12 @@
 /// doubled so the escaping can be undone.
 public enum VisibleText {
     public static func escape(_ bytes: some Collection<UInt8>) -> String {
+        // Most lines (every line of most messages) are printable ASCII with no backslash: shown as they are.
+        let plain = bytes.withContiguousStorageIfAvailable { octets in
+            octets.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }
+                ? String(decoding: octets, as: UTF8.self) : nil
+        }
+        if let plain = plain ?? nil { return plain }
         var output = ""
         output.reserveCapacity(bytes.count)
         var iterator = bytes.makeIterator()

@@ -58,16 +58,21 @@ public struct ReplayPlan: Sendable {
     public init(_ recording: RecordedSession) {
         var machine = SessionStateMachine(sessionProtocol: recording.connection.sessionProtocol)
         var current = Session(connection: recording.connection, sourceLine: 1)
+        // Where each line of the current session is, by its transcript line (a reply's tag):
+        // looked up once per reply, so a recording of many messages is not quadratic.
+        var positions: [Int: Int] = [:]
         machine.connectionOpened(at: 0)
         for step in recording.steps {
             switch step {
             case .newSession(let connection, let sourceLine):
                 sessions.append(current)
                 current = Session(connection: connection, sourceLine: sourceLine)
+                positions = [:]
                 machine = SessionStateMachine(sessionProtocol: connection.sessionProtocol)
                 machine.connectionOpened(at: 0)
             case .client(let octets, let isRedacted, let sourceLine):
                 let kind = Self.read(octets, sourceLine: sourceLine, into: &machine)
+                positions[sourceLine] = current.lines.count
                 current.lines.append(Line(kind: kind, octets: octets, isRedacted: isRedacted, sourceLine: sourceLine))
             case .reply(let reply, let sourceLine):
                 let outcome = machine.replyReceived(reply)
@@ -75,7 +80,7 @@ public struct ReplayPlan: Sendable {
                 if !current.lines.isEmpty { current.lines[current.lines.count - 1].isFollowedByReplies = true }
                 if outcome.answered == .greeting {
                     current.greeting.append(recorded)
-                } else if let tag = outcome.tag, let index = current.lines.firstIndex(where: { $0.sourceLine == tag }) {
+                } else if let tag = outcome.tag, let index = positions[tag] {
                     current.lines[index].replies.append(recorded)
                 } else if !current.lines.isEmpty {
                     // Unsolicited: kept with the line it followed, so a replay still shows it.

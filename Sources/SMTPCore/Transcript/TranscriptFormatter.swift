@@ -123,6 +123,28 @@ public struct TranscriptFormatter: Sendable {
         }
     }
 
+    /// Message lines sent together at `time` (a block of `/send`), each as `format` gives a
+    /// `.client` entry whose shown and wire forms are the same, in one string.
+    ///
+    /// ### Why not `format` for each?
+    /// A message of a gigabyte has millions of lines; building an entry and a prefix for each
+    /// bounded how fast a recorded `/send` went. The text is the same, byte for byte.
+    public mutating func messageLines(_ lines: [String], time: Double) -> String {
+        if start == nil { start = time }
+        guard format == .text else {
+            return lines.map { format(TranscriptEntry(time: time, content: .client(shown: $0, wire: $0))) }.joined()
+        }
+        let linePrefix = prefix(time: time, latency: nil) + DisplayLine.Kind.client.prefix
+        var output = ""
+        output.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count } + lines.count * (linePrefix.utf8.count + 1))
+        for line in lines {
+            output += linePrefix
+            output += line
+            output += "\n"
+        }
+        return output
+    }
+
     private func prefix(time: Double, latency: Double?) -> String {
         switch timestamps {
         case .none:
