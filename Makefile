@@ -38,7 +38,7 @@ release: deps-build
 test: deps build
 	$(SWIFT) test
 	$(MAKE) lint-man
-	$(MAKE) fuzz-corpus
+	@$(FUZZ_REPLAY)
 	EHLO_BIN=$(CURDIR)/$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e
 
 unit-test: deps-build
@@ -62,8 +62,9 @@ fuzz: deps-build
 
 # The same targets without libFuzzer (the normal debug build) replay the seed corpus and every
 # saved finding through the same invariants: the smoke run `make test` does.
+FUZZ_REPLAY = for target in $(FUZZ_TARGETS); do .build/debug/$$target Fuzz/corpus/$$target || exit 1; done
 fuzz-corpus: build
-	@for target in $(FUZZ_TARGETS); do .build/debug/$$target Fuzz/corpus/$$target || exit 1; done
+	@$(FUZZ_REPLAY)
 
 # The console on the practice server, started in-process on a free loopback port.
 practice: build
