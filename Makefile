@@ -3,6 +3,7 @@
 #   make practice  run the console against the built-in practice server (installs what it needs)
 #   make test      unit tests, then the whole binary against a real MTA and in a real terminal
 #   make install   the binary and the man page under $(PREFIX)
+#   make fuzz      the libFuzzer targets (Fuzz/), each for FUZZ_SECONDS, with the executions counted
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
@@ -24,8 +25,8 @@ APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks postfix chromium \
 # What `make bench` runs beside ehlo, besides swaks and smtp-source: a raw socket copy.
 BENCH_PACKAGES = socat
 
-.PHONY: all build release test unit-test e2e-test practice bench install install-files uninstall deps deps-build \
-	lint-man clean
+.PHONY: all build release test unit-test e2e-test fuzz fuzz-corpus practice bench install install-files uninstall deps \
+	deps-build lint-man clean
 
 all: build
 
@@ -38,6 +39,7 @@ release: deps-build
 test: deps build
 	$(SWIFT) test
 	$(MAKE) lint-man
+	@$(FUZZ_REPLAY)
 	EHLO_BIN=$(CURDIR)/$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e
 
 unit-test: deps-build
@@ -45,6 +47,25 @@ unit-test: deps-build
 
 e2e-test: deps build
 	EHLO_BIN=$(CURDIR)/$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e
+
+# libFuzzer (Fuzz/README.md). The targets are built with -sanitize=fuzzer,address into their own
+# build path, in release mode for speed; libFuzzer supplies the inputs, each target checks its
+# invariants. FUZZ_RUNS, when set, also bounds each target's executions.
+FUZZ_TARGETS ?= FuzzReplies FuzzEHLO FuzzTranscript FuzzServerSession FuzzSASL
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?=
+FUZZ_MAX_LEN ?= 4096
+FUZZ_FLAGS    = -c release --build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
+	-Xswiftc -enable-testing -Xswiftc -DEHLO_FUZZING
+fuzz: deps-build
+	@for target in $(FUZZ_TARGETS); do $(SWIFT) build $(FUZZ_FLAGS) --product $$target || exit 1; done
+	scripts/fuzz.sh .build-fuzz/release "$(FUZZ_SECONDS)" "$(FUZZ_RUNS)" "$(FUZZ_MAX_LEN)" $(FUZZ_TARGETS)
+
+# The same targets without libFuzzer (the normal debug build) replay the seed corpus and every
+# saved finding through the same invariants: the smoke run `make test` does.
+FUZZ_REPLAY = for target in $(FUZZ_TARGETS); do .build/debug/$$target Fuzz/corpus/$$target || exit 1; done
+fuzz-corpus: build
+	@$(FUZZ_REPLAY)
 
 # The console on the practice server, started in-process on a free loopback port.
 practice: build
@@ -99,7 +120,7 @@ deps: deps-build
 		{ echo "$(PYTHON) cannot import aiosmtpd, pytest, cryptography and dnslib: set PYTHON to the Python that has them"; exit 1; }
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
 
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 apt_install = $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(1) >/dev/null

@@ -118,6 +118,20 @@ let package = Package(
             path: "Benchmarks/CompletionBenchmark"
         ),
 
+        // libFuzzer targets (`make fuzz`, see Fuzz/README.md): each is built with `-sanitize=fuzzer`
+        // into its own build path. In the normal build each is a small program that replays the
+        // seed corpus through the same invariants (`make test` runs them); nothing links them.
+        .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzReplies", dependencies: ["FuzzSupport", "SMTPCore"], path: "Fuzz/FuzzReplies"),
+        .executableTarget(name: "FuzzEHLO", dependencies: ["FuzzSupport", "SMTPCore"], path: "Fuzz/FuzzEHLO"),
+        .executableTarget(
+            name: "FuzzTranscript", dependencies: ["FuzzSupport", "SMTPCore"], path: "Fuzz/FuzzTranscript"),
+        .executableTarget(
+            name: "FuzzServerSession", dependencies: ["FuzzSupport", "SMTPCore", "SMTPServer"],
+            path: "Fuzz/FuzzServerSession"),
+        .executableTarget(
+            name: "FuzzSASL", dependencies: ["FuzzSupport", "SMTPClient", "SMTPCore"], path: "Fuzz/FuzzSASL"),
+
         .testTarget(
             name: "SMTPCoreTests",
             dependencies: ["SMTPCore"],

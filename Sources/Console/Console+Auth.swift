@@ -192,8 +192,8 @@ extension Console {
             // \0 lets a user type AUTH PLAIN's NUL separators: /b64 encode \0alice\0secret
             let bytes = VisibleText.unescape(words[1])
             emit(.output, Data(bytes).base64EncodedString())
-        } else if let data = Data(base64Encoded: words[1].trimmingCharacters(in: .whitespaces)) {
-            emit(.output, VisibleText.escape(Array(data)))
+        } else if let bytes = Base64.decode(words[1].trimmingCharacters(in: .whitespaces)) {
+            emit(.output, VisibleText.escape(bytes))
         } else {
             emit(.warning, "not base64: \(VisibleText.escape(words[1]))")
         }

@@ -87,6 +87,11 @@ extension Console {
             show(outcome)
             lessonObserved(.replyReceived(outcome.reply, answering: outcome.answered))
             run(outcome.actions)
+        case .plaintextDiscarded(let octets):
+            emit(
+                .warning,
+                "\(octets) octets arrived in plaintext after the 220 to STARTTLS and were discarded, unread: a man in the middle may be injecting commands or replies (RFC 3207 §6, CVE-2011-0411)"
+            )
         case .tlsEstablished(let report):
             tlsEstablished(report)
         case .proxyHeaderSent(let header):

@@ -66,12 +66,7 @@ extension Console {
         if case .notVerified = report.verification {
             emit(.warning, "--insecure: this connection may be intercepted; the certificate was not trusted")
         }
-        if report.discardedPlaintextOctets > 0 {
-            emit(
-                .warning,
-                "\(report.discardedPlaintextOctets) octets arrived in plaintext after the 220 to STARTTLS and were discarded, unread: a man in the middle may be injecting commands or replies (RFC 3207 §6, CVE-2011-0411)"
-            )
-        }
+        // Plaintext discarded before the handshake was reported when it was (`.plaintextDiscarded`).
         if isSTARTTLS {
             emit(
                 .annotation,

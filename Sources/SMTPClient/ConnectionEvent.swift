@@ -6,6 +6,10 @@ public enum ConnectionEvent: Hashable, Sendable {
     case reply(SMTPReply)
     /// A line that belongs to no reply (no code); shown and flagged.
     case malformedLine(ReplyLine, [ReplyProblem])
+    /// Plaintext arrived after the 220 to STARTTLS and was thrown away unread as the handshake
+    /// began (RFC 3207 §6; CVE-2011-0411 class). Reported at once, before the handshake's
+    /// outcome, so the user learns of the injection whether or not the handshake then succeeds.
+    case plaintextDiscarded(octets: Int)
     /// The TLS handshake finished.
     case tlsEstablished(TLSReport)
     /// The TLS handshake failed; the connection is being closed. A refused certificate has the

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SMTPCore
 
 /// The client side of the SASL mechanisms `/auth` speaks (RFC 4954 over SMTP).
 ///
@@ -24,7 +25,8 @@ public enum SASL {
 
     /// RFC 2195 §2: `user SP hex(HMAC-MD5(password, challenge))`, base64. Nil if the challenge is not base64.
     public static func cramMD5(user: String, password: String, challenge: String) -> String? {
-        guard let challenge = Data(base64Encoded: challenge.trimmingCharacters(in: .whitespaces)) else { return nil }
+        guard let bytes = Base64.decode(challenge.trimmingCharacters(in: .whitespaces)) else { return nil }
+        let challenge = Data(bytes)
         let key = SymmetricKey(data: Data(password.utf8))
         let digest = HMAC<Insecure.MD5>.authenticationCode(for: challenge, using: key)
         let hex = digest.map { String(format: "%02x", $0) }.joined()

@@ -272,6 +272,7 @@ public final class SMTPConnection: @unchecked Sendable {
         let client = try pipeline.handler(type: SMTPClientHandler.self)
         let lines = try pipeline.handler(type: SMTPLineHandler.self)
         let discarded = client.endHoldForTLS() + lines.discardBufferedBytes()
+        if discarded > 0 { client.reportForTLS(.plaintextDiscarded(octets: discarded)) }
         let handlers = try TLSHandshakeHandler.makeHandlers(
             address: address, settings: settings, discardedPlaintextOctets: discarded, report: client.reportForTLS)
         try pipeline.addHandlers(handlers, position: .first)

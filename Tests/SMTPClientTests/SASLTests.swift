@@ -32,4 +32,10 @@ import Testing
     @Test func mechanismsMatchTheKnowledgeTable() {
         #expect(SASL.Mechanism.allCases.map(\.rawValue) == ExtensionTable.saslMechanisms.map(\.name))
     }
+
+    /// Found by FuzzSASL: CRAM-MD5 answered a challenge whose length is not a multiple of four.
+    @Test func cramMD5RefusesAChallengeThatIsNotBase64() {
+        let challenge = "eyJzdGiFMXOd0iI0MdAkLCJzY2hlbWVzIjoiodHRwczovL21haWwuZ58vZ2xlLmNvbS8ifQ=="
+        #expect(SASL.cramMD5(user: "tim", password: "x", challenge: challenge) == nil)
+    }
 }

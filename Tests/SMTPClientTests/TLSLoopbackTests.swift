@@ -209,8 +209,15 @@ import X509
         }
         #expect(try await next() == .reply(SMTPReply(220, "2.0.0 go ahead")))
         try connection.startTLS(settings: settings)
-        let outcome = try await next()
-        guard case .tlsEstablished = outcome else { return (outcome, nil) }
+        var outcome = try await next()
+        // Discarded plaintext is reported before the handshake's outcome, with the report's count.
+        var discarded: Int?
+        if case .plaintextDiscarded(let octets) = outcome {
+            discarded = octets
+            outcome = try await next()
+        }
+        guard case .tlsEstablished(let report) = outcome else { return (outcome, nil) }
+        #expect(discarded == (report.discardedPlaintextOctets > 0 ? report.discardedPlaintextOctets : nil))
         // TLS 1.3: a server that refuses the client's certificate says so only now; the write
         // may then find the connection closed, and the event says why.
         try? connection.send(raw: Array("EHLO me.test\r\n".utf8), timeout: .seconds(5))

@@ -116,6 +116,16 @@ import Testing
         #expect(Completer.complete(testCase.input, context: context).candidates == testCase.expected)
     }
 
+    /// Found by FuzzEHLO (Fuzz/corpus/FuzzEHLO/hostile-escapes): completion after `AUTH ` offered
+    /// the server's mechanisms as listed, a bidi override and a C1 control among them, to be
+    /// typed onto the terminal. Only RFC 4422 §3.1 mechanism names are offered.
+    @Test func authCompletionOffersOnlyMechanismNames() {
+        let context = CompletionContext(
+            session: .helloed(capabilities: ["AUTH PLAIN \u{202E}\u{9B} X-\u{1B}[2J CRAM-MD5 TOO_LONG_A_NAME_FOR_SASL_"]
+            ))
+        #expect(Completer.complete("AUTH ", context: context).candidates == ["PLAIN ", "CRAM-MD5 "])
+    }
+
     /// Every prefix of long inputs completes without trapping (pgcli's "does not crash" test).
     @Test func everyPrefixIsSafe() {
         let inputs = [

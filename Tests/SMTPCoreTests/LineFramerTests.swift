@@ -123,4 +123,18 @@ import Testing
         for _ in 0..<4_999 { _ = framer.nextLine() }
         #expect(framer.bufferedByteCount == "250 2.1.5 Ok 4999\r\n".utf8.count)
     }
+
+    /// Found by FuzzReplies (Fuzz/corpus/FuzzReplies/finding-cr-at-line-limit): a line exactly at
+    /// the limit whose CR and LF arrive in different reads was reported as truncated, though
+    /// nothing was dropped, while the same bytes in one read were not.
+    @Test(arguments: 1...12)
+    func lineAtTheLimitIsNotTruncatedWhenItsCRLFIsSplit(at split: Int) {
+        let stream = Array("abcdefghi\r\n250 ok\r\n".utf8)
+        let framer = LineFramer(maximumLineLength: 9)
+        let whole = lines(feeding: [stream], framer: framer)
+        let cut = lines(feeding: [Array(stream[..<split]), Array(stream[split...])], framer: framer)
+        #expect(whole == cut)
+        #expect(cut.map { String(decoding: $0.bytes, as: UTF8.self) } == ["abcdefghi", "250 ok"])
+        #expect(cut.allSatisfy { $0.problems.isEmpty })
+    }
 }

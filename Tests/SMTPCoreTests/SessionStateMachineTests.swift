@@ -221,4 +221,14 @@ import Testing
         #expect(session.phase == .closed)
         #expect(session.pending.isEmpty)
     }
+
+    /// Found by FuzzReplies (Fuzz/corpus/FuzzReplies/finding-auth-mechanism-bidi-override): the
+    /// warning for an unlisted AUTH mechanism quoted the server's mechanisms raw, so a bidi
+    /// override (or an escape sequence) in the EHLO reply reached the terminal.
+    @Test func unlistedMechanismWarningEscapesTheServersMechanisms() {
+        var session = SessionStateMachine.helloed(capabilities: ["AUTH PLAIN \u{202E}\u{1B}[2J"])
+        let warnings = session.warnAndSend("AUTH LOGIN")
+        let warning = warnings.first { $0.contains("did not list LOGIN") }
+        #expect(warning?.hasSuffix("(PLAIN \\xe2\\x80\\xae\\e[2J)") == true)
+    }
 }

@@ -147,6 +147,15 @@ import Testing
         #expect(recording.steps[3] == .newSession(RecordedConnection(server: "mx2.test:2525"), sourceLine: 5))
     }
 
+    /// Found by FuzzTranscript (Fuzz/corpus/FuzzTranscript/finding-proxy-without-version.txt): a
+    /// header whose PROXY field has no version crashed the reader.
+    @Test func headerWithAProxyFieldButNoVersionReadsAsNoProxy() throws {
+        let recording = try TranscriptReader.read(
+            "*  ehlo 1 transcript of a:25, PROXY , started x\nC: EHLO x\n")
+        #expect(recording.connection == RecordedConnection(server: "a:25"))
+        #expect(recording.clientLineCount == 1)
+    }
+
     /// The header says how each connection was made, so replay can make it the same way.
     @Test(arguments: [TranscriptFormatter.Format.text, .jsonl])
     func headersRecordTLSSNIAndProtocolForEachConnection(format: TranscriptFormatter.Format) throws {

@@ -27,4 +27,22 @@ import Testing
         let shown = VisibleText.escape(hostile)
         #expect(!shown.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
     }
+
+    /// Found by FuzzSASL (Fuzz/corpus/FuzzSASL/finding-length-not-a-multiple-of-four):
+    /// Foundation decoded 73 characters as base64; a 334 that is not base64 (RFC 4954 §4,
+    /// RFC 4648 §4) must not be shown as if it decoded.
+    @Test(arguments: [
+        "eyJzdGiFMXOd0iI0MdAkLCJzY2hlbWVzIjoiodHRwczovL21haWwuZ58vZ2xlLmNvbS8ifQ==", "VXNlcm5hbWU", "VXNlcm5hbWU6=",
+        "VXNl=m5hbWU6", "Username:", "VXNlcm5hbWU===",
+    ])
+    func challengeThatIsNotBase64IsNotDecoded(text: String) {
+        #expect(Base64.decode(text) == nil)
+        #expect(ReplyAnnotator.decodedChallenge(SMTPReply(334, text)) == nil)
+    }
+
+    @Test func base64ChallengesDecode() {
+        #expect(ReplyAnnotator.decodedChallenge(SMTPReply(334, "VXNlcm5hbWU6")) == "Username:")
+        #expect(Base64.decode("QQ==") == [0x41])
+        #expect(Base64.decode("") == [])
+    }
 }

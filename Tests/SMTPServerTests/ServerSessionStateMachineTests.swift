@@ -466,6 +466,15 @@ struct ServerSessionSecurityTests {
         #expect(relaxed.codes("AUTH PLAIN \(plain)") == [503])
     }
 
+    /// RFC 4954 §4: a response that is not base64 gets 501, even where Foundation would decode it.
+    @Test func authResponseThatIsNotBase64Gets501() {
+        var session = ServerSessionStateMachine.test { $0.allowsPlainAuth = true }
+        session.open()
+        #expect(session.reply("AUTH PLAIN")?.lines == ["334 "])
+        // The PLAIN response of the test above without its padding: 22 characters.
+        #expect(session.codes(String(SASLExchange.base64("\0student\0practice").prefix(22))) == [501])
+    }
+
     @Test func authPlainLoginAndCramMD5() {
         func session() -> ServerSessionStateMachine {
             var session = ServerSessionStateMachine.test { $0.allowsPlainAuth = true }

@@ -439,6 +439,29 @@ def test_starttls_injection_is_discarded(tls_scripted_server, certs, console, ho
     assert "S: 250 AUTH PLAIN" in run.lines, run
 
 
+@pytest.mark.parametrize("injected", list(INJECTIONS.values()), ids=list(INJECTIONS))
+def test_starttls_injection_is_reported_when_the_handshake_then_fails(tls_scripted_server, console, injected):
+    """The injection is reported before the handshake's outcome: here the server closes instead
+    of speaking TLS, and the user still learns that it injected plaintext."""
+    server = tls_scripted_server([
+        ("send", b"220 evil.test ESMTP\r\n"),
+        ("expect", b"EHLO "),
+        ("send", b"250-evil.test\r\n250 STARTTLS\r\n"),
+        ("expect", b"STARTTLS"),
+        ("send", b"220 go\r\n" + injected),
+        ("sleep", 0.3),
+        ("close",),
+    ])
+    run = console(server.port, "EHLO x\nSTARTTLS\nQUIT\n")
+    server.wait(10)
+    assert run.returncode == 4, run
+    warnings = [line for line in run.lines if "discarded" in line]
+    assert len(warnings) == 1, run
+    assert warnings[0].startswith("!  "), run
+    assert f"{len(injected)} octets arrived in plaintext after the 220 to STARTTLS" in warnings[0], run
+    assert not [line for line in run.lines if line.startswith("S: ") and "inj" in line], run
+
+
 def test_starttls_injection_arriving_late_is_never_shown(tls_scripted_server, certs, console):
     """The injection comes in its own segment after the 220: by then ehlo may be in the handshake
     (the bytes break it: exit 4) or not yet (they are discarded); never are they shown as a reply."""

@@ -83,6 +83,14 @@ public struct Completion: Hashable, Sendable {
 }
 
 public enum Completer {
+    /// RFC 4422 §3.1's `sasl-mech`: 1 to 20 upper-case letters, digits, hyphens and underscores.
+    static func isMechanismName(_ name: String) -> Bool {
+        (1...20).contains(name.utf8.count)
+            && name.utf8.allSatisfy {
+                (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F
+            }
+    }
+
     /// What may be typed at the end of `text`, and the word being typed there.
     public static func suggest(_ text: String) -> (suggestion: Suggestion?, word: String) {
         let words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -184,7 +192,9 @@ public enum Completer {
             if keyword == "SIZE", let limit = context.capabilities?.maximumMessageSize { values = [String(limit)] }
             return Completion(word: word, candidates: matching(values).map { $0 + " " })
         case .authMechanism:
-            let offered = context.capabilities?.authMechanisms ?? []
+            // RFC 4422 §3.1: a mechanism name is 1 to 20 of A-Z, 0-9, - and _; anything else the
+            // server listed is not offered, so completion never types its bytes onto the terminal.
+            let offered = (context.capabilities?.authMechanisms ?? []).filter(isMechanismName)
             let mechanisms = offered.isEmpty ? ExtensionTable.saslMechanisms.map(\.name) : offered
             return Completion(word: word, candidates: matching(mechanisms).map { $0 + " " })
         case .choice(let options):

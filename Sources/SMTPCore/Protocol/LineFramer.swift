@@ -117,7 +117,9 @@ public struct LineFramer: Sendable {
 
     /// With no line end in sight, keep only the start of an overlong line.
     private mutating func dropOverlongPrefix() {
-        if cut == nil, buffer.count - readIndex > maximumLineLength {
+        // A trailing CR may be the start of the line's CRLF: it does not make the line overlong.
+        let pendingCR = buffer.last == UInt8(ascii: "\r") ? 1 : 0
+        if cut == nil, buffer.count - readIndex - pendingCR > maximumLineLength {
             cut = Array(buffer[readIndex..<(readIndex + maximumLineLength)])
             readIndex += maximumLineLength
         }

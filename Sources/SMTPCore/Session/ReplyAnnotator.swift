@@ -66,8 +66,8 @@ public enum ReplyAnnotator {
     /// RFC 4954 §4: the text of a 334 is base64; shown decoded (and escaped) when it decodes.
     public static func decodedChallenge(_ reply: SMTPReply) -> String? {
         let text = reply.texts.first?.trimmingSpaces ?? ""
-        guard !text.isEmpty, let data = Data(base64Encoded: text) else { return nil }
-        return VisibleText.escape(Array(data))
+        guard !text.isEmpty, let bytes = Base64.decode(text) else { return nil }
+        return VisibleText.escape(bytes)
     }
 
     /// `550 Requested action not taken: … (RFC 5321 §4.2.3)`

@@ -55,8 +55,10 @@ extension SessionStateMachine {
         if verb == .auth, let mechanism = command.authMechanism, let offered = hello?.capabilities?.authMechanisms,
             !offered.isEmpty, !offered.contains(mechanism)
         {
+            // The mechanisms are the server's text: escaped, like every byte of it shown.
+            let listed = offered.map { VisibleText.escape($0) }.joined(separator: " ")
             warnings.append(
-                "the server did not list \(mechanism) among its AUTH mechanisms (\(offered.joined(separator: " ")))")
+                "the server did not list \(VisibleText.escape(mechanism)) among its AUTH mechanisms (\(listed))")
         }
         warnings += syntaxWarnings(for: command, verb: verb, in: snapshot)
         return warnings

@@ -58,7 +58,8 @@ public struct RecordedConnection: Hashable, Sendable {
                 sessionProtocol = .lmtp
             } else if field.hasPrefix("PROXY ") {
                 let words = field.split(separator: " ")
-                proxy = ProxyHeader.Version(rawValue: String(words[1]))
+                // A header edited by hand may lack the version: read it as no PROXY header, not a crash.
+                proxy = words.count > 1 ? ProxyHeader.Version(rawValue: String(words[1])) : nil
                 if proxy != nil, words.count == 4, words[2] == "from" {
                     proxyClient = ProxyHeader.Endpoint(parsing: String(words[3]))
                 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SMTPCore
 
 /// One SASL exchange after `AUTH` (RFC 4954 §4): PLAIN (RFC 4616), LOGIN (draft-murchison-sasl-login)
 /// or CRAM-MD5 (RFC 2195).
@@ -79,8 +80,9 @@ struct SASLExchange: Sendable {
         if line == "=" || line.isEmpty {
             decoded = []
         } else {
-            guard let data = Data(base64Encoded: line) else { return .malformed }
-            decoded = Array(data)
+            // RFC 4954 §4: a response that is not base64 is rejected with 501.
+            guard let bytes = Base64.decode(line) else { return .malformed }
+            decoded = bytes
         }
         switch state {
         case .awaitingPlain:
