@@ -19,9 +19,10 @@ RELEASE_BIN = .build/release/ehlo
 # and smtp-sink; the tests run their own instance of it on loopback ports (see
 # Tests/e2e/postfix_fixtures.py). It is installed with debconf's "No configuration": no
 # /etc/postfix/main.cf, so no system Postfix is set up or started on port 25. chromium runs
-# headless for the class view's and the handouts' tests (Tests/e2e/chromium.py).
-APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks postfix chromium \
-	python3-aiosmtpd python3-pytest python3-cryptography python3-dnslib
+# headless for the class view's and the handouts' tests (Tests/e2e/chromium.py); firefox-esr
+# for the class view's too, driven over WebDriver BiDi with python3-websockets (Tests/e2e/firefox.py).
+APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks postfix chromium firefox-esr \
+	python3-aiosmtpd python3-pytest python3-cryptography python3-dnslib python3-websockets
 # What `make bench` runs beside ehlo, besides swaks and smtp-source: a raw socket copy.
 BENCH_PACKAGES = socat
 
@@ -107,8 +108,8 @@ deps-build:
 		$(call apt_install,libedit-dev pkg-config); \
 	fi
 
-# Everything the tests need as well: tmux, mandoc, swaks, postfix, chromium, and the Python packages (dnslib:
-# the DNS server the --mx and /dns tests run on loopback).
+# Everything the tests need as well: tmux, mandoc, swaks, postfix, chromium, firefox-esr, and the Python packages
+# (dnslib: the DNS server the --mx and /dns tests run on loopback; websockets: the client that drives Firefox).
 # (A package removed but not purged still has a dpkg status, so the check reads it.)
 deps: deps-build
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -116,8 +117,8 @@ deps: deps-build
 	if [ -n "$$missing" ]; then echo "installing$$missing"; \
 		echo "postfix postfix/main_mailer_type select No configuration" | $(SUDO) debconf-set-selections; \
 		$(call apt_install,$$missing); fi
-	@$(PYTHON) -c "import aiosmtpd, pytest, cryptography, dnslib" 2>/dev/null || \
-		{ echo "$(PYTHON) cannot import aiosmtpd, pytest, cryptography and dnslib: set PYTHON to the Python that has them"; exit 1; }
+	@$(PYTHON) -c "import aiosmtpd, pytest, cryptography, dnslib, websockets" 2>/dev/null || \
+		{ echo "$(PYTHON) cannot import aiosmtpd, pytest, cryptography, dnslib and websockets: set PYTHON to the Python that has them"; exit 1; }
 
 clean:
 	rm -rf .build .build-fuzz

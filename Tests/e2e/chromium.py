@@ -4,6 +4,8 @@
 fd 4, each a JSON object ended by a NUL byte: no WebSocket client and no port needed. A test
 opens a page, evaluates JavaScript in it, waits for a condition, and keeps a screenshot.
 Chromium refuses to run as root with its sandbox on, so `--no-sandbox` is added for root (CI).
+What a page does with `evaluate` (Polling), closing and the fixture body are shared with
+firefox.py, whose pages answer the same calls.
 """
 
 import base64
@@ -26,7 +28,18 @@ def chromium_binary():
     pytest.fail("headless Chromium is needed: apt-get install chromium (make deps installs it)")
 
 
+def ended(process, grace=10):
+    """Waits for a browser told to close; kills it if it has not exited within `grace` seconds."""
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class Chromium:
+    name = "chromium"
+
     def __init__(self, width=1280, height=1000):
         self.profile = tempfile.mkdtemp(prefix="ehlo-chromium-")
         to_browser_read, self._to_browser = os.pipe()
@@ -102,11 +115,7 @@ class Chromium:
             self.call("Browser.close", timeout=5)
         except Exception:
             pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        ended(self.process)
         for fd in (self._to_browser, self._from_browser):
             try:
                 os.close(fd)
@@ -115,7 +124,31 @@ class Chromium:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-class Page:
+class Polling:
+    """What a page of either browser does with its `evaluate` (firefox.py's pages share it)."""
+
+    def wait_for(self, expression, timeout=15):
+        """Polls until `expression` is truthy; returns its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not true within {timeout}s: {expression}\nDOM:\n" + self.html()[:4000])
+            time.sleep(0.1)
+
+    def html(self):
+        return self.evaluate("document.documentElement.outerHTML")
+
+    def screenshot(self, path):
+        """The whole page as PNG (its `png()`, base64) at `path`."""
+        with open(path, "wb") as file:
+            file.write(base64.b64decode(self.png()))
+        return path
+
+
+class Page(Polling):
     def __init__(self, browser, session):
         self.browser = browser
         self.session = session
@@ -133,29 +166,17 @@ class Page:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
 
-    def wait_for(self, expression, timeout=15):
-        """Polls until `expression` is truthy; returns its value."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = self.evaluate(expression)
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"not true within {timeout}s: {expression}\nDOM:\n" + self.html()[:4000])
-            time.sleep(0.1)
+    def png(self):
+        return self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})["data"]
 
-    def html(self):
-        return self.evaluate("document.documentElement.outerHTML")
 
-    def screenshot(self, path):
-        data = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})["data"]
-        with open(path, "wb") as file:
-            file.write(base64.b64decode(data))
-        return path
+def launched(kind):
+    """A fixture's body: a browser of `kind` for the test, closed after it."""
+    browser = kind()
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
 def chromium():
-    browser = Chromium()
-    yield browser
-    browser.close()
+    yield from launched(Chromium)

@@ -1,6 +1,7 @@
 """The classroom side of `ehlo serve`: greylisting with a delay, a certificate a class can
 trust (--pin, --cafile) on 127.0.0.1 and ::1, the warnings for open addresses, and the class
-view (--dashboard) in a real browser (headless Chromium) while swaks and ehlo run sessions.
+view (--dashboard) in real browsers (headless Chromium and Firefox, each test of the page once in
+each) while swaks and ehlo run sessions.
 
 Screenshots are kept under $EHLO_ARTEFACTS (default: the test's tmp_path) and their paths printed.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from chromium import chromium  # noqa: F401  (fixture)
+from firefox import browser, firefox  # noqa: F401  (fixtures)
 from practice_fixtures import PracticeServer, Wire, practice_server  # noqa: F401
 
 SWAKS_TIMEOUT = 30
@@ -268,15 +270,15 @@ def swaks(port, *args, to="student@practice.test"):
     return subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=SWAKS_TIMEOUT)
 
 
-def test_the_page_with_no_sessions(dashboard, chromium, tmp_path):
+def test_the_page_with_no_sessions(dashboard, browser, tmp_path):
     board = dashboard()
-    page = chromium.open(board.url)
+    page = browser.open(board.url)
     page.wait_for("document.body.dataset.live === 'yes'")
     assert page.evaluate("document.querySelectorAll('section.session').length") == 0
     assert "No session yet" in page.evaluate("document.getElementById('no-sessions').textContent")
     assert page.evaluate("document.getElementById('status').textContent") == "live"
     assert board.json("/api/sessions") == [] and board.json("/api/messages") == []
-    page.screenshot(artefact(tmp_path, "dashboard-empty.png"))
+    page.screenshot(artefact(tmp_path, f"dashboard-empty-{browser.name}.png"))
 
 
 STUDENT_SCRIPT = """EHLO student-laptop.test
@@ -296,10 +298,10 @@ QUIT
 SECRET = "AHN0dWRlbnQAcHJhY3RpY2U="
 
 
-def test_the_page_shows_sessions_live_with_lines_annotations_and_auth_redacted(dashboard, chromium, run_ehlo,
+def test_the_page_shows_sessions_live_with_lines_annotations_and_auth_redacted(dashboard, browser, run_ehlo,
                                                                               tmp_path):
     board = dashboard()
-    page = chromium.open(board.url)
+    page = browser.open(board.url)
     page.wait_for("document.body.dataset.live === 'yes'")
     # The page listens before any session starts: what appears below came over the event stream.
     deadline = time.monotonic() + 10
@@ -366,7 +368,7 @@ def test_the_page_shows_sessions_live_with_lines_annotations_and_auth_redacted(d
     assert [m["sender"] for m in messages] == ["alice@example.test", "sam@example.test"]
     assert messages[1]["recipients"] == ["teacher@practice.test"]
     assert board.get(f"/api/messages/{messages[1]['id']}/raw")[2].decode() == messages[1]["text"]
-    page.screenshot(artefact(tmp_path, "dashboard-sessions.png"))
+    page.screenshot(artefact(tmp_path, f"dashboard-sessions-{browser.name}.png"))
 
 
 def test_the_event_stream_and_api_for_ci(dashboard):
