@@ -25,7 +25,11 @@ def script(*lines):
 
 
 def commands_read(server):
-    """The command lines the practice server logged (-v) as read, in order."""
+    """The command lines the practice server logged (-v) as read, in order, up to its QUIT.
+
+    The client may see 221 and exit before the server's log line for QUIT is read, so wait for it.
+    """
+    server.wait_for_line(lambda line: line.endswith(" C: QUIT"))
     return [line.split(" C: ", 1)[1] for line in server.lines if " C: " in line]
 
 
