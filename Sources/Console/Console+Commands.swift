@@ -301,7 +301,7 @@ extension Console {
         }
         if capabilities.capabilities.isEmpty {
             output([
-                "\(capabilities.serverName.isEmpty ? "the server" : capabilities.serverName) advertised no extensions"
+                "\(capabilities.serverName.isEmpty ? "the server" : VisibleText.escape(capabilities.serverName)) advertised no extensions"
                     + (session.helloKind == .helo ? " (HELO advertises none; use EHLO)" : "")
             ])
             return

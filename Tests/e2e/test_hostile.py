@@ -55,6 +55,20 @@ def test_greeting_with_escape_sequences_is_escaped(scripted_server, run_script):
     server.assert_ok()
 
 
+def test_escape_sequences_in_a_server_name_without_extensions_are_escaped_in_caps(scripted_server, run_script):
+    """/caps names the server when it advertised nothing: that name is server text too."""
+    server = scripted_server([("send", b"220 hi\r\n"), ("expect", b"EHLO"),
+                              ("send", b"250 srv\x1b]0;pwned\x07\x1b[2J\r\n"), *polite_end()])
+    run = run_script(server.port, "EHLO client.test\n/caps\n")
+    assert run.returncode == 0, run
+    assert_no_crash(run)
+    assert_terminal_safe(run)
+    assert any(line.endswith("advertised no extensions") and "srv\\e]0;pwned\\x07\\e[2J" in line
+               for line in run.lines), run
+    server.wait()
+    server.assert_ok()
+
+
 def test_escape_sequences_in_ehlo_keywords_are_escaped_in_caps(scripted_server, run_script):
     server = scripted_server([("send", b"220 hi\r\n"), ("expect", b"EHLO"),
                               ("send", b"250-srv\x1b[31m\r\n250-X\x1b]0;t\x07EVIL 1\r\n250 SIZE 10\r\n"),
