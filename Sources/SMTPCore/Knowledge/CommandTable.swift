@@ -511,8 +511,23 @@ public enum CommandTable {
                 ])),
     ]
 
+    /// The rows by verb, built once: `spec` runs for every command typed or sent, and a linear
+    /// search copied each row it passed.
+    private static let byVerb: [SMTPVerb: CommandSpec] = Dictionary(
+        commands.map { ($0.verb, $0) }, uniquingKeysWith: { first, _ in first })
+
+    /// The replies `verb` may get: the one column every reply needs, without copying the row.
+    static func exchange(_ verb: SMTPVerb) -> ExchangeSpec {
+        guard let exchange = exchangeByVerb[verb] else {
+            preconditionFailure("CommandTable has no row for \(verb)")
+        }
+        return exchange
+    }
+
+    private static let exchangeByVerb: [SMTPVerb: ExchangeSpec] = byVerb.mapValues(\.exchange)
+
     public static func spec(_ verb: SMTPVerb) -> CommandSpec {
-        guard let spec = commands.first(where: { $0.verb == verb }) else {
+        guard let spec = byVerb[verb] else {
             preconditionFailure("CommandTable has no row for \(verb)")
         }
         return spec

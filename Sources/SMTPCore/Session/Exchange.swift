@@ -42,7 +42,7 @@ public enum ReplySource: Hashable, Sendable {
         case .command(let command):
             guard let verb = command.verb else { return nil }
             if verb == .bdat, command.bdatChunk?.isLast == true { return CommandTable.lastChunk }
-            return CommandTable.spec(verb).exchange
+            return CommandTable.exchange(verb)
         }
     }
 
