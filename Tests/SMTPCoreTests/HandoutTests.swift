@@ -111,6 +111,32 @@ import Testing
         #expect(!page.contains("cHJhY3RpY2U=") && page.contains("AUTH PLAIN &lt;redacted&gt;"))
     }
 
+    @Test func answersSentAheadOfTheirChallengeAreRedacted() {
+        // A student pastes AUTH and its answers in one go (nc, telnet): the server reads them
+        // before it has sent its 334, so they reach the view as lines after an unanswered AUTH.
+        var view = ServerView()
+        view.server("220 mx.test ESMTP")
+        view.client("EHLO c.test\r\n")
+        view.server("250-mx.test", "250 AUTH PLAIN LOGIN")
+        view.client("AUTH PLAIN\r\nAHN0dWRlbnQAcHJhY3RpY2U=\r\n")
+        view.server("334 ")
+        view.server("235 2.7.0 ok")
+        view.client("AUTH LOGIN\r\ndXNlcg==\r\ncGFzcw==\r\n")
+        let clientLines = view.session.steps.filter { $0.lane == .client }.flatMap(\.lines)
+        #expect(clientLines.prefix(3) == ["EHLO c.test", "AUTH PLAIN", "<redacted>"])
+        let json = JSONText.encode(view.session.jsonObject)
+        let page = HandoutRenderer.page(title: "t", sessions: [view.session])
+        for secret in ["AHN0dWRlbnQAcHJhY3RpY2U=", "cGFzcw=="] {
+            #expect(!clientLines.contains(secret) && !json.contains(secret) && !page.contains(secret))
+        }
+    }
+
+    @Test func aQuoteWithACombiningMarkIsStillEscaped() {
+        // `"` + U+0338 is one Character; escaping by Character would let it end an attribute.
+        #expect(HandoutRenderer.escape("X\"\u{0338}STYLE=A") == "X&quot;\u{0338}STYLE=A")
+        #expect(HandoutRenderer.escape("<\u{0338}'&") == "&lt;\u{0338}&#39;&amp;")
+    }
+
     @Test func longMessagesShowTheirStartAndCountTheRest() {
         var view = ServerView()
         view.server("220 mx.test ESMTP")

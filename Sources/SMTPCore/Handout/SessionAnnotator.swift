@@ -23,6 +23,9 @@ public struct SessionAnnotator: Sendable {
     private var input: [UInt8] = []
     private var lineNumber = 0
     private var messageLinesSeen = 0
+    /// The client wrote after AUTH before the server answered it: until the server's next reply,
+    /// its lines are SASL answers sent ahead of their 334 (a paste, or `nc`), possibly passwords.
+    private var isAnsweringAhead = false
     private var lessons: LessonTracker
     /// The lesson events since `takeLessonEvents()`, for an owner that follows a student too.
     private var lessonEvents: [LessonEvent] = []
@@ -90,6 +93,7 @@ public struct SessionAnnotator: Sendable {
 
     /// A whole reply, and the lines that explain it.
     public mutating func replyReceived(_ reply: SMTPReply, at time: Double?) {
+        isAnsweringAhead = false
         let outcome = machine.replyReceived(reply)
         observe(.replyReceived(reply, answering: outcome.answered))
         let shown = ReplyAnnotator.lines(for: outcome, level: .full)
@@ -140,9 +144,15 @@ public struct SessionAnnotator: Sendable {
         let visible = VisibleText.escape(octets)
         let mode = machine.inputMode
         let isUserNameAsked = machine.isUserNameAsked
+        if !isAnsweringAhead, case .awaitingReply = mode, let last = machine.pending.last {
+            if case .command(let command) = last.source { isAnsweringAhead = command.verb == .auth }
+            if last.source == .authContinuation { isAnsweringAhead = true }
+        }
+        let isAnswerAhead = isAnsweringAhead
         var warnings: [DisplayLine] = []
         switch mode {
         case .commands, .awaitingReply:
+            guard !isAnswerAhead else { break }
             warnings = machine.warnings(for: SMTPCommand(line: Redactor.redact(command: visible))).map {
                 DisplayLine(.warning, $0)
             }
@@ -165,7 +175,8 @@ public struct SessionAnnotator: Sendable {
             messageLinesSeen = 0
             append(
                 HandoutSession.Step(
-                    lane: .client, time: time, lines: [Redactor.redact(command: visible)], notes: warnings))
+                    lane: .client, time: time,
+                    lines: [isAnswerAhead ? Redactor.placeholder : Redactor.redact(command: visible)], notes: warnings))
         case .messageLine:
             observe(.messageLineSent(wire: octets))
             messageLinesSeen += 1
