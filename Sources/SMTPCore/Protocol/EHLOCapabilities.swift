@@ -38,7 +38,10 @@ public struct EHLOCapabilities: Hashable, Sendable {
     /// SIZE's limit in octets (RFC 1870); nil when not advertised, unlimited (0) or not a number.
     /// A limit of up to 20 digits (RFC 1870 §4) that does not fit an `Int` is as good as none.
     public var maximumMessageSize: Int? {
-        guard let value = parameters(of: "SIZE")?.first, Self.isSizeValue(value) else { return nil }
+        guard let parameters = parameters(of: "SIZE"), parameters.count == 1, Self.isSizeValue(parameters[0]) else {
+            return nil
+        }
+        let value = parameters[0]
         guard let size = Int(value) else { return .max }
         return size > 0 ? size : nil
     }
