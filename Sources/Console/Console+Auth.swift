@@ -143,6 +143,7 @@ extension Console {
             // RFC 7628 §3.2.3 style: a 334 carries an error report; an empty line ends the exchange.
             if session.inputMode == .challengeAnswer { sendSecret("", quiet: true) }
         }
+        if session.inputMode == .challengeAnswer { cancelChallenges(after: mechanism) }
         let succeeded = session.isAuthenticated
         emit(
             .event,
@@ -150,6 +151,25 @@ extension Console {
                 ? "authenticated as \(VisibleText.escape(user)) with \(mechanism.rawValue)"
                 : "authentication as \(VisibleText.escape(user)) failed")
         return succeeded
+    }
+
+    /// The mechanism has sent all it has and the server still answers 334. Sent on, the next
+    /// line would go as an answer (a script's next command, redacted as a secret), and a server
+    /// that asks for ever would never let the session go. RFC 4954 §4: the client cancels with
+    /// `*` and the server "MUST reject the AUTH command by sending a 501 reply"; one that asks
+    /// again after that is closed on.
+    private func cancelChallenges(after mechanism: SASL.Mechanism) {
+        emit(
+            .warning,
+            "the server answered 334 again after \(mechanism.rawValue) had sent all it has: the exchange is cancelled with * (RFC 4954 §4)"
+        )
+        sendSecret("*", quiet: true)
+        guard session.inputMode == .challengeAnswer, link.isConnected else { return }
+        emit(
+            .warning,
+            "the server answered the * with 334 again, not with the 501 RFC 4954 §4 requires: closing the connection rather than answer for ever"
+        )
+        closeConnection(reason: "the AUTH exchange would never end")
     }
 
     /// PLAIN when the server offers it, else LOGIN, else CRAM-MD5.

@@ -83,10 +83,8 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let partial = parser.connectionEnded(), !mode.isHoldingForTLS {
-            var partial = partial
-            partial.problems.append(.noLineEnding)
-            report(.reply(partial))
+        if let unfinished = parser.connectionEnded(), !mode.isHoldingForTLS {
+            report(.reply(unfinished))
         }
         if !hasReportedClose {
             hasReportedClose = true

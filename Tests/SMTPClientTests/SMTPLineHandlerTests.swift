@@ -83,6 +83,21 @@ import Testing
         _ = try channel.finish()
     }
 
+    /// A `250-` line with its CRLF, then the close: the line was whole, the reply was not.
+    @Test func closeAfterAContinuationLineDeliversAnUnfinishedReply() throws {
+        let (channel, recorder) = try makeChannel()
+        try channel.writeInbound(ByteBuffer(string: "250-mx.test\r\n250-\r\n"))
+        channel.pipeline.fireChannelInactive()
+        guard case .reply(let unfinished) = recorder.events.first else {
+            Issue.record("expected the unfinished reply, got \(recorder.events)")
+            return
+        }
+        #expect(unfinished.texts == ["mx.test", ""])
+        #expect(unfinished.problems == [.unfinishedReply])
+        #expect(recorder.events.last == .closed(nil))
+        #expect(recorder.events.count == 2)
+    }
+
     @Test func closeDeliversTheUnfinishedLineThenTheClose() throws {
         let (channel, recorder) = try makeChannel()
         try channel.writeInbound(ByteBuffer(string: "421-shutting down\r\n421 by"))

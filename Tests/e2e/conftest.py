@@ -7,6 +7,7 @@ a test instead of hanging the suite.
 
 import os
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -143,13 +144,22 @@ class ScriptedServer:
     """A one-connection TCP server on 127.0.0.1 that plays a list of steps in a thread.
 
     Steps:
-      ("send", b"...")          write raw bytes
+      ("send", b"...")          write raw bytes; ("send", b"...", b"...") writes both in one write
+                                (the second part: bytes the client must never show, e.g. plaintext
+                                injected after STARTTLS's 220)
       ("expect", b"PREFIX")     read one line (up to LF) and check that it starts with PREFIX
                                 (case-insensitive); every line read is kept in `received`
       ("read",)                 read one line, whatever it is
       ("sleep", seconds)        wait
       ("close",)                close the connection
       ("drain", seconds)        keep reading lines for up to that long (or until EOF)
+      ("drip", b"...", seconds) write the bytes one at a time, waiting that long after each
+      ("until", b"LINE")        read lines up to and including one equal to LINE (a message's final dot)
+      ("answer", b"REPLY", n)   answer each of the next n lines read with REPLY (an endless 334
+                                loop, bounded so the test ends); stops early at EOF
+      ("rst",)                  close with SO_LINGER 0: the client gets a TCP RST, not a FIN
+      ("inject", b"...")        as send, for bytes the client must never show as a reply
+                                (plaintext after STARTTLS's 220, garbage instead of TLS)
 
     A failed expectation, a timeout or EOF stops the play; `errors` says what happened, so the
     test can assert on it (`server.assert_ok()`). `chunks` keeps what each recv() returned, so a
@@ -203,7 +213,7 @@ class ScriptedServer:
         """Plays one step; returns False when the play must stop there."""
         kind = step[0]
         if kind == "send":
-            self.connection.sendall(step[1])
+            self.connection.sendall(b"".join(step[1:]))
         elif kind == "expect":
             line = self._readline()
             if not line.upper().startswith(step[1].upper()):
@@ -226,6 +236,28 @@ class ScriptedServer:
                     break
             self.connection.settimeout(self.io_timeout)
         elif kind == "close":
+            self.connection.close()
+            self.connection = None
+            return False
+        elif kind == "inject":
+            self.connection.sendall(step[1])
+        elif kind == "drip":
+            for index in range(len(step[1])):
+                self.connection.sendall(step[1][index:index + 1])
+                if self.stopping.wait(step[2]):
+                    return False
+        elif kind == "until":
+            while self._readline() != step[1]:
+                pass
+        elif kind == "answer":
+            for _ in range(step[2]):
+                try:
+                    self._readline()
+                except EOFError:
+                    break
+                self.connection.sendall(step[1])
+        elif kind == "rst":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
             self.connection = None
             return False

@@ -35,10 +35,35 @@ public struct EHLOCapabilities: Hashable, Sendable {
         capabilities.first { $0.keyword == keyword.uppercased() }?.parameters
     }
 
-    /// SIZE's limit in octets (RFC 1870); nil when not advertised or unlimited (0).
+    /// SIZE's limit in octets (RFC 1870); nil when not advertised, unlimited (0) or not a number.
+    /// A limit of up to 20 digits (RFC 1870 §4) that does not fit an `Int` is as good as none.
     public var maximumMessageSize: Int? {
-        guard let value = parameters(of: "SIZE")?.first, let size = Int(value), size > 0 else { return nil }
-        return size
+        guard let parameters = parameters(of: "SIZE"), parameters.count == 1, Self.isSizeValue(parameters[0]) else {
+            return nil
+        }
+        let value = parameters[0]
+        guard let size = Int(value) else { return .max }
+        return size > 0 ? size : nil
+    }
+
+    /// What is wrong with the SIZE keyword's parameter, if anything: RFC 1870 §4 allows
+    /// `"SIZE" [SP 1*20DIGIT]`, a count of octets of at most 20 digits (0: no fixed limit).
+    public var sizeParameterProblem: String? {
+        guard let parameters = parameters(of: "SIZE"), let value = parameters.first else { return nil }
+        let shown = VisibleText.escape(parameters.joined(separator: " "))
+        if parameters.count > 1 || !value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            return "SIZE \(shown) is not a count of octets (RFC 1870 §4: SIZE [1*20DIGIT]); ehlo assumes no limit"
+        }
+        if !Self.isSizeValue(value) {
+            return
+                "SIZE \(shown) has \(value.utf8.count) digits, more than the 20 RFC 1870 §4 allows; ehlo assumes no limit"
+        }
+        return nil
+    }
+
+    private static func isSizeValue(_ value: String) -> Bool {
+        (1...20).contains(value.utf8.count)
+            && value.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
     /// The SASL mechanisms after AUTH (RFC 4954 §3), upper-cased.

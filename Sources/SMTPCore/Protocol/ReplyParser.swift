@@ -80,12 +80,16 @@ public struct ReplyParser: Sendable {
         return .reply(reply)
     }
 
-    /// The connection ended: returns the lines of an unfinished reply, if any, so they are not lost.
+    /// The connection ended: returns the lines of an unfinished reply, if any, so they are not lost,
+    /// flagged `.unfinishedReply` (RFC 5321 §4.2.1: only a line whose code is followed by a space ends one).
     public mutating func connectionEnded() -> SMTPReply? {
         defer {
             inProgress = nil
             droppedLines = 0
         }
-        return inProgress
+        guard var unfinished = inProgress else { return nil }
+        if droppedLines > 0 { unfinished.problems.append(.tooManyLines(dropped: droppedLines)) }
+        unfinished.problems.append(.unfinishedReply)
+        return unfinished
     }
 }

@@ -100,6 +100,8 @@ public enum ReplyProblem: Hashable, Sendable, CustomStringConvertible {
     case tooManyLines(dropped: Int)
     /// The connection closed in the middle of a line.
     case noLineEnding
+    /// §4.2.1: the connection closed after a `NNN-` line, before the reply's last line (`NNN SP`).
+    case unfinishedReply
     /// A code outside 2xx–5xx, which RFC 5321 §4.2 does not define.
     case undefinedClass(Int)
 
@@ -120,6 +122,9 @@ public enum ReplyProblem: Hashable, Sendable, CustomStringConvertible {
             return "reply too long: \(dropped) further lines were dropped"
         case .noLineEnding:
             return "the connection closed before this line's CRLF"
+        case .unfinishedReply:
+            return
+                "the connection closed before the reply's last line (its code and a space, RFC 5321 §4.2.1): the reply is unfinished and answers nothing"
         case .undefinedClass(let code):
             return "reply code \(code) is outside the classes 2xx–5xx that RFC 5321 §4.2.1 defines"
         }

@@ -121,6 +121,8 @@ public enum ReplyAnnotator {
             return "greeting: \(outcome.meaning); \(tail)"
         case .some(let source):
             return "after \(outcome.isPipelined ? source.detailedName : source.name): \(outcome.meaning); \(tail)"
+        case nil where outcome.reply.problems.contains(.unfinishedReply):
+            return "\(outcome.meaning); \(tail)"
         case nil:
             return "unsolicited: \(outcome.meaning); \(tail)"
         }

@@ -48,12 +48,13 @@ extension SessionStateMachine {
                     "the greeting says LMTP: greet with LHLO, and expect one reply per recipient after the message (RFC 2033 §4.1; ehlo --lmtp)"
                 )
             }
-        case (250, .command(let command)) where command.verb == .ehlo:
+        case (250, .command(let command)) where command.verb == .ehlo || command.verb == .lhlo:
             let capabilities = EHLOCapabilities(reply: reply)
-            if !snapshot.isTLS, capabilities.has("STARTTLS"), !capabilities.has("AUTH") {
+            if command.verb == .ehlo, !snapshot.isTLS, capabilities.has("STARTTLS"), !capabilities.has("AUTH") {
                 result.notes.append(
                     "no AUTH offered before TLS: many servers list it only after STARTTLS (RFC 4954 §4, RFC 8314 §3)")
             }
+            if let problem = capabilities.sizeParameterProblem { result.warnings.append(problem) }
         case (530, _):
             result.meaning = meaningOf530(reply, answering: source, in: snapshot)
         case (554, _)
@@ -70,6 +71,14 @@ extension SessionStateMachine {
             } else if command.verb == .rcpt {
                 result.meaning =
                     "RCPT cannot follow BDAT: recipients come before the message (RFC 3030 §2); RSET is due"
+            }
+        case (334, _):
+            // RFC 4954 §4: "a server challenge ... consists of the string '334 ' followed by a base64 encoded challenge".
+            let challenge = reply.texts.first?.trimmingSpaces ?? ""
+            if !challenge.isEmpty, Base64.decode(challenge) == nil {
+                result.warnings.append(
+                    "this 334's challenge is not base64, as RFC 4954 §4 requires: there is nothing an answer can be computed from"
+                )
             }
         case (354, .command(let command)) where command.verb != .data:
             result.warnings.append("354 answers only DATA (RFC 5321 §4.3.2); ehlo does not take this for data mode")

@@ -321,6 +321,14 @@ public struct SessionStateMachine: Sendable {
             lastAnswered = nil
             return unsolicited(reply)
         }
+        if reply.problems.contains(.unfinishedReply) {
+            // RFC 5321 §4.2.1: a reply ends only with a line whose code is followed by a space. Lines
+            // left hanging by a close answer nothing: the exchange is left to connectionClosed().
+            lastAnswered = nil
+            return ReplyOutcome(
+                reply: reply, answered: nil, meaning: "an unfinished reply: the server closed before its last line",
+                nextSteps: nextSteps, stillAwaited: queue.map(\.awaitedName), actions: [], warnings: [])
+        }
         let before = confirmed
         var exchange = queue[0]
         var actions: [Action] = []
