@@ -51,11 +51,13 @@ e2e-test: deps build
 
 # libFuzzer (Fuzz/README.md). The targets are built with -sanitize=fuzzer,address into their own
 # build path, in release mode for speed; libFuzzer supplies the inputs, each target checks its
-# invariants. FUZZ_RUNS, when set, also bounds each target's executions.
+# invariants. FUZZ_RUNS, when set, also bounds each target's executions; FUZZ_MAX_LEN, when set,
+# is every target's longest input (otherwise each its own, scripts/fuzz.sh). The run ends with a
+# table of the executions per target.
 FUZZ_TARGETS ?= FuzzReplies FuzzEHLO FuzzTranscript FuzzServerSession FuzzSASL
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?=
-FUZZ_MAX_LEN ?= 4096
+FUZZ_MAX_LEN ?=
 FUZZ_FLAGS    = -c release --build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
 	-Xswiftc -enable-testing -Xswiftc -DEHLO_FUZZING
 fuzz: deps-build

@@ -163,6 +163,20 @@ import Testing
         #expect(ReplyCauseTable.recognise(SMTPReply(550, "5.7.1 the server absorbs nothing, huspfoo")).isEmpty)
     }
 
+    /// A word is found as whole Characters: a combining mark on its last letter, or a letter
+    /// joined to its first, makes other Characters; a word after a non-letter or at the start
+    /// counts, and a word's Kelvin sign (K) reads as the k it is equivalent to.
+    @Test func wordsAreMatchedAsWholeCharacters() {
+        #expect(ReplyCauseTable.recognise(SMTPReply(554, "5.7.1 listed on sorbs\u{301} today")).isEmpty)
+        #expect(ReplyCauseTable.recognise(SMTPReply(554, "5.7.1 listed on e\u{301}sorbs")).isEmpty)
+        #expect(ReplyCauseTable.recognise(SMTPReply(554, "5.7.1 listed on \u{301}sorbs")).map(\.cause) == [.blockList])
+        #expect(ReplyCauseTable.recognise(SMTPReply(554, "sorbs: listed")).map(\.name) == ["block list (DNSBL): SORBS"])
+        #expect(ReplyCauseTable.recognise(SMTPReply(554, "5.7.1 on our BLOC\u{212A}LIST")).map(\.cause) == [.blockList])
+        #expect(
+            ReplyCauseTable.recognise(SMTPReply(550, "5.7.1 blocked using zen.spamhaus.org")).map(\.name)
+                == ["block list (DNSBL): Spamhaus"])
+    }
+
     @Test func theAnnotationNamesTheCause() {
         let reply = Self.fixtures[0].reply
         let line = ReplyAnnotator.causeLine(ReplyCauseTable.recognise(reply)[0], level: .beginner)

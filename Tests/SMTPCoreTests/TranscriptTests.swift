@@ -156,6 +156,20 @@ import Testing
         #expect(recording.clientLineCount == 1)
     }
 
+    /// Found by FuzzTranscript (Fuzz/corpus/FuzzTranscript/finding-crlf-*): a transcript with CRLF
+    /// line ends (saved on Windows, or by an editor that writes them) read as one line, as Swift
+    /// takes CR LF as one Character that is not "\n": nothing to replay, or "not a JSON object".
+    @Test(arguments: ["appendix-d.txt", "appendix-d-relative.txt", "appendix-d.jsonl"])
+    func crlfLineEndsReadAsLF(name: String) throws {
+        let text = try String(contentsOf: Self.golden(name), encoding: .utf8)
+        let withCRLF = text.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(withCRLF != text)
+        let recording = try TranscriptReader.read(text)
+        #expect(recording.clientLineCount == 10)
+        #expect(try TranscriptReader.read(withCRLF).steps == recording.steps)
+        #expect(try TranscriptReader.read(withCRLF).connection == recording.connection)
+    }
+
     /// The header says how each connection was made, so replay can make it the same way.
     @Test(arguments: [TranscriptFormatter.Format.text, .jsonl])
     func headersRecordTLSSNIAndProtocolForEachConnection(format: TranscriptFormatter.Format) throws {

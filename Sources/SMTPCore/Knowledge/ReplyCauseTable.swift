@@ -146,7 +146,9 @@ public enum ReplyCauseTable {
 
     /// The causes `reply` gives away, in table order (usually none, sometimes two).
     public static func recognise(_ reply: SMTPReply) -> [Match] {
-        let text = reply.texts.joined(separator: " ").lowercased()
+        // Most replies are successes, which no row is about: the text is read only for a refusal.
+        guard rows.contains(where: { $0.classes.contains(reply.replyClass) }) else { return [] }
+        let text = SearchedText(reply.texts.joined(separator: " ").lowercased())
         return rows.compactMap { row in
             guard row.classes.contains(reply.replyClass) else { return nil }
             let byCode =
@@ -158,7 +160,7 @@ public enum ReplyCauseTable {
         }
     }
 
-    private static func detail(of cause: Cause, in text: String, code: EnhancedStatusCode?) -> String? {
+    private static func detail(of cause: Cause, in text: SearchedText, code: EnhancedStatusCode?) -> String? {
         switch cause {
         case .blockList:
             return blockListNames.first { text.contains(word: $0.word) }?.name
@@ -178,16 +180,40 @@ public enum ReplyCauseTable {
     }
 }
 
-extension String {
-    /// Whether `word` occurs here not at the end of a longer word: "sorbs" not in "absorbs", while
-    /// "greylist" is in "greylisted".
-    fileprivate func contains(word: String) -> Bool {
+/// A reply's lower-cased text, searched for the table's words.
+private struct SearchedText {
+    let text: String
+    let octets: [UInt8]
+
+    init(_ text: String) {
+        self.text = text
+        octets = Array(text.utf8)
+    }
+
+    /// Whether `word` occurs here as whole Characters and not at the end of a longer word:
+    /// "sorbs" not in "absorbs", while "greylist" is in "greylisted".
+    ///
+    /// The words are ASCII, and no other lower-case character is canonically equivalent to an
+    /// ASCII one, so the word's Characters occur exactly where its octets do with a Character
+    /// boundary at both ends (a combining mark after it makes another Character). Searching the
+    /// octets, rather than Characters with `firstRange(of:)`, spares building a searcher for each
+    /// word: most of the cost of annotating a refusal.
+    func contains(word: String) -> Bool {
         guard let first = word.first else { return false }
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: word) {
-            let before = range.lowerBound == startIndex ? nil : self[index(before: range.lowerBound)]
+        let needle = Array(word.utf8)
+        guard needle.count <= octets.count else { return false }
+        var offset = 0
+        while offset + needle.count <= octets.count {
+            guard let found = octets[offset...(octets.count - needle.count)].firstIndex(of: needle[0]) else {
+                return false
+            }
+            offset = found + 1
+            guard octets[found..<(found + needle.count)].elementsEqual(needle) else { continue }
+            let start = text.utf8.index(text.utf8.startIndex, offsetBy: found)
+            let end = text.utf8.index(start, offsetBy: needle.count)
+            guard let lower = start.samePosition(in: text), end.samePosition(in: text) != nil else { continue }
+            let before = lower == text.startIndex ? nil : text[text.index(before: lower)]
             if !first.isLetter || !(before?.isLetter ?? false) { return true }
-            rest = self[index(after: range.lowerBound)...]
         }
         return false
     }

@@ -43,10 +43,13 @@ public enum TranscriptReader {
         public var description: String { "line \(line): \(reason)" }
     }
 
-    /// Reads either format: JSON Lines when the first non-empty line starts with `{`.
+    /// Reads either format: JSON Lines when the first non-empty line starts with `{`. Lines end
+    /// in LF or CRLF (a transcript saved on Windows, or by an editor that writes CRLF).
     public static func read(_ text: String) throws(ReadError) -> RecordedSession {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        // Cut on the octets: as Characters, CR LF is one grapheme that is not "\n", so a CRLF
+        // file would be a single line.
+        let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
+            String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
         }
         if lines.first(where: { !$0.isEmpty })?.hasPrefix("{") == true {
             return try readJSONLines(lines)
