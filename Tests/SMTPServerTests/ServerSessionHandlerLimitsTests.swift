@@ -50,6 +50,8 @@ struct ServerSessionHandlerLimitsTests {
             $0.authFailureDelay = 1000
         }
         let wrong = SASLExchange.base64("\0student\0wrong")
+        try channel.sendText("EHLO c.test\r\n")
+        _ = try channel.receivedText()
         try channel.sendText("AUTH PLAIN \(wrong)\r\nNOOP\r\n")
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(999))
         #expect(try channel.receivedText().isEmpty)

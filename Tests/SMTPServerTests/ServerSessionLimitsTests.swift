@@ -26,9 +26,9 @@ struct ServerSessionLimitsTests {
                 return
             }
             // The reply comes after the pause, never before it.
-            #expect(actions[..<pause].codes.isEmpty)
+            #expect(Array(actions[..<pause]).codes.isEmpty)
             #expect(
-                actions[pause...].replies.map(\.lines) == [
+                Array(actions[pause...]).replies.map(\.lines) == [
                     ["535 5.7.8 Authentication credentials invalid: the user name or password is wrong"]
                 ])
             pauses.append(milliseconds)
@@ -140,7 +140,7 @@ struct ServerSessionLimitsTests {
             "1700000000.M3P\(living)Q3.\(host)",  // a living writer
             "1700000000.M4P\(Int32.max - 7)Q4.other.host",  // another host's, young
         ]
-        for name in names { FileManager.default.createFile(atPath: folder + "/" + name, contents: Data("x".utf8)) }
+        for name in names { _ = FileManager.default.createFile(atPath: folder + "/" + name, contents: Data("x".utf8)) }
         #expect(MessageStore.removeStaleTemporaryFiles(in: folder, hostName: host) == 2)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [names[2], names[3]].sorted())
         let later = Date().addingTimeInterval(37 * 3600)
