@@ -96,6 +96,10 @@ enum ServerSessionFuzz {
                     let result: DeliveryResult =
                         deliveries % 5 == 0 ? .failed(reason: "disk full") : .stored(id: "Q\(deliveries)")
                     actions = take(session.deliveryCompleted(result))
+                } else if actions.contains(where: { if case .pause = $0 { return true } else { return false } }) {
+                    actions = take(session.pauseEnded())
+                } else if session.isReplyBudgetSpent {
+                    actions = take(session.readMore())
                 } else if actions.contains(.startTLS), !checker.isClosed {
                     actions = take(session.tlsEstablished())
                     checker.tlsEstablished()
@@ -149,7 +153,7 @@ enum ServerSessionFuzz {
                     isDelivering = true
                     Fuzz.check(!message.recipients.isEmpty, "a message with no recipient")
                     Fuzz.check(message.content.count <= configuration.maximumMessageSize, "a message past SIZE")
-                case .log:
+                case .log, .pause:
                     continue
                 case .close:
                     Fuzz.check(!isClosed, "closed twice")

@@ -76,8 +76,34 @@ struct Serve: ParsableCommand {
     @Flag(help: "Do not offer STARTTLS.")
     var noTLS = false
 
-    @Option(help: ArgumentHelp("Seconds of silence before a session gets 421 (RFC 5321: 300).", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a session may take for its next complete line before it gets 421 (RFC 5321: 300); "
+                + "a byte now and then does not restart the clock.",
+            valueName: "seconds"))
     var timeout = 300
+
+    @Option(
+        help: ArgumentHelp(
+            "Sessions at once; more connections get 421 instead of the greeting (0: no limit).", valueName: "n"))
+    var maxConnections = ConnectionLimits().maximumConnections
+
+    @Option(
+        help: ArgumentHelp(
+            "Sessions at once from one client address, enough for a class behind one NAT (0: no limit).",
+            valueName: "n"))
+    var maxConnectionsPerClient = ConnectionLimits().maximumConnectionsPerClient
+
+    @Option(
+        help: ArgumentHelp(
+            "Failed AUTH attempts in a session; the last gets 421 and the connection is closed.", valueName: "n"))
+    var maxAuthFailures = SessionConfiguration().maximumAuthFailures
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds the reply to the first failed AUTH waits; it doubles with each failure, up to 30.",
+            valueName: "seconds"))
+    var authFailureDelay = Double(SessionConfiguration().authFailureDelay) / 1000
 
     @Option(help: ArgumentHelp("The largest message accepted, in octets (advertised as SIZE).", valueName: "octets"))
     var maxSize = 10 * 1024 * 1024
@@ -120,6 +146,14 @@ struct Serve: ParsableCommand {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
         if maxSize <= 0 { throw ValidationError("--max-size must be positive") }
+        if maxConnections < 0 { throw ValidationError("--max-connections must be 0 (no limit) or more") }
+        if maxConnectionsPerClient < 0 {
+            throw ValidationError("--max-connections-per-client must be 0 (no limit) or more")
+        }
+        if maxAuthFailures <= 0 { throw ValidationError("--max-auth-failures must be 1 or more") }
+        if !(0...30).contains(authFailureDelay) {
+            throw ValidationError("--auth-failure-delay must be 0 to 30 seconds")
+        }
         if let shutdownAfter, shutdownAfter < 0 { throw ValidationError("--shutdown-after must be 0 or more") }
         if greylistDelay < 0 { throw ValidationError("--greylist-delay must be 0 or more seconds") }
         if exportCert != nil, noTLS { throw ValidationError("--export-cert: there is no certificate with --no-tls") }
@@ -179,6 +213,10 @@ struct Serve: ParsableCommand {
         configuration.certificateFile = tlsCert
         configuration.keyFile = tlsKey
         configuration.idleTimeout = timeout
+        configuration.limits.maximumConnections = maxConnections
+        configuration.limits.maximumConnectionsPerClient = maxConnectionsPerClient
+        configuration.session.maximumAuthFailures = maxAuthFailures
+        configuration.session.authFailureDelay = Int((authFailureDelay * 1000).rounded())
         configuration.destination = maildir.map { .maildir($0) } ?? .standardOutput
 
         // Block SIGINT and SIGTERM before any thread exists, so that every thread inherits the mask

@@ -32,13 +32,13 @@ def ehlo_binary():
 class PracticeServer:
     """`ehlo serve` as a subprocess; its stdout lines are collected as they come."""
 
-    def __init__(self, *args, listen="127.0.0.1:0", unix_socket=None):
+    def __init__(self, *args, listen="127.0.0.1:0", unix_socket=None, preexec_fn=None):
         where = ["--unix-socket", str(unix_socket)] if unix_socket else ["--listen", listen]
         self.args = [ehlo_binary(), "serve", *where, *args]
         self.lines = []
         self._queue = queue.Queue()
         self.process = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         first = self.wait_for_line(lambda line: line.startswith("listening on "), timeout=START_TIMEOUT)
@@ -117,8 +117,9 @@ def practice_server():
 class Wire:
     """A raw SMTP client: send exact bytes, read whole replies."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=10):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port, host="127.0.0.1", timeout=10, source=None):
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.buffer = b""
 
     def send(self, data):
@@ -156,6 +157,22 @@ class Wire:
 
     def close(self):
         self.sock.close()
+
+
+def deliver(port, to="student@practice.test", subject="ok", source=None):
+    """A well-behaved client (from `source`, an address to send from); returns the final reply's code."""
+    wire = Wire(port, source=source)
+    try:
+        assert wire.reply()[0] == 220
+        assert wire.command("EHLO good.test")[0] == 250
+        assert wire.command("MAIL FROM:<good@client.test>")[0] == 250
+        assert wire.command(f"RCPT TO:<{to}>")[0] == 250
+        assert wire.command("DATA")[0] == 354
+        code, _ = wire.command(f"Subject: {subject}\r\n\r\nhello\r\n.")
+        wire.command("QUIT")
+        return code
+    finally:
+        wire.close()
 
 
 def maildir_messages(directory):

@@ -4,23 +4,7 @@ import signal
 import socket
 import time
 
-from practice_fixtures import Wire, maildir_messages, practice_server  # noqa: F401 (a fixture)
-
-
-def deliver(port, to="student@practice.test", subject="ok"):
-    """A well-behaved client; returns the final reply's code."""
-    wire = Wire(port)
-    try:
-        assert wire.reply()[0] == 220
-        assert wire.command("EHLO good.test")[0] == 250
-        assert wire.command("MAIL FROM:<good@client.test>")[0] == 250
-        assert wire.command(f"RCPT TO:<{to}>")[0] == 250
-        assert wire.command("DATA")[0] == 354
-        code, _ = wire.command(f"Subject: {subject}\r\n\r\nhello\r\n.")
-        wire.command("QUIT")
-        return code
-    finally:
-        wire.close()
+from practice_fixtures import Wire, deliver, maildir_messages, practice_server  # noqa: F401 (a fixture)
 
 
 def test_bare_line_feed_command_gets_500(practice_server):

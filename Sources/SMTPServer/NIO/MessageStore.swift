@@ -25,6 +25,8 @@ public enum MessageDestination: Hashable, Sendable {
 final class MessageStore: Sendable {
     struct StoreError: Error, CustomStringConvertible {
         let description: String
+        /// The file system is full, the quota is used up, or the file is over RLIMIT_FSIZE.
+        var isNoRoom = false
     }
 
     let destination: MessageDestination
@@ -48,7 +50,45 @@ final class MessageStore: Sendable {
                     atPath: directory + folder, withIntermediateDirectories: true,
                     attributes: [.posixPermissions: 0o700])
             }
+            let removed = Self.removeStaleTemporaryFiles(in: directory + "/tmp", hostName: hostName)
+            if removed > 0 {
+                log.write("removed \(removed) unfinished message(s) left in \(directory)/tmp by a server that stopped")
+            }
         }
+    }
+
+    /// Deletes what a killed server left in tmp/: never a message (only new/ holds those), only
+    /// the part of one that was being written.
+    ///
+    /// A file is stale when this host wrote it (its name says `P<pid>` and the host, as
+    /// `store(_:)` names them) and that process is gone, or when it is older than 36 hours, the
+    /// age after which maildir(5) tells every reader to delete a tmp/ file.
+    static func removeStaleTemporaryFiles(in folder: String, hostName: String, now: Date = Date()) -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return 0 }
+        var removed = 0
+        for name in names {
+            let path = folder + "/" + name
+            var isStale = false
+            if name.hasSuffix("." + hostName), let writer = Self.writerProcess(of: name) {
+                // Nothing is being written yet by this process, so its own pid (reused) is stale too.
+                isStale = writer == getpid() || (kill(writer, 0) != 0 && errno == ESRCH)
+            }
+            if !isStale,
+                let modified = try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+            {
+                isStale = now.timeIntervalSince(modified) > 36 * 3600
+            }
+            if isStale, unlink(path) == 0 { removed += 1 }
+        }
+        return removed
+    }
+
+    /// The pid in a name `store(_:)` made: `<seconds>.M<micros>P<pid>Q<n>.<host>`.
+    static func writerProcess(of name: String) -> pid_t? {
+        let first = name.split(separator: ".", maxSplits: 2)
+        guard first.count >= 2, let p = first[1].firstIndex(of: "P"), let q = first[1].firstIndex(of: "Q"), p < q
+        else { return nil }
+        return pid_t(first[1][first[1].index(after: p)..<q])
     }
 
     /// Stores the message; returns its queue id and the octets stored (trace headers, then the
@@ -144,18 +184,20 @@ final class MessageStore: Sendable {
             }
             if result < 0 {
                 if errno == EINTR { continue }
+                let isNoRoom = [ENOSPC, EDQUOT, EFBIG].contains(errno)
                 let reason = errorText()
                 close(descriptor)
                 unlink(temporary)
-                throw StoreError(description: "cannot write \(temporary): \(reason)")
+                throw StoreError(description: "cannot write \(temporary): \(reason)", isNoRoom: isNoRoom)
             }
             written += result
         }
         guard fsync(descriptor) == 0 else {
+            let isNoRoom = [ENOSPC, EDQUOT].contains(errno)
             let reason = errorText()
             close(descriptor)
             unlink(temporary)
-            throw StoreError(description: "cannot sync \(temporary): \(reason)")
+            throw StoreError(description: "cannot sync \(temporary): \(reason)", isNoRoom: isNoRoom)
         }
         close(descriptor)
         guard rename(temporary, final) == 0 else {

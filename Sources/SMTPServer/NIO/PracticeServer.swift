@@ -21,8 +21,12 @@ public struct PracticeServerConfiguration: Sendable {
     public var keyFile: String?
     /// Offer STARTTLS at all.
     public var offersTLS = true
-    /// Seconds without input before a session gets 421 (RFC 5321 §4.5.3.2.7: at least 300).
+    /// Seconds a session may take for its next complete line (a command, a message line, an AUTH
+    /// response) or BDAT chunk before it gets 421 (RFC 5321 §4.5.3.2.7: at least 300). A byte
+    /// now and then does not restart it (`ServerSessionStateMachine.completedRecords`).
     public var idleTimeout = 300
+    /// Sessions at once, in all and from one client address; more are answered with 421.
+    public var limits = ConnectionLimits()
     public var log: EventLog = .standardOutput
     public var threads = System.coreCount
     /// Record every session and message for the class view (`ehlo serve --dashboard`).
@@ -63,13 +67,25 @@ public enum PracticeServer {
             idleTimeout: .seconds(Int64(configuration.idleTimeout)),
             runBlocking: { eventLoop, body in threadPool.runIfActive(eventLoop: eventLoop, body) })
         let sessions = SessionRegistry()
+        let counts = NIOLockedValueBox(ConnectionLimits.Counts())
+        let (limits, domain, log) = (configuration.limits, configuration.session.domain, configuration.log)
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             .childChannelInitializer { channel in
-                let number = sessions.add(channel)
                 let (peer, clientAddress) = Self.client(of: channel)
+                let client: String?
+                if case .ip(let address) = clientAddress { client = address } else { client = nil }
+                if let exceeded = counts.withLockedValue({ $0.admit(client: client, limits: limits) }) {
+                    let reply = ConnectionLimits.refusal(exceeded, domain: domain)
+                    log.write("\(peer) refused: \(reply)")
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ConnectionRefusalHandler(reply: reply))
+                    }
+                }
+                channel.closeFuture.whenComplete { _ in counts.withLockedValue { $0.release(client: client) } }
+                let number = sessions.add(channel)
                 let nonce = String(UInt64.random(in: 0...UInt64.max), radix: 36)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(

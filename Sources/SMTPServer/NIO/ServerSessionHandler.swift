@@ -22,9 +22,9 @@ struct SessionServices: Sendable {
 
 /// The NIO shell around `ServerSessionStateMachine`: bytes in, actions run. Nothing is decided here.
 ///
-/// Reading stops while a message is being stored and while the client does not read its replies
-/// (the channel is not writable), so a client that pipelines without end cannot make the server
-/// buffer without bound.
+/// Reading stops while a message is being stored, during a `.pause`, and while the client does
+/// not read its replies (the channel is not writable), so a client that pipelines without end
+/// cannot make the server buffer without bound.
 final class ServerSessionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -37,6 +37,8 @@ final class ServerSessionHandler: ChannelDuplexHandler {
     private let peer: String
     private var idleTimer: Scheduled<Void>?
     private var isDelivering = false
+    private var isPaused = false
+    private var isDraining = false
     private var isReadPending = false
     private var isClosing = false
     private var lastWrite: EventLoopFuture<Void>?
@@ -66,9 +68,10 @@ final class ServerSessionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        armIdleTimer(context: context)
         services.record?.bytesReceived(sessionNumber, bytes)
+        let records = machine.completedRecords
         run(machine.bytesReceived(bytes), context: context)
+        if machine.completedRecords != records { armIdleTimer(context: context) }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -99,14 +102,17 @@ final class ServerSessionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { resumeReading(context: context) }
+        if context.channel.isWritable {
+            drain(context: context)
+            resumeReading(context: context)
+        }
         context.fireChannelWritabilityChanged()
     }
 
     // MARK: Outbound
 
     func read(context: ChannelHandlerContext) {
-        if isDelivering || !context.channel.isWritable {
+        if isDelivering || isPaused || machine.isReplyBudgetSpent || !context.channel.isWritable {
             isReadPending = true
         } else {
             context.read()
@@ -114,16 +120,34 @@ final class ServerSessionHandler: ChannelDuplexHandler {
     }
 
     private func resumeReading(context: ChannelHandlerContext) {
-        guard isReadPending, !isDelivering, context.channel.isWritable else { return }
+        guard isReadPending, !isDelivering, !isPaused, !machine.isReplyBudgetSpent, context.channel.isWritable
+        else { return }
         isReadPending = false
         context.read()
     }
 
     // MARK: Actions
 
-    /// The one place with side effects: runs the machine's actions in order, then flushes.
+    /// Runs the machine's actions, then lets it read on while the client takes the replies.
     private func run(_ actions: [ServerSessionStateMachine.Action], context: ChannelHandlerContext) {
-        for action in actions {
+        perform(actions, context: context)
+        drain(context: context)
+    }
+
+    /// Input the machine left for its reply budget, read while the channel is writable (a loop,
+    /// not recursion: a fast reader could otherwise take the stack down).
+    private func drain(context: ChannelHandlerContext) {
+        guard !isDraining else { return }
+        isDraining = true
+        defer { isDraining = false }
+        while machine.isReplyBudgetSpent, context.channel.isWritable, !isDelivering, !isPaused, !isClosing {
+            perform(machine.readMore(), context: context)
+        }
+    }
+
+    /// The one place with side effects: runs the machine's actions in order, then flushes.
+    private func perform(_ actions: [ServerSessionStateMachine.Action], context: ChannelHandlerContext) {
+        for (index, action) in actions.enumerated() {
             switch action {
             case .send(let reply):
                 guard !isClosing else { continue }
@@ -152,6 +176,19 @@ final class ServerSessionHandler: ChannelDuplexHandler {
                 deliver(message, context: context)
             case .log(let event):
                 services.log.write("\(label) \(event)")
+            case .pause(let milliseconds):
+                // On the event loop, not a sleep: other sessions on this thread go on meanwhile.
+                let rest = Array(actions[(index + 1)...])
+                isPaused = true
+                context.flush()
+                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(milliseconds))) {
+                    self.isPaused = false
+                    self.run(rest, context: context)
+                    self.run(self.machine.pauseEnded(), context: context)
+                    self.armIdleTimer(context: context)
+                    self.resumeReading(context: context)
+                }
+                return
             case .close:
                 guard !isClosing else { continue }
                 isClosing = true
@@ -181,14 +218,18 @@ final class ServerSessionHandler: ChannelDuplexHandler {
             switch result {
             case .success(let id):
                 self.run(self.machine.deliveryCompleted(.stored(id: id)), context: context)
+            case .failure(let error as MessageStore.StoreError) where error.isNoRoom:
+                self.run(self.machine.deliveryCompleted(.noRoom(reason: "\(error)")), context: context)
             case .failure(let error):
                 self.run(self.machine.deliveryCompleted(.failed(reason: "\(error)")), context: context)
             }
+            self.armIdleTimer(context: context)
             self.resumeReading(context: context)
         }
     }
 
-    /// RFC 5321 §4.5.3.2.7: a server waits at least 5 minutes for the next command (`--timeout`).
+    /// RFC 5321 §4.5.3.2.7: a server waits at least 5 minutes for the next command (`--timeout`);
+    /// armed at the start, after each complete record and after the server's own waits.
     private func armIdleTimer(context: ChannelHandlerContext) {
         idleTimer?.cancel()
         idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: services.idleTimeout) {

@@ -39,9 +39,10 @@ extension ServerSessionStateMachine {
         return actions
     }
 
-    /// Replies that say the client did something wrong (not that a mailbox said no).
+    /// Replies that say the client did something wrong (not that a mailbox said no). A failed
+    /// AUTH (535) counts against `maximumAuthFailures` instead.
     static func countsAsError(_ code: Int) -> Bool {
-        [500, 501, 502, 503, 504, 535, 538, 555].contains(code)
+        [500, 501, 502, 503, 504, 538, 555].contains(code)
     }
 
     private var isClosed: Bool {
@@ -141,7 +142,7 @@ extension ServerSessionStateMachine {
         case .awaitingHello: phase = .greeted
         case .ready: phase = .helloed
         case .transaction(let transaction): phase = transaction.recipients.isEmpty ? .mailTransaction : .recipientsGiven
-        case .connected, .receivingData, .receivingChunk, .authenticating, .awaitingTLS, .delivering, .closed:
+        case .connected, .receivingData, .receivingChunk, .authenticating, .awaitingTLS, .delivering, .paused, .closed:
             preconditionFailure("no command is read in this state")
         }
         let refusedSession = ServerReply.titled(
@@ -300,6 +301,9 @@ extension ServerSessionStateMachine {
             return [.send(.titled(555, esc(5, 5, 4), detail: "\(parameter) is not recognized here"))]
         }
         if transaction.recipients.count >= configuration.maximumRecipients {
+            // A million pipelined RCPTs get 452 each, then count as errors until 421 ends it.
+            transaction.excessRecipients += 1
+            if transaction.excessRecipients > configuration.recipientOvershootLimit { errorCount += 1 }
             return [
                 .send(
                     .titled(

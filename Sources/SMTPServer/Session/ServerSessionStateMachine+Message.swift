@@ -82,6 +82,7 @@ extension ServerSessionStateMachine {
             state = .receivingChunk(reader, resume: resume)
             return []
         }
+        completedRecords += 1
         if reader.isUnanswered {
             state = resume
             return []
@@ -225,6 +226,30 @@ extension ServerSessionStateMachine {
         }
     }
 
+    /// A wrong password: the reply waits, longer after every failure, and the last allowed one ends the session.
+    ///
+    /// RFC 4954 §4 answers a failed AUTH with 535 5.7.8, and its §9 asks servers to slow down
+    /// password guessing; RFC 5321 §4.2.2 gives 421 for closing the channel. Postfix pauses
+    /// (`smtpd_error_sleep_time`) and at `smtpd_hard_error_limit` says "421 4.7.0 <host> Error: too
+    /// many errors"; Gmail answers repeated failures with "454 4.7.0 Too many login attempts,
+    /// please try again later".
+    private mutating func authFailed(user: String?, mechanism: String) -> [Action] {
+        authFailures += 1
+        let cap = max(configuration.maximumAuthFailureDelay, configuration.authFailureDelay)
+        let (doubled, overflows) = configuration.authFailureDelay.multipliedReportingOverflow(
+            by: 1 << min(authFailures - 1, 32))
+        let delay = overflows ? cap : min(doubled, cap)
+        let pause: [Action] = delay > 0 ? [.pause(milliseconds: delay)] : []
+        let failed = Action.log(.authenticationFailed(user: user, mechanism: mechanism))
+        if authFailures >= configuration.maximumAuthFailures {
+            let reply = ServerReply(
+                421, esc(4, 7, 0), "\(configuration.domain) Too many authentication failures, closing connection")
+            return [failed] + pause + close(with: reply, reason: "\(authFailures) failed AUTH attempts")
+        }
+        state = delay > 0 ? .paused(resume: .ready) : .ready
+        return [failed] + pause + [.send(.titled(535, esc(5, 7, 8), detail: "the user name or password is wrong"))]
+    }
+
     private mutating func authStep(_ step: SASLExchange.Step, exchange: SASLExchange) -> [Action] {
         let mechanism = exchange.mechanism.rawValue
         switch step {
@@ -240,12 +265,7 @@ extension ServerSessionStateMachine {
                 .send(ServerReply(235, esc(2, 7, 0), "Authentication successful")),
             ]
         case .failed(let user):
-            state = .ready
-            errorCount += 1
-            return [
-                .log(.authenticationFailed(user: user, mechanism: mechanism)),
-                .send(.titled(535, esc(5, 7, 8), detail: "the user name or password is wrong")),
-            ]
+            return authFailed(user: user, mechanism: mechanism)
         case .malformed:
             state = .ready
             return [.send(.titled(501, esc(5, 5, 2), detail: "the response is not valid base64"))]

@@ -20,6 +20,8 @@ import SMTPCore
 ///     receivingChunk  --n octets, LAST----------------------->  delivering      (.deliver; or refused -> ready)
 ///     delivering      --deliveryCompleted, 250 / 451--------->  ready           (LMTP: one per recipient)
 ///     ready           --AUTH, 334-------------------------->  authenticating  --235/535/501-->  ready
+///     ready, authenticating --AUTH fails, .pause, 535--------->  paused          --pauseEnded-->  ready
+///                       (the N-th failure: .pause, 421, closed; `maximumAuthFailures`)
 ///     ready           --STARTTLS 220------------------------->  awaitingTLS     (.startTLS; input discarded)
 ///     awaitingTLS     --tlsEstablished----------------------->  awaitingHello   (all state forgotten, RFC 3207 §4.2)
 ///     ready, transaction --RSET 250, EHLO 250---------------->  ready
@@ -32,7 +34,7 @@ import SMTPCore
 ///     receivingData/Chunk --end, PRDR: 353, one per recipient-->  delivering  (.deliver; all refused: 550 -> ready)
 ///     delivering          --deliveryCompleted, 250 / 451-------->  ready
 ///
-/// While `delivering` or `awaitingTLS`, input is kept (or, for TLS, dropped) but not read: with
+/// While `delivering`, `paused` or `awaitingTLS`, input is kept (or, for TLS, dropped) but not read: with
 /// PIPELINING the commands after the final dot wait for the message's reply (RFC 2920 §3.1).
 public struct ServerSessionStateMachine: Sendable {
     /// What the NIO handler must do.
@@ -45,6 +47,9 @@ public struct ServerSessionStateMachine: Sendable {
         case log(SessionEvent)
         /// Flush what was sent, then close the connection.
         case close
+        /// Run the actions after this one only once `milliseconds` have passed, read nothing
+        /// meanwhile, then report `pauseEnded()`. It holds back the reply to a failed AUTH.
+        case pause(milliseconds: Int)
     }
 
     /// A recipient accepted by RCPT, with the lab behaviour that decides its fate at the end of data.
@@ -62,6 +67,8 @@ public struct ServerSessionStateMachine: Sendable {
         var recipients: [Recipient] = []
         /// RCPT commands tried, accepted or not: DATA after only refusals gets 554 (RFC 2920 §3.1).
         var attemptedRecipients = 0
+        /// RCPTs refused with 452 because `maximumRecipients` were accepted already.
+        var excessRecipients = 0
         var content: [UInt8] = []
         /// Octets received for the message, kept or not.
         var receivedOctets = 0
@@ -126,6 +133,8 @@ public struct ServerSessionStateMachine: Sendable {
         case authenticating(SASLExchange)
         case awaitingTLS
         case delivering(Delivery)
+        /// Waiting out a `.pause`; input is kept, not read.
+        case paused(resume: State)
         case closed
     }
 
@@ -144,6 +153,7 @@ public struct ServerSessionStateMachine: Sendable {
     var commandCount = 0
     var errorCount = 0
     var authCount = 0
+    var authFailures = 0
     var messagesAccepted = 0
     var isShutdownPending = false
     /// The client left while its message was being stored.
@@ -153,6 +163,23 @@ public struct ServerSessionStateMachine: Sendable {
     var readIndex = 0
     /// A command line went over the limit without a line end: drop bytes until the next LF.
     var isDiscardingOverlongLine = false
+    /// Complete input units read: command lines, message lines, AUTH responses, BDAT chunks.
+    ///
+    /// ### Why count records, not bytes?
+    /// The handler's timeout runs from the last complete record, not the last byte, as Postfix's
+    /// `smtpd_per_record_deadline` does: a client that trickles one byte every few seconds
+    /// (slowloris) never completes a line, so it cannot hold its connection past the timeout.
+    public internal(set) var completedRecords = 0
+    /// Reading stopped because one call's replies reached `replyBudget`; `readMore()` goes on.
+    public private(set) var isReplyBudgetSpent = false
+
+    /// Octets of replies one event may produce before the machine stops reading input.
+    ///
+    /// ### Why a budget?
+    /// Ten octets of `HELP LAB` bring kilobytes of reply. A client that pipelines a megabyte of
+    /// them and never reads would otherwise have the server queue a gigabyte at once; with the
+    /// budget the handler writes, and reads on only while the client takes the replies.
+    static let replyBudget = 64 * 1024
 
     public init(
         configuration: SessionConfiguration, clientAddress: ClientAddress, nonce: String, greylist: any GreylistMemory
@@ -211,10 +238,10 @@ public struct ServerSessionStateMachine: Sendable {
             // The client left after the final dot; the message is complete and stays stored.
             switch result {
             case .stored(let id): return [.log(.messageStored(id: id, sender: "", recipients: 0, octets: 0))]
-            case .failed(let reason): return [.log(.deliveryFailed(reason: reason))]
+            case .failed(let reason), .noRoom(let reason): return [.log(.deliveryFailed(reason: reason))]
             }
         case .connected, .refused, .awaitingHello, .ready, .transaction, .receivingData, .receivingChunk,
-            .authenticating, .awaitingTLS:
+            .authenticating, .awaitingTLS, .paused:
             preconditionFailure("deliveryCompleted without a delivery")
         }
         var actions: [Action] = []
@@ -225,7 +252,7 @@ public struct ServerSessionStateMachine: Sendable {
                 .log(
                     .messageStored(
                         id: id, sender: delivery.sender, recipients: delivery.deliveredCount, octets: delivery.octets)))
-        case .failed(let reason):
+        case .failed(let reason), .noRoom(let reason):
             actions.append(.log(.deliveryFailed(reason: reason)))
         }
         if isClientGone {
@@ -239,6 +266,11 @@ public struct ServerSessionStateMachine: Sendable {
         case .failed:
             storedReply = ServerReply.titled(
                 451, esc(4, 3, 0), detail: "the message could not be stored; try again later")
+        case .noRoom:
+            // RFC 5321 §4.2.3 and RFC 3463 §3.4 (4.3.1 "Mail system full"); Postfix says
+            // "452 4.3.1 Insufficient system storage" when its queue file system fills.
+            storedReply = ServerReply.titled(
+                452, esc(4, 3, 1), detail: "no room to store the message; try again later")
         }
         switch delivery.replies {
         case .single:
@@ -295,6 +327,13 @@ public struct ServerSessionStateMachine: Sendable {
         }
     }
 
+    /// The pause of a `.pause` action is over: read on.
+    public mutating func pauseEnded() -> [Action] {
+        guard case .paused(let resume) = state else { return [] }
+        state = resume
+        return processInput()
+    }
+
     /// The client closed the connection (or it broke).
     public mutating func connectionClosed() -> [Action] {
         let actions = abandonedData()
@@ -309,38 +348,84 @@ public struct ServerSessionStateMachine: Sendable {
 
     // MARK: Input
 
-    /// Reads as much of the input as the state allows.
+    /// Reads on after `isReplyBudgetSpent` stopped it (the replies so far were written).
+    public mutating func readMore() -> [Action] {
+        processInput()
+    }
+
+    /// Reads as much of the input as the state and `replyBudget` allow.
     mutating func processInput() -> [Action] {
         var actions: [Action] = []
+        var replyOctets = 0
+        var counted = 0
+        isReplyBudgetSpent = false
         reading: while readIndex < input.count || isZeroLengthChunkPending {
-            switch state {
-            case .connected, .awaitingTLS, .delivering, .closed:
+            for case .send(let reply) in actions[counted...] {
+                replyOctets += reply.texts.reduce(0) { $0 + $1.utf8.count + 12 }
+            }
+            counted = actions.count
+            if replyOctets >= Self.replyBudget {
+                isReplyBudgetSpent = true
                 break reading
-            case .receivingData(var transaction, var reader):
-                // Out of the enum first, so that the message content is appended to in place.
-                state = .connected
-                switch readDataLine(&transaction, &reader) {
-                case .needsMoreInput:
-                    state = .receivingData(transaction, reader)
-                    break reading
-                case .lineTaken:
-                    state = .receivingData(transaction, reader)
-                case .endOfMessage:
-                    actions += endOfMessage(transaction)
-                }
-            case .receivingChunk(var reader, let resume):
-                state = .connected
-                actions += readChunk(&reader, resume: resume)
+            }
+            switch state {
+            case .connected, .awaitingTLS, .delivering, .paused, .closed:
+                break reading
+            case .receivingData, .receivingChunk:
+                // Taken in `readMessageInput()`, out of this switch: see there.
+                actions += readMessageInput()
+                if case .receivingData = state { break reading }
             case .authenticating(let exchange):
                 guard let line = nextLine(limit: configuration.maximumAuthLineLength) else { break reading }
+                completedRecords += 1
                 actions += authResponseReceived(line, exchange: exchange)
             case .refused, .awaitingHello, .ready, .transaction:
                 guard let line = nextLine(limit: configuration.maximumCommandLineLength) else { break reading }
+                completedRecords += 1
                 actions += commandLineReceived(line)
             }
         }
         compactInput()
         return actions
+    }
+
+    /// Reads message lines or chunk octets while there are any; the state is left as it ends.
+    ///
+    /// ### Why out of `processInput`'s switch?
+    /// A debug build keeps the switched-on state alive until the case ends, so the message
+    /// content bound from it has two owners and every append copies it: a 10 MB message took
+    /// minutes. Taken out here, by a function of its own, the content is appended to in place.
+    private mutating func readMessageInput() -> [Action] {
+        if let (transaction, reader) = takeReceivingData() {
+            var (transaction, reader) = (transaction, reader)
+            while true {
+                switch readDataLine(&transaction, &reader) {
+                case .needsMoreInput:
+                    state = .receivingData(transaction, reader)
+                    return []
+                case .lineTaken:
+                    completedRecords += 1
+                case .endOfMessage:
+                    completedRecords += 1
+                    return endOfMessage(transaction)
+                }
+            }
+        }
+        guard let (reader, resume) = takeReceivingChunk() else { preconditionFailure("no message input to read") }
+        var chunk = reader
+        return readChunk(&chunk, resume: resume)
+    }
+
+    private mutating func takeReceivingData() -> (Transaction, DataReader)? {
+        guard case .receivingData(let transaction, let reader) = state else { return nil }
+        state = .connected
+        return (transaction, reader)
+    }
+
+    private mutating func takeReceivingChunk() -> (ChunkReader, State)? {
+        guard case .receivingChunk(let reader, let resume) = state else { return nil }
+        state = .connected
+        return (reader, resume)
     }
 
     private var isZeroLengthChunkPending: Bool {

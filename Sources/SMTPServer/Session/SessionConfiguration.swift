@@ -36,6 +36,16 @@ public struct SessionConfiguration: Sendable {
     public var maximumRecipients = 100
     /// Errors in a session before the server gives up with 421 (as Postfix's smtpd_hard_error_limit).
     public var maximumErrors = 20
+    /// RCPTs past `maximumRecipients` answered with 452 before each further one counts as an error,
+    /// so a client that never stops sending RCPT meets `maximumErrors` (Postfix's
+    /// smtpd_recipient_overshoot_limit, 1000 there too).
+    public var recipientOvershootLimit = 1000
+    /// Failed AUTH attempts in a session; the last is answered with 421 and the connection closed.
+    public var maximumAuthFailures = 5
+    /// The pause before the reply to the first failed AUTH, in milliseconds; it doubles with every
+    /// further failure, up to `maximumAuthFailureDelay` (a guesser gets a few tries a minute).
+    public var authFailureDelay = 1000
+    public var maximumAuthFailureDelay = 30_000
 
     public init() {}
 
@@ -93,6 +103,9 @@ public struct ReceivedMessage: Hashable, Sendable {
 public enum DeliveryResult: Hashable, Sendable {
     case stored(id: String)
     case failed(reason: String)
+    /// The disk (or the file size limit) had no room for it: a temporary condition for the client
+    /// to retry (RFC 5321 §4.2.3: 452 "insufficient system storage"; RFC 3463 §3.4: 4.3.1).
+    case noRoom(reason: String)
 }
 
 /// Something that happened in a session, for the server's one-line-per-event log.
