@@ -10,6 +10,10 @@ import Testing
         S: 220 mx.test ESMTP
         C: EHLO client.test
         S: 250 mx.test
+        C: MAIL FROM:<a@client.test>
+        S: 250 ok
+        C: RCPT TO:<b@mx.test>
+        S: 250 ok
         C: DATA
         S: 354 go ahead
         C: Subject: one
@@ -51,16 +55,17 @@ import Testing
             for step in try reader.steps(in: line, number: number + 1) { builder.add(step, at: offsets) }
         }
         let plan = builder.plan()
-        #expect(builder.clientLineCount == 7)
+        #expect(builder.clientLineCount == 9)
         #expect(plan.sessions.count == 1)
         let session = try #require(plan.sessions.first)
         #expect(session.connection.server == "mx.test:25")
-        #expect(session.lines.map(\.kind) == [.command, .command, .messageLine, .endOfData, .command])
-        let run = try #require(session.lines[2].run)
-        #expect(session.lines[2].sourceLine == 7)
+        #expect(
+            session.lines.map(\.kind) == [.command, .command, .command, .command, .messageLine, .endOfData, .command])
+        let run = try #require(session.lines[4].run)
+        #expect(session.lines[4].sourceLine == 11)
         #expect(run.lineCount == 3)
-        #expect(run.offsets == lines[6].1.lowerBound..<lines[9].1.upperBound)
-        #expect(session.lines[3].replies.map(\.reply.code) == [250])
+        #expect(run.offsets == lines[10].1.lowerBound..<lines[13].1.upperBound)
+        #expect(session.lines[5].replies.map(\.reply.code) == [250])
         // Held in memory, as before, when the transcript was read whole.
         let held = ReplayPlan(try TranscriptReader.read(Self.transcript))
         #expect(held.sessions[0].lines.filter { $0.kind == .messageLine && $0.run == nil }.count == 3)
@@ -69,7 +74,14 @@ import Testing
 
     @Test func aReplyAmidAMessageEndsItsRun() throws {
         let text = """
+            *  ehlo 1.0 transcript of mx.test:25, started 2026-11-18T11:06:40.000Z, secrets redacted
             S: 220 mx.test
+            C: EHLO client.test
+            S: 250 mx.test
+            C: MAIL FROM:<a@client.test>
+            S: 250 ok
+            C: RCPT TO:<b@mx.test>
+            S: 250 ok
             C: DATA
             S: 354 go ahead
             C: one
@@ -82,8 +94,8 @@ import Testing
             for step in try reader.steps(in: line, number: number + 1) { builder.add(step, at: offsets) }
         }
         let lines = builder.plan().sessions[0].lines
-        #expect(lines.count == 3 && lines[1].run?.lineCount == 1)
-        #expect(lines[1].isFollowedByReplies && lines[1].replies.map(\.reply.code) == [421])
-        #expect(lines.map(\.sourceLine) == [2, 4, 6])
+        #expect(lines.count == 6 && lines[4].run?.lineCount == 1)
+        #expect(lines[4].isFollowedByReplies && lines[4].replies.map(\.reply.code) == [421])
+        #expect(lines.map(\.sourceLine) == [3, 5, 7, 9, 11, 13])
     }
 }
