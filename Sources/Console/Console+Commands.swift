@@ -199,7 +199,6 @@ extension Console {
             return
         }
         let path = NSString(string: argument).expandingTildeInPath
-        let text = savedScript.text(server: link.server?.description, time: Date().timeIntervalSince1970)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             let reason = errno == EEXIST ? "it exists; ehlo never overwrites a file" : String(cString: strerror(errno))
@@ -207,8 +206,9 @@ extension Console {
             return
         }
         defer { close(fd) }
-        if let failure = Terminal.writeAll(Array(text.utf8), to: fd) {
-            emit(.warning, "cannot write \(argument): \(String(cString: strerror(failure)))")
+        let time = Date().timeIntervalSince1970
+        if let failure = savedScript.write(to: fd, server: link.server?.description, time: time) {
+            emit(.warning, "cannot write \(argument): \(failure)")
             return
         }
         emit(.output, "saved this session as a script in \(argument): run it with ehlo -x \(argument)")

@@ -46,7 +46,7 @@ public final class Console {
     /// The PIPELINING warning was shown for this connection.
     var hasWarnedAboutPipelining = false
     /// What `/save-script` writes: the session's lines, each with an `/expect` of its reply.
-    var savedScript = SessionScript()
+    let savedScript = SavedScript()
     /// Replies complete their lines in the saved script (not while a console command such as
     /// `/auth` runs its own exchanges: the command line stands for them).
     var isSavingReplies = true

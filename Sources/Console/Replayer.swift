@@ -54,22 +54,18 @@ extension ConsoleOptions {
 
 public enum Replayer {
     public static func run(_ options: ReplayOptions) throws(ConsoleError) -> ExitStatus {
-        guard let data = FileManager.default.contents(atPath: options.file) else {
+        guard let file = TranscriptFile(path: options.file) else {
             throw ConsoleError(status: .inputUnreadable, message: "cannot read the transcript \(options.file)")
         }
-        let recording: RecordedSession
-        do {
-            recording = try TranscriptReader.read(String(decoding: data, as: UTF8.self))
-        } catch {
-            throw ConsoleError(status: .inputUnreadable, message: "\(options.file): \(error)")
-        }
-        guard recording.clientLineCount > 0 else {
+        let (plan, reader, clientLineCount) = try read(file, named: options.file)
+        guard clientLineCount > 0 else {
             throw ConsoleError(status: .inputUnreadable, message: "\(options.file) holds no C: lines to replay")
         }
+        let recorded = plan.sessions[0].connection
         var commandLine = options.console
         commandLine.historyFile = nil
-        var consoleOptions = commandLine.reaching(recording.connection)
-        guard let server = options.server(for: recording.connection) else {
+        var consoleOptions = commandLine.reaching(recorded)
+        guard let server = options.server(for: recorded) else {
             throw ConsoleError(status: .usage, message: "\(options.file) names no server; give HOST[:PORT]")
         }
         consoleOptions.server = server
@@ -77,8 +73,29 @@ public enum Replayer {
             stdoutIsTerminal: Terminal.stdoutIsTerminal, environment: ProcessInfo.processInfo.environment)
         let console = Console(
             options: consoleOptions, commandLine: commandLine, input: ReplayInput(), colorEnabled: colorEnabled)
-        let plan = ReplayPlan(recording)
-        return ReplayRun(plan: plan, options: options, console: console).run()
+        return ReplayRun(plan: plan, file: file, reader: reader, options: options, console: console).run()
+    }
+
+    /// Plans the replay of a transcript, reading it a block at a time; its message lines stay in
+    /// the file. Returns the reader as the file left it (it knows the file's format).
+    private static func read(
+        _ file: TranscriptFile, named name: String
+    ) throws(ConsoleError) -> (ReplayPlan, TranscriptReader.LineByLine, clientLines: Int) {
+        var builder = ReplayPlan.Builder()
+        var reader = TranscriptReader.LineByLine()
+        var number = 0
+        do {
+            _ = try file.forEachLine { line, offsets in
+                number += 1
+                try builder.read(line, number: number, at: offsets, with: &reader)
+                return true
+            }
+        } catch let error as TranscriptReader.ReadError {
+            throw ConsoleError(status: .inputUnreadable, message: "\(name): \(error)")
+        } catch {
+            throw ConsoleError(status: .inputUnreadable, message: "cannot read the transcript \(name): \(error)")
+        }
+        return (builder.plan(), reader, builder.clientLineCount)
     }
 }
 
@@ -97,6 +114,9 @@ final class ReplayInput: InputSource {
 /// the transcript line that opened their exchange (the tag given with each line).
 final class ReplayRun {
     private let plan: ReplayPlan
+    /// Where the plan's message runs are read again from, and how.
+    private let file: TranscriptFile
+    private let reader: TranscriptReader.LineByLine
     private let options: ReplayOptions
     private let console: Console
     /// Replies that came, by the transcript line of the exchange they answered.
@@ -109,8 +129,13 @@ final class ReplayRun {
     private var stoppedEarly: String?
     private var secretsUsed = 0
 
-    init(plan: ReplayPlan, options: ReplayOptions, console: Console) {
+    init(
+        plan: ReplayPlan, file: TranscriptFile, reader: TranscriptReader.LineByLine, options: ReplayOptions,
+        console: Console
+    ) {
         self.plan = plan
+        self.file = file
+        self.reader = reader
         self.options = options
         self.console = console
     }
@@ -170,15 +195,8 @@ final class ReplayRun {
         let holds = !line.isFollowedByReplies
         switch line.kind {
         case .messageLine:
-            // Recorded on the wire, dot-stuffed: sent exactly so (RFC 5321 §4.5.2).
-            if console.session.inputMode == .skipping, !isSkippingMessage {
-                console.emit(
-                    .event,
-                    "skipping the recorded message (transcript line \(line.sourceLine)): the server did not answer DATA with 354 this time"
-                )
-            }
-            isSkippingMessage = console.session.inputMode == .skipping
-            console.replayMessageLine(line.octets)
+            if let run = line.run { return sendMessageRun(run, sourceLine: line.sourceLine) }
+            sendMessageLine(line.octets, sourceLine: line.sourceLine)
             return true
         case .endOfData, .chunk:
             isSkippingMessage = false
@@ -205,6 +223,42 @@ final class ReplayRun {
     }
 
     private var isSkippingMessage = false
+
+    /// A message line, recorded on the wire, dot-stuffed: sent exactly so (RFC 5321 §4.5.2).
+    private func sendMessageLine(_ octets: [UInt8], sourceLine: Int) {
+        if console.session.inputMode == .skipping, !isSkippingMessage {
+            console.emit(
+                .event,
+                "skipping the recorded message (transcript line \(sourceLine)): the server did not answer DATA with 354 this time"
+            )
+        }
+        isSkippingMessage = console.session.inputMode == .skipping
+        console.replayMessageLine(octets)
+    }
+
+    /// The message lines of a run, read from the transcript again one block at a time and sent
+    /// as they are read: the console writes them a buffer at a time, as fast as the server takes
+    /// them. Returns false when the replay must stop.
+    private func sendMessageRun(_ run: ReplayPlan.MessageRun, sourceLine: Int) -> Bool {
+        var reader = reader
+        var number = sourceLine
+        do {
+            return try file.forEachLine(in: run.offsets) { line, _ in
+                defer { number += 1 }
+                for case .client(let octets, _, let lineNumber) in try reader.steps(in: line, number: number) {
+                    guard console.link.isConnected, !console.isFinished else {
+                        stoppedEarly = "the connection ended before transcript line \(lineNumber)"
+                        return false
+                    }
+                    sendMessageLine(octets, sourceLine: lineNumber)
+                }
+                return true
+            }
+        } catch {
+            stoppedEarly = "cannot read \(options.file) again: \(error)"
+            return false
+        }
+    }
 
     /// Files the replies the console showed under the exchanges they answered.
     private func collect() {

@@ -35,4 +35,31 @@ import Testing
         script.replyCompleted(SMTPReply(220, "mx"), answering: .greeting)
         #expect(script.isEmpty)
     }
+
+    @Test func linesTakenOnTheWayMakeTheSameTextAsLinesHeld() {
+        var spooled = ""
+        let whole = Self.message(into: SessionScript()) { _ in }
+        var taken = Self.message(into: SessionScript()) { spooled += $0.takeHeldText() }
+        #expect(taken.heldOctets == ".\n/expect 250\n".utf8.count)
+        let header = SessionScript.header(server: "mx.test:25", time: 0)
+        #expect(header + spooled + taken.takeHeldText() == whole.text(server: "mx.test:25", time: 0))
+        #expect(taken.isEmpty && taken.heldOctets == 0 && taken.takeHeldText().isEmpty)
+    }
+
+    /// DATA, its 354, two message lines, the dot and its 250, with `between` run after the 354
+    /// and after the message lines.
+    private static func message(
+        into script: SessionScript, between: (inout SessionScript) -> Void
+    ) -> SessionScript {
+        var script = script
+        script.commandSent("DATA")
+        script.replyCompleted(SMTPReply(354, "go"), answering: .command(SMTPCommand(line: "DATA")))
+        between(&script)
+        script.messageLineSent("Subject: é")
+        script.messageLineSent("")
+        between(&script)
+        script.messageLineSent(".")
+        script.replyCompleted(SMTPReply(250, "ok"), answering: .endOfData)
+        return script
+    }
 }

@@ -16,7 +16,8 @@ public struct ReplayPlan: Sendable {
     public struct Line: Sendable {
         public enum Kind: Hashable, Sendable {
             case command
-            /// A message line, as recorded on the wire: already dot-stuffed.
+            /// A message line, as recorded on the wire: already dot-stuffed; or, with a `run`,
+            /// message lines left in the transcript file, read again as they are sent.
             case messageLine
             /// The lone `.` that ends a message.
             case endOfData
@@ -27,8 +28,10 @@ public struct ReplayPlan: Sendable {
         }
 
         public let kind: Kind
-        /// The octets as recorded (without CRLF).
+        /// The octets as recorded (without CRLF); none for a run of message lines.
         public let octets: [UInt8]
+        /// Where a run of message lines is in the transcript file.
+        public internal(set) var run: MessageRun?
         public let isRedacted: Bool
         public let sourceLine: Int
         /// The recorded replies to the exchange this line opened, in order.
@@ -38,6 +41,15 @@ public struct ReplayPlan: Sendable {
         public internal(set) var isFollowedByReplies = false
 
         public var text: String { String(decoding: octets, as: UTF8.self) }
+    }
+
+    /// Message lines one after another, left in the transcript file rather than held: a message
+    /// of a gigabyte costs a plan no more than one of a line.
+    public struct MessageRun: Hashable, Sendable {
+        /// The transcript's octets from the first line's start to the last line's LF. Lines between
+        /// them that record no step (annotations, events) are read again and record none again.
+        public internal(set) var offsets: Range<Int>
+        public internal(set) var lineCount: Int
     }
 
     public struct Session: Sendable {
@@ -56,25 +68,61 @@ public struct ReplayPlan: Sendable {
     }
 
     public init(_ recording: RecordedSession) {
-        var machine = SessionStateMachine(sessionProtocol: recording.connection.sessionProtocol)
-        var current = Session(connection: recording.connection, sourceLine: 1)
+        var builder = Builder(connection: recording.connection)
+        for step in recording.steps { builder.add(step) }
+        self = builder.plan()
+    }
+
+    /// Builds a plan step by step, as a transcript is read: `ehlo replay` reads its file a block
+    /// at a time and leaves the message lines in it (`MessageRun`).
+    public struct Builder: Sendable {
+        private var sessions: [Session] = []
+        private var current: Session
+        private var machine: SessionStateMachine
         // Where each line of the current session is, by its transcript line (a reply's tag):
         // looked up once per reply, so a recording of many messages is not quadratic.
-        var positions: [Int: Int] = [:]
-        machine.connectionOpened(at: 0)
-        for step in recording.steps {
+        private var positions: [Int: Int] = [:]
+        /// Nothing is recorded yet, so a header names the first session's connection (as
+        /// `RecordedSession.begin(_:sourceLine:)` reads it).
+        private var isEmpty = true
+        /// The number of client lines added.
+        public private(set) var clientLineCount = 0
+
+        public init(connection: RecordedConnection = RecordedConnection(server: nil)) {
+            current = Session(connection: connection, sourceLine: 1)
+            machine = SessionStateMachine(sessionProtocol: connection.sessionProtocol)
+            machine.connectionOpened(at: 0)
+        }
+
+        /// Adds a step read from the transcript.
+        ///
+        /// - Parameter offsets: where a client line is in the transcript file, its LF included:
+        ///   given, a message line joins a `MessageRun` instead of being held.
+        public mutating func add(_ step: RecordedSession.Step, at offsets: Range<Int>? = nil) {
             switch step {
             case .newSession(let connection, let sourceLine):
+                if isEmpty, current.connection.server == nil {
+                    self = Builder(connection: connection)
+                    return
+                }
+                isEmpty = false
                 sessions.append(current)
                 current = Session(connection: connection, sourceLine: sourceLine)
                 positions = [:]
                 machine = SessionStateMachine(sessionProtocol: connection.sessionProtocol)
                 machine.connectionOpened(at: 0)
             case .client(let octets, let isRedacted, let sourceLine):
-                let kind = Self.read(octets, sourceLine: sourceLine, into: &machine)
+                isEmpty = false
+                clientLineCount += 1
+                let kind = ReplayPlan.read(octets, sourceLine: sourceLine, into: &machine)
+                if kind == .messageLine, let offsets {
+                    addToRun(offsets, sourceLine: sourceLine)
+                    return
+                }
                 positions[sourceLine] = current.lines.count
                 current.lines.append(Line(kind: kind, octets: octets, isRedacted: isRedacted, sourceLine: sourceLine))
             case .reply(let reply, let sourceLine):
+                isEmpty = false
                 let outcome = machine.replyReceived(reply)
                 let recorded = RecordedReply(reply: reply, sourceLine: sourceLine)
                 if !current.lines.isEmpty { current.lines[current.lines.count - 1].isFollowedByReplies = true }
@@ -88,8 +136,45 @@ public struct ReplayPlan: Sendable {
                 }
             }
         }
-        sessions.append(current)
+
+        /// Reads one line of a transcript file with `reader`; `offsets` is where it lies, its LF
+        /// included. A message line is left in the file, most without being decoded.
+        public mutating func read(
+            _ line: Substring, number: Int, at offsets: Range<Int>, with reader: inout TranscriptReader.LineByLine
+        ) throws(TranscriptReader.ReadError) {
+            // What `add(_:at:)` would make of the line's step, as `ReplayPlan.read` classifies it:
+            // in a message, any client line but the lone dot is a message line.
+            if machine.inputMode == .message, let text = reader.plainClientText(line), text != "." {
+                isEmpty = false
+                clientLineCount += 1
+                addToRun(offsets, sourceLine: number)
+                return
+            }
+            for step in try reader.steps(in: line, number: number) { add(step, at: offsets) }
+        }
+
+        /// A message line joins the run before it, unless a reply came between them.
+        private mutating func addToRun(_ offsets: Range<Int>, sourceLine: Int) {
+            if let last = current.lines.last, !last.isFollowedByReplies, var run = last.run {
+                run.offsets = run.offsets.lowerBound..<offsets.upperBound
+                run.lineCount += 1
+                current.lines[current.lines.count - 1].run = run
+                return
+            }
+            var line = Line(kind: .messageLine, octets: [], isRedacted: false, sourceLine: sourceLine)
+            line.run = MessageRun(offsets: offsets, lineCount: 1)
+            current.lines.append(line)
+        }
+
+        /// The plan of every step added.
+        public func plan() -> ReplayPlan {
+            var plan = ReplayPlan()
+            plan.sessions = sessions + [current]
+            return plan
+        }
     }
+
+    private init() {}
 
     /// What a recorded client line was, by the state the recording had reached (also how the
     /// class view reads what a practice server's client sent: `SessionAnnotator`).

@@ -18,6 +18,15 @@ public struct RecordedSession: Sendable {
     /// The server named in the first header, e.g. `127.0.0.1:2525`.
     public var server: String? { connection.server }
 
+    /// Adds a step as read: a header begins a session (`begin(_:sourceLine:)`).
+    public mutating func append(_ step: Step) {
+        if case .newSession(let connection, let sourceLine) = step {
+            begin(connection, sourceLine: sourceLine)
+        } else {
+            steps.append(step)
+        }
+    }
+
     /// A header: the first (or the first to name a server, before anything was recorded) says
     /// how the session connected; each later one starts another session.
     mutating func begin(_ connection: RecordedConnection, sourceLine: Int) {
@@ -46,45 +55,87 @@ public enum TranscriptReader {
     /// Reads either format: JSON Lines when the first non-empty line starts with `{`. Lines end
     /// in LF or CRLF (a transcript saved on Windows, or by an editor that writes CRLF).
     public static func read(_ text: String) throws(ReadError) -> RecordedSession {
-        // Cut on the octets: as Characters, CR LF is one grapheme that is not "\n", so a CRLF
-        // file would be a single line.
-        let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
-            String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
-        }
-        if lines.first(where: { !$0.isEmpty })?.hasPrefix("{") == true {
-            return try readJSONLines(lines)
-        }
-        return readText(lines)
-    }
-
-    private static func readText(_ lines: [String]) -> RecordedSession {
         var session = RecordedSession(steps: [])
-        var parser = ReplyParser()
-        for (index, rawLine) in lines.enumerated() {
-            let line = withoutTimestamp(rawLine)
-            if line.hasPrefix("C: ") {
-                let text = String(line.dropFirst(3))
-                session.steps.append(
-                    .client(line: VisibleText.unescape(text), isRedacted: isRedacted(text), sourceLine: index + 1))
-            } else if line.hasPrefix("S: ") {
-                if case .reply(let reply) = parser.parse(line: VisibleText.unescape(String(line.dropFirst(3)))) {
-                    session.steps.append(.reply(reply, sourceLine: index + 1))
-                }
-            } else if line.hasPrefix("*  ehlo "), let range = line.range(of: " transcript of ") {
-                let fields = line[range.upperBound...].components(separatedBy: ", ").map { Substring($0) }
-                let connection = fields.prefix { !$0.hasPrefix("started ") }
-                session.begin(RecordedConnection(headerFields: Array(connection)), sourceLine: index + 1)
-            }
+        var reader = LineByLine()
+        // Cut on the octets: as Characters, CR LF is one grapheme that is not "\n", so a CRLF
+        // file would be a single line. `steps(in:number:)` drops the CR.
+        for (index, line) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .enumerated()
+        {
+            let line = Substring(String(decoding: line, as: UTF8.self))
+            for step in try reader.steps(in: line, number: index + 1) { session.append(step) }
         }
         return session
     }
 
-    private static func readJSONLines(_ lines: [String]) throws(ReadError) -> RecordedSession {
-        var session = RecordedSession(steps: [])
-        for (index, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            guard let data = line.data(using: .utf8),
-                let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-            else { throw ReadError(line: index + 1, reason: "not a JSON object") }
+    /// Reads a transcript a line at a time, as a file is read: the steps `read(_:)` finds in the
+    /// whole text, without the whole text (`ehlo replay` of a recording with a message of a gigabyte).
+    public struct LineByLine: Sendable {
+        private enum Format {
+            case text
+            case jsonLines
+        }
+
+        /// Told by the first non-empty line.
+        private var format: Format?
+        /// A text transcript's replies: a multiline reply is recorded one line at a time.
+        private var parser = ReplyParser()
+
+        public init() {}
+
+        /// The steps one line records (none for most of a text transcript's annotations).
+        ///
+        /// - Parameters:
+        ///   - line: the line without its LF; a CR before it is dropped.
+        ///   - number: its line number, from 1.
+        public mutating func steps(in line: Substring, number: Int) throws(ReadError) -> [RecordedSession.Step] {
+            let line = line.hasSuffix("\r") ? line.dropLast() : line
+            if format == nil {
+                guard !line.isEmpty else { return [] }
+                format = line.hasPrefix("{") ? .jsonLines : .text
+            }
+            switch format {
+            case .jsonLines?: return try Self.jsonSteps(in: line, number: number)
+            case .text?, nil: return textSteps(in: line, number: number)
+            }
+        }
+
+        /// The text of a text transcript's client line when it needs no decoding (no escapes),
+        /// as most message lines do; nil for any other line, and for every line of JSON Lines.
+        public func plainClientText(_ line: Substring) -> Substring? {
+            guard format == .text else { return nil }
+            let line = TranscriptReader.withoutTimestamp(line.hasSuffix("\r") ? line.dropLast() : line)
+            guard line.hasPrefix("C: ") else { return nil }
+            let text = line.dropFirst(3)
+            return text.utf8.contains(UInt8(ascii: "\\")) ? nil : text
+        }
+
+        private mutating func textSteps(in rawLine: Substring, number: Int) -> [RecordedSession.Step] {
+            let line = TranscriptReader.withoutTimestamp(rawLine)
+            if line.hasPrefix("C: ") {
+                let text = String(line.dropFirst(3))
+                return [
+                    .client(
+                        line: VisibleText.unescape(text), isRedacted: TranscriptReader.isRedacted(text),
+                        sourceLine: number)
+                ]
+            } else if line.hasPrefix("S: ") {
+                if case .reply(let reply) = parser.parse(line: VisibleText.unescape(String(line.dropFirst(3)))) {
+                    return [.reply(reply, sourceLine: number)]
+                }
+            } else if line.hasPrefix("*  ehlo "), let range = line.range(of: " transcript of ") {
+                let fields = line[range.upperBound...].components(separatedBy: ", ").map { Substring($0) }
+                let connection = fields.prefix { !$0.hasPrefix("started ") }
+                return [.newSession(RecordedConnection(headerFields: Array(connection)), sourceLine: number)]
+            }
+            return []
+        }
+
+        private static func jsonSteps(in line: Substring, number: Int) throws(ReadError) -> [RecordedSession.Step] {
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return [] }
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                throw ReadError(line: number, reason: "not a JSON object")
+            }
             switch object["type"] as? String {
             case "header":
                 let server = object["server"] as? String
@@ -94,28 +145,29 @@ public enum TranscriptReader {
                     sessionProtocol: object["protocol"] as? String == "lmtp" ? .lmtp : .smtp,
                     proxy: (object["proxy"] as? String).flatMap(ProxyHeader.Version.init(rawValue:)),
                     proxyClient: (object["proxy_from"] as? String).flatMap(ProxyHeader.Endpoint.init(parsing:)))
-                session.begin(connection, sourceLine: index + 1)
+                return [.newSession(connection, sourceLine: number)]
             case "client":
                 guard let text = object["line"] as? String else {
-                    throw ReadError(line: index + 1, reason: "a client event without \"line\"")
+                    throw ReadError(line: number, reason: "a client event without \"line\"")
                 }
-                session.steps.append(
-                    .client(line: VisibleText.unescape(text), isRedacted: isRedacted(text), sourceLine: index + 1))
+                return [
+                    .client(
+                        line: VisibleText.unescape(text), isRedacted: TranscriptReader.isRedacted(text),
+                        sourceLine: number)
+                ]
             case "reply":
                 guard let texts = object["lines"] as? [String], !texts.isEmpty else {
-                    throw ReadError(line: index + 1, reason: "a reply without \"lines\"")
+                    throw ReadError(line: number, reason: "a reply without \"lines\"")
                 }
                 var parser = ReplyParser()
-                for text in texts {
-                    if case .reply(let reply) = parser.parse(line: VisibleText.unescape(text)) {
-                        session.steps.append(.reply(reply, sourceLine: index + 1))
-                    }
+                return texts.compactMap { text in
+                    guard case .reply(let reply) = parser.parse(line: VisibleText.unescape(text)) else { return nil }
+                    return .reply(reply, sourceLine: number)
                 }
             default:
-                continue
+                return []
             }
         }
-        return session
     }
 
     /// A line recorded with a secret left out: `<redacted>` alone or after `AUTH MECHANISM`.
@@ -125,8 +177,8 @@ public enum TranscriptReader {
     }
 
     /// Strips `2026-11-29T10:47:03.120Z ` or `+1.234s ` / `+1.234s (0.045s) ` from the start.
-    static func withoutTimestamp(_ line: String) -> Substring {
-        var rest = Substring(line)
+    static func withoutTimestamp(_ line: Substring) -> Substring {
+        var rest = line
         if let first = rest.first, first.isASCIIDigit || first == "+", let space = rest.firstIndex(of: " ") {
             let stamp = rest[..<space]
             if RFC3339.parse(String(stamp)) != nil || (stamp.hasPrefix("+") && stamp.hasSuffix("s")) {
