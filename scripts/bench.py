@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks ehlo against its yardsticks, side by side, in one run on one machine, and prints ratios.
 
-    scripts/bench.py [--rounds 9] [--big 256] [--huge 1024] [--batch 1000] [--markdown]
+    scripts/bench.py [--rounds 9] [--big 256] [--huge 1024] [--batch 1000] [--only ROW]... [--markdown]
 
 Every figure is a ratio against a yardstick run in the same invocation, against the same
 Postfix smtp-sink on loopback, so that a busy machine slows both sides alike; each is the
@@ -23,6 +23,9 @@ performance table in the README:
   Tab completion        the in-process benchmark (completion-bench): 10,000 history lines,
                         a 60-line EHLO reply; the slowest Tab over all its cases.
 
+`--only ROW` (repeatable) runs some of them: `greeting`, `send` (the large body's rows: its time,
+with `--transcript`, its replay, and peak memory), `batch` (both batch rows) or `completion`.
+
 Every run checks that each message arrived: smtp-sink counts them (-c), and the batch dumps
 each to a file that is counted. Nothing here passes or fails on a time.
 """
@@ -41,6 +44,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+ROWS = ("greeting", "send", "batch", "completion")
 SENDER = "bench@example.test"
 RECIPIENT = "sink@example.test"
 
@@ -200,136 +204,151 @@ def main():
     parser.add_argument("--big-rounds", type=int, default=3, help="runs of each large-body figure (median)")
     parser.add_argument("--big", type=int, default=256, help="MiB of the large body")
     parser.add_argument("--huge", type=int, default=1024, help="MiB of the body whose memory is measured too")
-    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=1000, help="messages of the batch")
+    parser.add_argument("--batch-rounds", type=int, help="runs of each batch figure (median); default a third of --rounds")
+    parser.add_argument("--only", action="append", choices=ROWS, metavar="ROW",
+                        help=f"run only this row (repeatable): {', '.join(ROWS)}")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown, for the README")
     parser.add_argument("--ehlo", default=os.environ.get("EHLO_BIN", str(REPO / ".build" / "release" / "ehlo")))
     parser.add_argument("--completion-bench",
                         default=os.environ.get("EHLO_COMPLETION_BENCH",
                                                str(REPO / ".build" / "release" / "completion-bench")))
     options = parser.parse_args()
-    for binary in (options.ehlo, options.completion_bench):
+    only = set(options.only or ROWS)
+    binaries = ([options.ehlo] if only != {"completion"} else []) + (
+        [options.completion_bench] if "completion" in only else [])
+    for binary in binaries:
         if not Path(binary).exists():
             sys.exit(f"{binary} not found: `swift build -c release` first (make bench does)")
-    for tool in ("swaks", "socat", "smtp-sink", "smtp-source"):
+    tools = ({"swaks"} if only & {"greeting", "send"} else set()) | ({"socat"} if "send" in only else set()) | (
+        {"smtp-sink"} if only & {"greeting", "send", "batch"} else set()) | (
+        {"smtp-source"} if "batch" in only else set())
+    for tool in sorted(tools):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed (make bench installs it)")
+    batch_rounds = options.batch_rounds or max(options.rounds // 3, 1)
     ehlo = [options.ehlo, "--no-history", "--explain", "off"]
     machine = machine_description()
     rows = []
 
     with tempfile.TemporaryDirectory(prefix="ehlo-bench-") as folder:
         folder = Path(folder)
-        sink = Sink(folder)
-        try:
-            # Start to greeting: a whole process that connects, reads the greeting and quits.
-            ehlo_quit = median_of(options.rounds, lambda: run_measured(ehlo + [sink.address], stdin_bytes=b"QUIT\n"))
-            swaks_banner = median_of(options.rounds, lambda: run_measured(
-                ["swaks", "--server", "127.0.0.1", "--port", str(sink.port), "--quit-after", "banner",
-                 "--silent", "2"]))
-            rows.append(("start to greeting, `QUIT` script", f"{ehlo_quit[0] * 1000:.0f} ms",
-                         f"swaks `--quit-after banner` {swaks_banner[0] * 1000:.0f} ms",
-                         f"{ehlo_quit[0] / swaks_banner[0]:.2f}×", "≤ 0.5×"))
+        if only & {"greeting", "send"}:
+            sink = Sink(folder)
+            try:
+                if "greeting" in only:
+                    # Start to greeting: a whole process that connects, reads the greeting and quits.
+                    ehlo_quit = median_of(options.rounds, lambda: run_measured(ehlo + [sink.address], stdin_bytes=b"QUIT\n"))
+                    swaks_banner = median_of(options.rounds, lambda: run_measured(
+                        ["swaks", "--server", "127.0.0.1", "--port", str(sink.port), "--quit-after", "banner",
+                         "--silent", "2"]))
+                    rows.append(("start to greeting, `QUIT` script", f"{ehlo_quit[0] * 1000:.0f} ms",
+                                 f"swaks `--quit-after banner` {swaks_banner[0] * 1000:.0f} ms",
+                                 f"{ehlo_quit[0] / swaks_banner[0]:.2f}×", "≤ 0.5×"))
 
-            # A large body through /send, and the same session copied raw by socat.
-            body = folder / "body.txt"
-            write_body(body, options.big)
-            session = folder / "session.smtp"
-            write_stuffed_session(body, session)
-            script = folder / "send.script"
-            script.write_bytes(send_script(body))
+                if "send" in only:
+                    # A large body through /send, and the same session copied raw by socat.
+                    body = folder / "body.txt"
+                    write_body(body, options.big)
+                    session = folder / "session.smtp"
+                    write_stuffed_session(body, session)
+                    script = folder / "send.script"
+                    script.write_bytes(send_script(body))
 
-            def send_big():
-                result = run_measured(ehlo + ["-x", str(script), sink.address])
-                sink.expect("ehlo /send", 1)
-                return result
+                    def send_big():
+                        result = run_measured(ehlo + ["-x", str(script), sink.address])
+                        sink.expect("ehlo /send", 1)
+                        return result
 
-            def copy_big():
-                result = run_measured(["socat", "-t", "30", "-", f"TCP:{sink.address}"], stdin_path=session)
-                sink.expect("socat", 1)
-                return result
+                    def copy_big():
+                        result = run_measured(["socat", "-t", "30", "-", f"TCP:{sink.address}"], stdin_path=session)
+                        sink.expect("socat", 1)
+                        return result
 
-            sent = median_of(options.big_rounds, send_big)
-            copied = median_of(options.big_rounds, copy_big)
-            rows.append((f"{options.big} MiB body, 1 line in 10 starting with a dot, `/send`",
-                         f"{sent[0]:.2f} s ({options.big / sent[0]:.0f} MiB/s)",
-                         f"`socat` copy of the pre-stuffed session {copied[0]:.2f} s",
-                         f"{copied[0] / sent[0]:.2f}× its speed", "≥ 0.8× the raw copy"))
-            session.unlink()
+                    sent = median_of(options.big_rounds, send_big)
+                    copied = median_of(options.big_rounds, copy_big)
+                    rows.append((f"{options.big} MiB body, 1 line in 10 starting with a dot, `/send`",
+                                 f"{sent[0]:.2f} s ({options.big / sent[0]:.0f} MiB/s)",
+                                 f"`socat` copy of the pre-stuffed session {copied[0]:.2f} s",
+                                 f"{copied[0] / sent[0]:.2f}× its speed", "≥ 0.8× the raw copy"))
+                    session.unlink()
 
-            transcript = folder / "send.transcript"
-            recorded = run_measured(ehlo + ["-x", str(script), "--transcript", str(transcript), sink.address])
-            sink.expect("ehlo /send --transcript", 1)
-            rows.append((f"the same with `--transcript` (every body line recorded)",
-                         f"{recorded[0]:.2f} s, {recorded[2]:.0f} MiB peak",
-                         f"`socat` {copied[0]:.2f} s", f"{copied[0] / recorded[0]:.2f}× its speed", "—"))
+                    transcript = folder / "send.transcript"
+                    recorded = run_measured(ehlo + ["-x", str(script), "--transcript", str(transcript), sink.address])
+                    sink.expect("ehlo /send --transcript", 1)
+                    rows.append((f"the same with `--transcript` (every body line recorded)",
+                                 f"{recorded[0]:.2f} s, {recorded[2]:.0f} MiB peak",
+                                 f"`socat` {copied[0]:.2f} s", f"{copied[0] / recorded[0]:.2f}× its speed", "—"))
 
-            # That transcript replayed: its message lines read back from the file as they are sent.
-            replayed = run_measured([options.ehlo, "replay", "--explain", "off", str(transcript), sink.address])
-            sink.expect("ehlo replay", 1)
-            transcript.unlink()
-            rows.append((f"`ehlo replay` of that transcript ({options.big} MiB message)",
-                         f"{replayed[0]:.2f} s, {replayed[2]:.0f} MiB peak",
-                         f"`socat` {copied[0]:.2f} s", f"{copied[0] / replayed[0]:.2f}× its speed",
-                         "memory flat, ≤ 64 MiB"))
+                    # That transcript replayed: its message lines read back from the file as they are sent.
+                    replayed = run_measured([options.ehlo, "replay", "--explain", "off", str(transcript), sink.address])
+                    sink.expect("ehlo replay", 1)
+                    transcript.unlink()
+                    rows.append((f"`ehlo replay` of that transcript ({options.big} MiB message)",
+                                 f"{replayed[0]:.2f} s, {replayed[2]:.0f} MiB peak",
+                                 f"`socat` {copied[0]:.2f} s", f"{copied[0] / replayed[0]:.2f}× its speed",
+                                 "memory flat, ≤ 64 MiB"))
 
-            swaks_big = run_measured(["swaks", "--server", "127.0.0.1", "--port", str(sink.port), "--from", SENDER,
-                                      "--to", RECIPIENT, "--body", f"@{body}", "--silent", "2"])
-            sink.expect("swaks", 1)
-            body.unlink()
-            huge_rss = "not run"
-            if options.huge:
-                write_body(body, options.huge)
-                huge = run_measured(ehlo + ["-x", str(script), sink.address])
-                sink.expect("ehlo /send (huge)", 1)
-                body.unlink()
-                huge_rss = f"{huge[2]:.0f} MiB"
-            rows.append((f"peak memory during that `/send`, {options.big} MiB and {options.huge} MiB",
-                         f"{sent[2]:.0f} MiB and {huge_rss}", f"swaks {swaks_big[2]:.0f} MiB ({options.big} MiB)",
-                         f"{sent[2] / swaks_big[2]:.3f}×", "stays flat, ≤ 64 MiB"))
-        finally:
-            sink.stop()
+                    swaks_big = run_measured(["swaks", "--server", "127.0.0.1", "--port", str(sink.port), "--from", SENDER,
+                                              "--to", RECIPIENT, "--body", f"@{body}", "--silent", "2"])
+                    sink.expect("swaks", 1)
+                    body.unlink()
+                    huge_rss = "not run"
+                    if options.huge:
+                        write_body(body, options.huge)
+                        huge = run_measured(ehlo + ["-x", str(script), sink.address])
+                        sink.expect("ehlo /send (huge)", 1)
+                        body.unlink()
+                        huge_rss = f"{huge[2]:.0f} MiB"
+                    rows.append((f"peak memory during that `/send`, {options.big} MiB and {options.huge} MiB",
+                                 f"{sent[2]:.0f} MiB and {huge_rss}", f"swaks {swaks_big[2]:.0f} MiB ({options.big} MiB)",
+                                 f"{sent[2] / swaks_big[2]:.3f}×", "stays flat, ≤ 64 MiB"))
+            finally:
+                sink.stop()
 
-        # A batch of messages in one session, every message dumped to a file and counted.
-        dumps = folder / "dumps"
-        dumps.mkdir()
-        sink = Sink(folder, dump_folder=dumps)
-        try:
-            batch = {}
-            lines = ("\n".join(batch_lines(options.batch)) + "\n").encode()
+        if "batch" in only:
+            # A batch of messages in one session, every message dumped to a file and counted.
+            dumps = folder / "dumps"
+            dumps.mkdir()
+            sink = Sink(folder, dump_folder=dumps)
+            try:
+                batch = {}
+                lines = ("\n".join(batch_lines(options.batch)) + "\n").encode()
 
-            def timed(name, command, stdin_bytes=None):
-                def run():
-                    result = run_measured(command, stdin_bytes=stdin_bytes)
-                    sink.expect(name, options.batch)
-                    return result
-                return median_of(max(options.rounds // 3, 1), run)
+                def timed(name, command, stdin_bytes=None):
+                    def run():
+                        result = run_measured(command, stdin_bytes=stdin_bytes)
+                        sink.expect(name, options.batch)
+                        return result
+                    return median_of(batch_rounds, run)
 
-            batch["smtp-source"] = timed("smtp-source", [
-                "smtp-source", "-d", "-s", "1", "-m", str(options.batch), "-l", "2048", "-f", SENDER, "-t",
-                RECIPIENT, sink.address])
-            batch["ehlo"] = timed("ehlo", ehlo + [sink.address], lines)
-            batch["ehlo --pipeline"] = timed("ehlo --pipeline", ehlo + ["--pipeline", sink.address], lines)
-        finally:
-            sink.stop()
-    source_wall, source_cpu, _ = batch["smtp-source"]
-    for name in ("ehlo --pipeline", "ehlo"):
-        wall, cpu, _ = batch[name]
-        rows.append((f"{options.batch:,} messages of 2 KB in one session, `{name}`",
-                     f"{wall:.2f} s ({options.batch / wall:.0f} messages/s), CPU {cpu * 1e6 / options.batch:.0f} µs/message",
-                     f"`smtp-source -d -m {options.batch}` {source_wall:.2f} s ({options.batch / source_wall:.0f} messages/s),"
-                     f" CPU {source_cpu * 1e6 / options.batch:.0f} µs/message",
-                     f"{wall / source_wall:.2f}× its time, {cpu / source_cpu:.2f}× its CPU",
-                     "≤ 1.0× its time" if "pipeline" in name else "CPU per message halved (was 5.4× smtp-source's)"))
+                batch["smtp-source"] = timed("smtp-source", [
+                    "smtp-source", "-d", "-s", "1", "-m", str(options.batch), "-l", "2048", "-f", SENDER, "-t",
+                    RECIPIENT, sink.address])
+                batch["ehlo"] = timed("ehlo", ehlo + [sink.address], lines)
+                batch["ehlo --pipeline"] = timed("ehlo --pipeline", ehlo + ["--pipeline", sink.address], lines)
+            finally:
+                sink.stop()
+            source_wall, source_cpu, _ = batch["smtp-source"]
+            for name in ("ehlo --pipeline", "ehlo"):
+                wall, cpu, _ = batch[name]
+                rows.append((f"{options.batch:,} messages of 2 KB in one session, `{name}`",
+                             f"{wall:.2f} s ({options.batch / wall:.0f} messages/s), CPU {cpu * 1e6 / options.batch:.0f} µs/message",
+                             f"`smtp-source -d -m {options.batch}` {source_wall:.2f} s ({options.batch / source_wall:.0f} messages/s),"
+                             f" CPU {source_cpu * 1e6 / options.batch:.0f} µs/message",
+                             f"{wall / source_wall:.2f}× its time, {cpu / source_cpu:.2f}× its CPU",
+                             "≤ 1.0× its time" if "pipeline" in name else "CPU per message halved (was 5.4× smtp-source's)"))
 
-    completion = subprocess.run([options.completion_bench, "--history", "10000"], capture_output=True, text=True,
-                                check=True).stdout
-    median, p99 = re.search(r"slowest case: median ([\d.]+) ms, p99 ([\d.]+) ms", completion).groups()
-    rows.append(("Tab completion, 10,000 history entries, long EHLO",
-                 f"{float(median):.2f} ms (slowest case's median; p99 {float(p99):.2f} ms)", "—", "—", "≤ 5 ms"))
+    if "completion" in only:
+        completion = subprocess.run([options.completion_bench, "--history", "10000"], capture_output=True, text=True,
+                                    check=True).stdout
+        median, p99 = re.search(r"slowest case: median ([\d.]+) ms, p99 ([\d.]+) ms", completion).groups()
+        rows.append(("Tab completion, 10,000 history entries, long EHLO",
+                     f"{float(median):.2f} ms (slowest case's median; p99 {float(p99):.2f} ms)", "—", "—", "≤ 5 ms"))
 
     header = ("figure", "ehlo", "yardstick, same run", "ratio", "target")
     print(f"machine: {machine}")
-    print(f"medians of {options.rounds} runs ({options.big_rounds} for the large bodies)")
+    print(f"medians of {options.rounds} runs ({options.big_rounds} for the large bodies, {batch_rounds} for the batch)")
     if options.markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
@@ -338,8 +357,9 @@ def main():
     else:
         for row in rows:
             print(f"{row[0]}\n    ehlo: {row[1]}\n    yardstick: {row[2]}\n    ratio: {row[3]}   (target {row[4]})")
-    print()
-    print(completion.rstrip())
+    if "completion" in only:
+        print()
+        print(completion.rstrip())
 
 
 if __name__ == "__main__":

@@ -178,7 +178,10 @@ extension Console {
     func sendMessageOctets(_ wire: some Collection<UInt8>) {
         session.messageLineSent()
         let shown = VisibleText.escape(wire)
-        hold(wire, shown: shown, isEchoed: isScript, lessonEvent: .messageLineSent(wire: Array(wire)))
+        // A lesson cannot start while message lines are held (they are not commands), so without
+        // one now none will want this line's octets.
+        let event = lesson == nil ? nil : LessonEvent.messageLineSent(wire: Array(wire))
+        hold(wire, shown: shown, isEchoed: isScript, lessonEvent: event)
         if outgoing.octetCount >= Self.messageBufferOctets { flush(streaming: true) }
     }
 
@@ -239,7 +242,8 @@ extension Console {
         let lines = outgoing.lines
         let octets = outgoing.octets
         outgoing = OutgoingLines()
-        let repliesOwedBefore = session.pending.filter { $0.sentAt != nil }.count
+        // Only a lesson asks which commands went out while replies were owed.
+        let repliesOwedBefore = lesson == nil ? 0 : session.pending.filter { $0.sentAt != nil }.count
         do {
             if streaming {
                 try link.stream(octets, timeout: dataBlockTimeout)

@@ -44,7 +44,13 @@ final class Screen {
             collected! += rendered
         } else {
             clearProgress()
-            Terminal.write(rendered.map { $0 + "\n" }.joined())
+            var text = ""
+            text.reserveCapacity(rendered.reduce(0) { $0 + $1.utf8.count + 1 })
+            for line in rendered {
+                text += line
+                text += "\n"
+            }
+            Terminal.write(text)
         }
     }
 
@@ -73,8 +79,10 @@ final class Screen {
 
     /// Writes entries that happened together to the transcript in one write (the lines of a block
     /// of message data: one `write(2)` per line would bound how fast a message can be sent).
-    func record(contentsOf contents: [TranscriptEntry.Content]) {
-        guard let transcript, !contents.isEmpty else { return }
+    func record(contentsOf contents: @autoclosure () -> [TranscriptEntry.Content]) {
+        guard let transcript else { return }
+        let contents = contents()
+        guard !contents.isEmpty else { return }
         let time = Date().timeIntervalSince1970
         if let warning = transcript.record(contents.map { TranscriptEntry(time: time, content: $0) }) {
             show([DisplayLine(.warning, warning)])

@@ -37,7 +37,7 @@ final class ServerLink {
         let id = connectionID
         let inbox = self.inbox
         let opened = try connector.connect(
-            to: address, timeoutSeconds: timeoutSeconds, implicitTLS: implicitTLS, settings: settings
+            to: address, timeoutSeconds: timeoutSeconds, implicitTLS: implicitTLS, settings: settings, wakeUps: inbox
         ) { event in
             inbox.post(TaggedEvent(connectionID: id, event: event))
         }

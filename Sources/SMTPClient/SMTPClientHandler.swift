@@ -25,9 +25,27 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     private(set) var closeError: ConnectionError?
     private var hasReportedClose = false
     private(set) var mode = Mode.normal
+    /// Where the wake-up of the reader of the reports is held while a read burst is parsed.
+    private let wakeUps: (any WakeUpHolding)?
+    private var isHoldingWakeUp = false
 
-    init(report: @escaping @Sendable (ConnectionEvent) -> Void) {
+    /// - Parameter wakeUps: the inbox behind `report`, if any: the replies of one read (a
+    ///   pipelined group's, RFC 2920) then reach the console in one wake-up, not one each.
+    init(report: @escaping @Sendable (ConnectionEvent) -> Void, wakeUps: (any WakeUpHolding)? = nil) {
         self.report = report
+        self.wakeUps = wakeUps
+    }
+
+    private func holdWakeUp() {
+        guard let wakeUps, !isHoldingWakeUp else { return }
+        isHoldingWakeUp = true
+        wakeUps.holdWakeUp()
+    }
+
+    private func releaseWakeUp() {
+        guard let wakeUps, isHoldingWakeUp else { return }
+        isHoldingWakeUp = false
+        wakeUps.releaseWakeUp()
     }
 
     /// Where TLS handlers report: the same place as this handler.
@@ -49,6 +67,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        holdWakeUp()
         let line = unwrapInboundIn(data)
         if case .holdingForTLS(let discarded) = mode {
             let terminator = line.problems.contains(.noLineEnding) ? 0 : (line.problems.contains(.bareLineFeed) ? 1 : 2)
@@ -72,7 +91,18 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// The end of a read: what it brought reaches the console now, in one wake-up.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        releaseWakeUp()
+        context.fireChannelReadComplete()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        releaseWakeUp()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        releaseWakeUp()
         // Many servers close TCP after 221 without TLS's close_notify: that is an end, not an error.
         if let error = error as? NIOSSLError, case .uncleanShutdown = error {
             context.close(promise: nil)
@@ -90,6 +120,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             hasReportedClose = true
             report(.closed(closeError))
         }
+        releaseWakeUp()
         context.fireChannelInactive()
     }
 }

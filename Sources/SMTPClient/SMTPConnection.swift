@@ -42,7 +42,7 @@ public final class SMTPConnection: @unchecked Sendable {
     static func connect(
         to address: ServerAddress, connectTimeout: TimeAmount, implicitTLS: TLSSettings?,
         settings: ConnectionSettings = ConnectionSettings(), group: EventLoopGroup,
-        report: @escaping @Sendable (ConnectionEvent) -> Void
+        wakeUps: (any WakeUpHolding)? = nil, report: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws(ConnectionError) -> SMTPConnection {
         var bootstrap = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
@@ -60,7 +60,7 @@ public final class SMTPConnection: @unchecked Sendable {
                                 address: address, settings: implicitTLS, discardedPlaintextOctets: 0, report: report))
                     }
                     try channel.pipeline.syncOperations.addHandler(SMTPLineHandler())
-                    try channel.pipeline.syncOperations.addHandler(SMTPClientHandler(report: report))
+                    try channel.pipeline.syncOperations.addHandler(SMTPClientHandler(report: report, wakeUps: wakeUps))
                     try channel.pipeline.syncOperations.addHandler(WritabilityHandler())
                 }
             }

@@ -16,14 +16,16 @@ public final class SMTPConnector: @unchecked Sendable {
     ///   sentence such as "connection refused" or "no such socket /run/lmtp".
     ///
     /// - Parameter settings: `-4`/`-6`, `--source` and `--proxy` (see `ConnectionSettings`).
+    /// - Parameter wakeUps: the inbox `report` posts to, whose wake-up is held while a read's
+    ///   replies are reported (see `EventInbox`).
     public func connect(
         to address: ServerAddress, timeoutSeconds: Int, implicitTLS: TLSSettings? = nil,
-        settings: ConnectionSettings = ConnectionSettings(),
+        settings: ConnectionSettings = ConnectionSettings(), wakeUps: (any WakeUpHolding)? = nil,
         report: @escaping @Sendable (ConnectionEvent) -> Void
     ) throws(ConnectionError) -> SMTPConnection {
         try SMTPConnection.connect(
             to: address, connectTimeout: .seconds(Int64(timeoutSeconds)), implicitTLS: implicitTLS,
-            settings: settings, group: group, report: report)
+            settings: settings, group: group, wakeUps: wakeUps, report: report)
     }
 
     public func shutdown() {

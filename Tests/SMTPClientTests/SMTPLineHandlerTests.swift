@@ -178,6 +178,39 @@ import Testing
         _ = try? channel.finish()
     }
 
+    /// The inbox's descriptor is readable: the console, waiting in `poll`, would wake.
+    private func isWaking(_ inbox: EventInbox<ConnectionEvent>) -> Bool {
+        var descriptor = pollfd(fd: inbox.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 1
+    }
+
+    /// The replies of one read (a pipelined group's, RFC 2920) are all in the inbox when the
+    /// console is woken, once; a reply that ends a connection is not held back either.
+    @Test func aReadsRepliesWakeTheConsoleOnceWhenAllAreIn() throws {
+        let inbox = EventInbox<ConnectionEvent>()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(SMTPLineHandler(maximumLineLength: 1024))
+        try channel.pipeline.syncOperations.addHandler(
+            SMTPClientHandler(report: { inbox.post($0) }, wakeUps: inbox))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 25)).wait()
+        channel.pipeline.syncOperations.fireChannelRead(NIOAny(ByteBuffer(string: "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n")))
+        #expect(!isWaking(inbox))
+        channel.pipeline.syncOperations.fireChannelRead(
+            NIOAny(ByteBuffer(string: "250 2.1.5 Ok\r\n354 End data with .\r\n")))
+        #expect(!isWaking(inbox))
+        channel.pipeline.syncOperations.fireChannelReadComplete()
+        #expect(isWaking(inbox))
+        #expect(
+            inbox.takeAll() == [
+                .reply(SMTPReply(250, "2.0.0 Ok")), .reply(SMTPReply(250, "2.1.0 Ok")),
+                .reply(SMTPReply(250, "2.1.5 Ok")), .reply(SMTPReply(354, "End data with .")),
+            ])
+        channel.pipeline.syncOperations.fireChannelRead(NIOAny(ByteBuffer(string: "421 4.3.2 Shutting down\r\n")))
+        _ = try channel.finish()
+        #expect(isWaking(inbox))
+        #expect(inbox.takeAll() == [.reply(SMTPReply(421, "4.3.2 Shutting down")), .closed(nil)])
+    }
+
     @Test func refusedSTARTTLSKeepsReadingPlaintext() throws {
         let (channel, recorder) = try makeChannel()
         try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self).expectSTARTTLSReply()

@@ -28,11 +28,13 @@ public struct EHLOCapabilities: Hashable, Sendable {
     }
 
     public func has(_ keyword: String) -> Bool {
-        capabilities.contains { $0.keyword == keyword.uppercased() }
+        let keyword = keyword.uppercased()
+        return capabilities.contains { $0.keyword == keyword }
     }
 
     public func parameters(of keyword: String) -> [String]? {
-        capabilities.first { $0.keyword == keyword.uppercased() }?.parameters
+        let keyword = keyword.uppercased()
+        return capabilities.first { $0.keyword == keyword }?.parameters
     }
 
     /// SIZE's limit in octets (RFC 1870); nil when not advertised, unlimited (0) or not a number.
