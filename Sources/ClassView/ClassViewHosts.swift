@@ -41,12 +41,11 @@ public struct ClassViewHosts: Hashable, Sendable {
     /// only accepted from HTTP/1.0 (RFC 9112 §3.2: HTTP/1.1 requires it; browsers always send it).
     public func accepts(host header: String?, isHTTP10: Bool = false) -> Bool {
         guard let header else { return isHTTP10 }
-        guard let (host, port) = Self.split(header.trimmingSpaces) else { return false }
-        guard (port ?? 80) == self.port else { return false }
-        if let address = IPAddress(host: host) {
+        guard let given = Self.split(header.trimmingSpaces), (given.port ?? 80) == port else { return false }
+        if let address = IPAddress(host: given.host) {
             return addresses.contains { $0.isSameAddress(as: address) }
         }
-        return names.contains(Self.normalised(host))
+        return names.contains(Self.normalised(given.host))
     }
 
     /// `name`, `name:port`, `[v6]`, `[v6]:port` (RFC 9110 §7.2: `uri-host [ ":" port ]`).

@@ -226,7 +226,7 @@ import Testing
         let session = view.session
         let first = SessionAnnotator.firstStepsKept
         let last = SessionAnnotator.lastStepsKept
-        let total = 4 + 2 * noops
+        let total = 3 + 2 * noops
         #expect(session.steps.count == first + 1 + last)
         #expect(session.hiddenSteps == total - first - last)
         #expect(session.steps[first].lane == .event)
