@@ -161,7 +161,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ClassViewTests",
-            dependencies: ["ClassView", "SMTPServer", "SMTPCore"]
+            dependencies: [
+                "ClassView", "SMTPServer", "SMTPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "SMTPServerTests",

@@ -84,7 +84,7 @@ public struct ClassViewRoutes: Sendable {
             return .response(Response(200, Self.json, JSONText.encode(Self.messageObject(message))))
         case 4 where parts[0...1] == ["api", "messages"] && parts[3] == "raw":
             guard let message = record.message(parts[2]) else { return notFound(path) }
-            return .response(Response(200, "message/rfc822", octets: message.text))
+            return .response(Response(200, "message/rfc822", octets: message.octets))
         case 2 where parts == ["api", "events"]:
             return .events
         case 2 where parts == ["api", "status"]:
@@ -92,7 +92,7 @@ public struct ClassViewRoutes: Sendable {
             let status: [String: Any] = [
                 "ehlo": EhloVersion.current, "sessions": sessions.count,
                 "openSessions": sessions.filter(\.isOpen).count, "messages": record.messages.count,
-                "listeners": record.subscriberCount,
+                "listeners": record.subscriberCount, "studentsDropped": record.studentsDropped,
             ]
             return .response(Response(200, Self.json, JSONText.encode(status)))
         case 3 where parts[0...1] == ["fragment", "sessions"]:
@@ -110,7 +110,10 @@ public struct ClassViewRoutes: Sendable {
     }
 
     static func studentObject(_ student: ClassRecord.Student) -> [String: Any] {
-        ["address": student.address, "sessions": student.sessions, "lessons": student.lessons.map(\.jsonObject)]
+        [
+            "address": student.address, "sessions": student.sessions, "earlierSessions": student.earlierSessions,
+            "lessons": student.lessons.map(\.jsonObject),
+        ]
     }
 
     /// A message for the API: its envelope, and its text as stored (invalid UTF-8 replaced; the
@@ -118,8 +121,8 @@ public struct ClassViewRoutes: Sendable {
     static func messageObject(_ message: ClassRecord.StoredMessage) -> [String: Any] {
         [
             "id": message.id, "session": message.session, "time": RFC3339.format(message.time),
-            "sender": message.sender, "recipients": message.recipients, "octets": message.text.count,
-            "text": String(decoding: message.text, as: UTF8.self),
+            "sender": message.sender, "recipients": message.recipients, "octets": message.octets.count,
+            "text": String(decoding: message.octets, as: UTF8.self),
         ]
     }
 }

@@ -51,12 +51,17 @@ enum DashboardPage {
                 html +=
                     "<tr class=\"student\" data-student=\"\(HandoutRenderer.escape(student.address))\">"
                     + "<td><code>\(HandoutRenderer.escape(student.address))</code></td>"
-                    + "<td>\(student.sessions.map { "#\($0)" }.joined(separator: " "))</td>"
+                    + "<td>\(earlier(student))\(student.sessions.map { "#\($0)" }.joined(separator: " "))</td>"
                     + "<td>\(HandoutRenderer.lessonGoals(student.lessons))</td></tr>\n"
             }
             html += "</tbody></table>\n"
         }
         return html + "</section>\n"
+    }
+
+    /// `12 earlier, ` before the sessions listed, when there were more than are listed.
+    static func earlier(_ student: ClassRecord.Student) -> String {
+        student.earlierSessions == 0 ? "" : "\(student.earlierSessions) earlier, "
     }
 
     static func messagesSection(_ messages: [ClassRecord.StoredMessage]) -> String {
@@ -70,11 +75,11 @@ enum DashboardPage {
             let recipients = message.recipients.map { "<\($0)>" }.joined(separator: ", ")
             html += "<article class=\"message\" id=\"message-\(HandoutRenderer.escape(message.id))\">"
             html += "<h3>\(HandoutRenderer.escape(message.id)) from session \(message.session): "
-            html += HandoutRenderer.escape("<\(message.sender)> to \(recipients), \(message.text.count) octets")
+            html += HandoutRenderer.escape("<\(message.sender)> to \(recipients), \(message.octets.count) octets")
             html += "</h3>\n<pre class=\"stored\">"
-            html += HandoutRenderer.escape(String(decoding: message.text.prefix(messageOctetsShown), as: UTF8.self))
-            if message.text.count > messageOctetsShown {
-                html += "\n… \(message.text.count - messageOctetsShown) more octets: /api/messages/\(message.id)/raw"
+            html += HandoutRenderer.escape(String(decoding: message.octets.prefix(messageOctetsShown), as: UTF8.self))
+            if message.octets.count > messageOctetsShown {
+                html += "\n… \(message.octets.count - messageOctetsShown) more octets: /api/messages/\(message.id)/raw"
             }
             html += "</pre></article>\n"
         }

@@ -279,7 +279,7 @@ struct Serve: ParsableCommand {
             let (host, port) = try Self.parseListen(dashboard, option: "--dashboard")
             do {
                 classView = try ClassViewServer.start(
-                    record: record, host: host, port: port, group: server.eventLoopGroup)
+                    record: record, host: host, port: port, group: server.eventLoopGroup, isPublic: dashboardPublic)
             } catch {
                 FileHandle.standardError.write(
                     Data("ehlo serve: cannot serve the class view on \(dashboard): \(error)\n".utf8))

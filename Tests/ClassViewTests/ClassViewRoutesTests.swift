@@ -14,11 +14,12 @@ import Testing
         record.bytesReceived(1, Array("EHLO laptop\r\nAUTH PLAIN AHN0dWRlbnQAcHJhY3RpY2U=\r\n".utf8))
         record.replySent(1, ServerReply(250, nil, ["practice.test", "AUTH PLAIN"]))
         record.replySent(1, ServerReply(235, EnhancedStatusCode(statusClass: 2, subject: 7, detail: 0), "ok"))
-        let message = ReceivedMessage(
-            sender: "a@b.test", recipients: ["student@practice.test"], content: Array("Subject: x\r\n\r\nhi\r\n".utf8),
-            heloName: "laptop", clientAddress: .ip("127.0.0.1"), protocolName: "ESMTPA", authenticatedUser: "student")
-        record.messageStored(
-            1, id: "Q1.1", message: message, text: Array("Return-Path: <a@b.test>\nSubject: x\n\nhi\n".utf8))
+        // As the server's store does: the message goes on the record's shelf, the record tells.
+        record.shelf.add(
+            StoredMessage(
+                id: "Q1.1", sender: "a@b.test", recipients: ["student@practice.test"],
+                octets: Array("Return-Path: <a@b.test>\nSubject: x\n\nhi\n".utf8), session: 1, time: 1_795_000_000))
+        record.messageStored(1, id: "Q1.1")
         return record
     }
 

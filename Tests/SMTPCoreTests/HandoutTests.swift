@@ -111,6 +111,64 @@ import Testing
         #expect(!page.contains("cHJhY3RpY2U=") && page.contains("AUTH PLAIN &lt;redacted&gt;"))
     }
 
+    /// A server words its 334s as it likes: the SASL state, not the prompt, says which answer is
+    /// AUTH LOGIN's user name (the first, when AUTH LOGIN came without one).
+    @Test func whatIsSecretFollowsTheSASLStateNotThePromptText() {
+        var view = ServerView()
+        view.server("220 mx.test ESMTP")
+        view.client("EHLO c.test\r\n")
+        view.server("250-mx.test", "250 AUTH PLAIN LOGIN CRAM-MD5")
+        // Both prompts claim to ask for the user name; the second answer is the password.
+        view.client("AUTH LOGIN\r\n")
+        view.server("334 VXNlcm5hbWU6")
+        view.client("dXNlcg==\r\n")
+        view.server("334 VXNlcm5hbWU6")
+        view.client("c2VjcmV0MQ==\r\n")
+        view.server("535 5.7.8 no")
+        // AUTH LOGIN with its user name: the one answer left is the password, whatever the prompt.
+        view.client("AUTH LOGIN dXNlcg==\r\n")
+        view.server("334 VXNlciBOYW1lAA==")
+        view.client("c2VjcmV0Mg==\r\n")
+        view.server("535 5.7.8 no")
+        // PLAIN with no prompt text at all, and a prompt in another language (Exchange-style
+        // wording differs by locale): each answer is a secret.
+        view.client("AUTH PLAIN\r\n")
+        view.server("334 ")
+        view.client("AHVzZXIAc2VjcmV0Mw==\r\n")
+        view.server("535 5.7.8 no")
+        view.client("AUTH CRAM-MD5\r\n")
+        view.server("334 VXNlcm5hbWU6PDEyMzQ1QG14LnRlc3Q+")
+        view.client("dXNlciBzZWNyZXQ0\r\n")
+        view.server("235 2.7.0 ok")
+        let clientLines = view.session.steps.filter { $0.lane == .client }.flatMap(\.lines)
+        #expect(
+            clientLines == [
+                "EHLO c.test", "AUTH LOGIN", "dXNlcg==", "<redacted>", "AUTH LOGIN dXNlcg==", "<redacted>",
+                "AUTH PLAIN",
+                "<redacted>", "AUTH CRAM-MD5", "<redacted>",
+            ])
+        let page = HandoutRenderer.page(title: "t", sessions: [view.session])
+        for secret in ["c2VjcmV0MQ==", "c2VjcmV0Mg==", "AHVzZXIAc2VjcmV0Mw==", "dXNlciBzZWNyZXQ0"] {
+            #expect(!page.contains(secret) && !JSONText.encode(view.session.jsonObject).contains(secret))
+        }
+    }
+
+    /// A first LOGIN prompt that says it wants the password keeps its answer redacted too.
+    @Test func aPasswordPromptIsNeverTakenForTheUserName() {
+        var view = ServerView()
+        view.server("220 mx.test ESMTP")
+        view.client("EHLO c.test\r\n")
+        view.server("250-mx.test", "250 AUTH LOGIN")
+        view.client("AUTH LOGIN\r\n")
+        view.server("334 UGFzc3dvcmQ6")
+        view.client("c2VjcmV0\r\n")
+        view.server("235 2.7.0 ok")
+        #expect(
+            view.session.steps.filter { $0.lane == .client }.flatMap(\.lines) == [
+                "EHLO c.test", "AUTH LOGIN", "<redacted>",
+            ])
+    }
+
     @Test func answersSentAheadOfTheirChallengeAreRedacted() {
         // A student pastes AUTH and its answers in one go (nc, telnet): the server reads them
         // before it has sent its 334, so they reach the view as lines after an unanswered AUTH.
@@ -151,6 +209,80 @@ import Testing
         let shown = view.session.steps.flatMap(\.lines).filter { $0.hasPrefix("line ") }
         #expect(shown.count == SessionAnnotator.messageLinesShown)
         #expect(view.session.steps.contains { $0.lane == .event && $0.lines == ["10 more message lines not shown"] })
+    }
+
+    /// A client that sends thousands of NOOPs: the session keeps its first and last steps and
+    /// says how many are left out between them, so memory stays bounded.
+    @Test func aSessionKeepsItsFirstAndLastStepsAndCountsTheRest() {
+        var view = ServerView()
+        view.server("220 mx.test ESMTP")
+        view.client("EHLO c.test\r\n")
+        view.server("250 mx.test")
+        let noops = 3000
+        for number in 1...noops {
+            view.client("NOOP \(number)\r\n")
+            view.server("250 2.0.0 ok \(number)")
+        }
+        let session = view.session
+        let first = SessionAnnotator.firstStepsKept
+        let last = SessionAnnotator.lastStepsKept
+        let total = 3 + 2 * noops
+        #expect(session.steps.count == first + 1 + last)
+        #expect(session.hiddenSteps == total - first - last)
+        #expect(session.steps[first].lane == .event)
+        #expect(
+            session.steps[first].lines == [
+                "… \(total - first - last) steps not shown (the first \(first) and the last \(last) are)"
+            ])
+        #expect(session.steps[0].lines == ["220 mx.test ESMTP"])
+        #expect(session.steps.last?.lines == ["250 2.0.0 ok \(noops)"])
+        #expect(session.steps[session.steps.count - 2].lines == ["NOOP \(noops)"])
+        #expect(JSONText.encode(session.jsonObject).contains("\"stepsNotShown\":\(total - first - last)"))
+        let page = HandoutRenderer.page(title: "t", sessions: [session])
+        #expect(page.contains("\(total - first - last) steps not shown"))
+        let markdown = HandoutRenderer.markdown(title: "t", sessions: [session])
+        #expect(markdown.contains("\(total - first - last) steps not shown"))
+        // Whatever was sent, what is held is bounded: never more than the first and twice the last.
+        #expect(view.session.steps.count <= first + 1 + last)
+    }
+
+    @Test func aStepKeepsABoundedAmountOfText() {
+        var view = ServerView()
+        view.server("220 mx.test ESMTP")
+        // A 60,000-octet line of control bytes: escaped, four times as long.
+        view.client("EHLO " + String(repeating: "\u{1}", count: 60_000) + "\r\n")
+        let step = view.session.steps[1]
+        let text = step.lines.joined(separator: "\n")
+        #expect(text.utf8.count <= SessionAnnotator.stepOctetsKept + 40)
+        #expect(text.hasPrefix("EHLO \\x01"))
+        #expect(text.hasSuffix("more octets not shown"))
+        // A message whose lines are long: its step fills, the rest is counted as lines not shown.
+        view.server("250 mx.test")
+        view.client("MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDATA\r\n")
+        view.server("250 ok")
+        view.server("250 ok")
+        view.server("354 go")
+        let long = String(repeating: "x", count: 999)
+        view.client(String(repeating: long + "\r\n", count: 10) + ".\r\n")
+        view.server("250 ok")
+        let message = view.session.steps.first { $0.lines.first == long }
+        #expect(message.map { $0.lines.joined(separator: "\n").utf8.count <= SessionAnnotator.stepOctetsKept } == true)
+        #expect(message?.lines.count == 4)
+        #expect(view.session.steps.contains { $0.lane == .event && $0.lines == ["6 more message lines not shown"] })
+    }
+
+    @Test func aBDATChunkIsOneStepHoweverManyReadsItTakes() {
+        var view = ServerView()
+        view.server("220 mx.test ESMTP")
+        view.client("EHLO c.test\r\n")
+        view.server("250-mx.test", "250 CHUNKING")
+        view.client("MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nBDAT 3000 LAST\r\n")
+        for _ in 1...30 { view.client(String(repeating: "y", count: 100)) }
+        view.server("250 ok")
+        view.server("250 ok")
+        view.server("250 2.0.0 message ok")
+        let lines = view.session.steps.filter { $0.lane == .client }.flatMap(\.lines)
+        #expect(lines.suffix(2) == ["BDAT 3000 LAST", "[3000 octets of BDAT data]"])
     }
 
     @Test func bdatOctetsAreCountedNotFramedAsLines() {

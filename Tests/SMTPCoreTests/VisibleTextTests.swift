@@ -13,6 +13,11 @@ import Testing
         ("Grüße, 日本", "Grüße, 日本"),
         ("\u{7F}", "\\x7f"),
         ("\u{202E}evil", "\\xe2\\x80\\xaeevil"),
+        // The Arabic letter mark is a bidi control too; U+2028 breaks a line where no byte does.
+        ("a\u{061C}b", "a\\xd8\\x9cb"),
+        ("a\u{2028}b", "a\\xe2\\x80\\xa8b"),
+        ("\u{2067}x\u{2069}", "\\xe2\\x81\\xa7x\\xe2\\x81\\xa9"),
+        ("\u{85}", "\\xc2\\x85"),
     ])
     func escapes(input: String, expected: String) {
         #expect(VisibleText.escape(input) == expected)

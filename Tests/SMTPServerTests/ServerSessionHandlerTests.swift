@@ -25,7 +25,8 @@ func makeServices(
     let eventLog = log.log
     return SessionServices(
         configuration: configuration, tlsContext: tlsContext,
-        store: try MessageStore(destination: .standardOutput, domain: configuration.domain, log: eventLog),
+        store: try MessageStore(
+            destination: .standardOutput, domain: configuration.domain, log: eventLog, shelf: record?.shelf),
         log: eventLog, greylist: { LockedGreylist(delay: 0) }, record: record, idleTimeout: .seconds(300),
         runBlocking: { eventLoop, body in eventLoop.makeCompletedFuture(withResultOf: body) })
 }

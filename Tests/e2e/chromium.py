@@ -20,6 +20,9 @@ import time
 import pytest
 
 
+REBOUND_NAME = "rebound.test"
+
+
 def chromium_binary():
     for name in ("chromium", "chromium-browser", "google-chrome"):
         path = shutil.which(name)
@@ -47,7 +50,9 @@ class Chromium:
         args = [chromium_binary(), "--headless", "--remote-debugging-pipe", "--disable-gpu",
                 "--no-first-run", "--no-default-browser-check", "--disable-extensions",
                 "--disable-background-networking", "--disable-sync", "--mute-audio",
-                f"--user-data-dir={self.profile}", f"--window-size={width},{height}"]
+                f"--user-data-dir={self.profile}", f"--window-size={width},{height}",
+                # A name of "another site" that resolves to loopback, as DNS rebinding makes one.
+                f"--host-resolver-rules=MAP {REBOUND_NAME} 127.0.0.1"]
         if os.geteuid() == 0:
             args.append("--no-sandbox")
 

@@ -36,6 +36,8 @@ PREFERENCES = {
     "services.settings.server": "http://127.0.0.1:9/",
     "app.normandy.enabled": False,
     "messaging-system.rsexperimentloader.enabled": False,
+    # A name of "another site" that resolves to loopback, as DNS rebinding makes one (chromium.py's REBOUND_NAME).
+    "network.dns.localDomains": "rebound.test",
 }
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from chromium import chromium  # noqa: F401  (fixture)
+from chromium import REBOUND_NAME, chromium  # noqa: F401  (fixture)
 from firefox import browser, firefox  # noqa: F401  (fixtures)
 from practice_fixtures import PracticeServer, Wire, practice_server  # noqa: F401
 
@@ -395,6 +395,83 @@ def test_the_event_stream_and_api_for_ci(dashboard):
         raise AssertionError("DELETE was accepted")
     except urllib.error.HTTPError as error:
         assert error.code == 405
+
+
+def raw_http(port, request):
+    """What the class view answers to `request` (bytes, as sent) on a socket of its own."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head.decode(), body.decode()
+
+
+@pytest.mark.parametrize("host, status", [
+    ("{ip}:{port}", 200), ("localhost:{port}", 200), ("LOCALHOST:{port}", 200),
+    # DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1.
+    ("evil.example:{port}", 421), ("127.0.0.1.evil.example:{port}", 421), ("{ip}:1", 421), ("{ip}", 421),
+    (None, 400),
+])
+def test_only_requests_that_name_the_class_view_are_answered(dashboard, host, status):
+    board = dashboard()
+    assert swaks(board.server.port).returncode == 0
+    port = int(board.url.rstrip("/").rsplit(":", 1)[1])
+    header = "" if host is None else "Host: " + host.format(ip="127.0.0.1", port=port) + "\r\n"
+    head, body = raw_http(port, f"GET /api/messages HTTP/1.1\r\n{header}Connection: close\r\n\r\n".encode())
+    assert head.startswith(f"HTTP/1.1 {status} "), head
+    if status == 200:
+        assert json.loads(body)[0]["sender"] == "alice@example.test"
+    else:
+        assert "alice@example.test" not in body and "swaks.test" not in body, body
+    if status == 421:
+        assert "421 Misdirected Request" in body and "DNS rebinding" in body, body
+
+
+def test_an_http10_request_without_host_is_answered(dashboard):
+    board = dashboard()
+    port = int(board.url.rstrip("/").rsplit(":", 1)[1])
+    head, body = raw_http(port, b"GET /api/status HTTP/1.0\r\n\r\n")
+    assert head.startswith("HTTP/1.0 200 "), head
+    assert json.loads(body)["sessions"] == 0
+
+
+def test_a_page_under_another_name_cannot_read_the_class_view(dashboard, browser):
+    """The browser resolves another site's name to loopback (as a DNS rebinding attack makes it):
+    the page it loads under that name gets 421, not the class; under its own name it is live."""
+    board = dashboard()
+    assert swaks(board.server.port).returncode == 0
+    port = int(board.url.rstrip("/").rsplit(":", 1)[1])
+    foreign = browser.open(f"http://{REBOUND_NAME}:{port}/")
+    foreign.wait_for("document.body && document.body.innerText.length > 0")
+    text = foreign.evaluate("document.body.innerText")
+    assert "421 Misdirected Request" in text and "swaks.test" not in text, text
+    own = browser.open(f"http://localhost:{port}/")
+    own.wait_for("document.body.dataset.live === 'yes'")
+    assert own.evaluate("document.querySelectorAll('section.session').length") == 1
+
+
+def test_a_client_sending_thousands_of_commands_is_shown_first_and_last(dashboard):
+    board = dashboard()
+    wire = Wire(board.server.port)
+    assert wire.reply()[0] == 220
+    wire.send(b"EHLO flood.test\r\n" + b"NOOP\r\n" * 3000 + b"QUIT\r\n")
+    codes = [wire.reply()[0] for _ in range(3002)]
+    wire.close()
+    assert codes[-1] == 221 and codes[:-1] == [250] * 3001
+    deadline = time.monotonic() + 10
+    while board.json("/api/sessions/1")["open"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    session = board.json("/api/sessions/1")
+    assert 100 < len(session["steps"]) <= 301, len(session["steps"])
+    assert session["stepsNotShown"] > 5000, session.get("stepsNotShown")
+    marker = [step for step in session["steps"] if step["lines"][0].endswith("are)")]
+    assert marker and marker[0]["lines"][0].startswith(f"… {session['stepsNotShown']} steps not shown"), marker
+    assert session["replies"][-1] == 221
+    status, _, page = board.get("/")
+    assert status == 200 and f"{session['stepsNotShown']} steps not shown".encode() in page
 
 
 # --- ehlo render: a handout in the browser

@@ -15,6 +15,7 @@ extension HandoutSession {
         if let endedAt { object["ended"] = RFC3339.format(endedAt) }
         if let heloName { object["helo"] = heloName }
         if let practiceDomain { object["practiceDomain"] = practiceDomain }
+        if hiddenSteps > 0 { object["stepsNotShown"] = hiddenSteps }
         return object
     }
 }

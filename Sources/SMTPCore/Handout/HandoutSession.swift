@@ -71,6 +71,9 @@ public struct HandoutSession: Hashable, Sendable {
     /// The lab's domain when the greeting is the practice server's (its lab table applies).
     public var practiceDomain: String?
     public var steps: [Step] = []
+    /// Steps left out between the first and the last ones kept (a step among `steps` says so
+    /// where they were).
+    public var hiddenSteps = 0
     /// The connection is still open (a live session of the class view).
     public var isOpen = true
     /// The built-in lessons this session reached goals of, in lesson order.

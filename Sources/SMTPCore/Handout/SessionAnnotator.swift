@@ -15,14 +15,48 @@
 /// A projector (and a page) has room for a message's start, not for a 10 MB attachment: after
 /// `messageLinesShown` lines of one message the rest is counted, and the step that ends the
 /// message says how many were left out. The message itself is in the store, exactly as stored.
+///
+/// ### Why keep only the first and the last steps?
+/// A client may send a million NOOPs, and a session of the class view lives until the server
+/// stops. The first `firstStepsKept` steps (how it began) and the last `lastStepsKept` (where it
+/// stands) are kept, with one event step between them that says how many are not shown; each
+/// step keeps at most `stepOctetsKept` octets of text. Memory per session is bounded whatever
+/// the client sends.
 public struct SessionAnnotator: Sendable {
-    public private(set) var session: HandoutSession
+    /// The session as shown: the first steps, a step counting those left out, the last steps.
+    public var session: HandoutSession {
+        guard hiddenSteps > 0 || recorded.steps.count > Self.firstStepsKept + Self.lastStepsKept else {
+            return recorded
+        }
+        var shown = recorded
+        let surplus = shown.steps.count - Self.firstStepsKept - Self.lastStepsKept
+        shown.steps.removeSubrange(Self.firstStepsKept..<(Self.firstStepsKept + surplus))
+        let hidden = hiddenSteps + surplus
+        shown.hiddenSteps = hidden
+        shown.steps.insert(
+            HandoutSession.Step(
+                lane: .event, time: nil,
+                lines: [
+                    "… \(hidden) step\(hidden == 1 ? "" : "s") not shown (the first \(Self.firstStepsKept) "
+                        + "and the last \(Self.lastStepsKept) are)"
+                ]), at: Self.firstStepsKept)
+        return shown
+    }
+    /// What is kept: the first steps, then up to twice `lastStepsKept` of the latest (trimmed
+    /// to `lastStepsKept` in one go when full, so keeping is not a shift of every step each time).
+    private var recorded: HandoutSession
+    /// Steps dropped from `recorded` since the first ones.
+    private var hiddenSteps = 0
     private var machine: SessionStateMachine
     private var replyParser = ReplyParser()
     /// Raw input not yet a complete line (server view).
     private var input: [UInt8] = []
     private var lineNumber = 0
     private var messageLinesSeen = 0
+    /// The octets of the BDAT chunk being read so far, while its step is the last.
+    private var chunkOctetsShown: Int?
+    /// Lines of the message being sent that are counted, not shown.
+    private var messageLinesHidden = 0
     /// The client wrote after AUTH before the server answered it: until the server's next reply,
     /// its lines are SASL answers sent ahead of their 334 (a paste, or `nc`), possibly passwords.
     private var isAnsweringAhead = false
@@ -30,6 +64,11 @@ public struct SessionAnnotator: Sendable {
     /// The lesson events since `takeLessonEvents()`, for an owner that follows a student too.
     private var lessonEvents: [LessonEvent] = []
     public static let messageLinesShown = 30
+    public static let firstStepsKept = 100
+    public static let lastStepsKept = 200
+    /// The most text one step keeps (its lines' UTF-8), the rest counted: an escaped line may be
+    /// four times the octets on the wire.
+    public static let stepOctetsKept = 4096
     /// A client line longer than this without a line end is taken as a line (RFC 5321
     /// §4.5.3.1.6 allows 1000 octets; the server refuses more anyway).
     static let longestLine = 64 * 1024
@@ -38,7 +77,7 @@ public struct SessionAnnotator: Sendable {
         _ session: HandoutSession, sessionProtocol: SessionProtocol = .smtp, overTLS: Bool = false,
         lessons: [Lesson] = BuiltInLessons.all
     ) {
-        self.session = session
+        recorded = session
         self.lessons = LessonTracker(lessons: lessons)
         machine = SessionStateMachine(sessionProtocol: sessionProtocol)
         machine.connectionOpened(overTLS: overTLS, at: session.startedAt ?? 0)
@@ -63,7 +102,15 @@ public struct SessionAnnotator: Sendable {
             if case .chunk(let remaining, _) = machine.inputMode {
                 let count = min(remaining, input.count - start)
                 _ = machine.chunkOctetsSent(count)
-                append(HandoutSession.Step(lane: .client, time: time, lines: ["[\(count) octets of BDAT data]"]))
+                // One step per chunk, however many reads bring its octets.
+                let octets = (chunkOctetsShown ?? 0) + count
+                let step = HandoutSession.Step(lane: .client, time: time, lines: ["[\(octets) octets of BDAT data]"])
+                if chunkOctetsShown != nil {
+                    recorded.steps[recorded.steps.count - 1] = step
+                } else {
+                    append(step)
+                }
+                chunkOctetsShown = remaining == count ? nil : octets
                 start += count
                 continue
             }
@@ -97,13 +144,13 @@ public struct SessionAnnotator: Sendable {
         let outcome = machine.replyReceived(reply)
         observe(.replyReceived(reply, answering: outcome.answered))
         let shown = ReplyAnnotator.lines(for: outcome, level: .full)
-        if outcome.answered == .greeting, session.practiceDomain == nil {
-            session.practiceDomain = LabMailboxTable.practiceDomain(greeting: reply)
+        if outcome.answered == .greeting, recorded.practiceDomain == nil {
+            recorded.practiceDomain = LabMailboxTable.practiceDomain(greeting: reply)
         }
         if case .command(let command) = outcome.answered, reply.code == 250,
             [.ehlo, .helo, .lhlo].contains(command.verb)
         {
-            session.heloName = VisibleText.escape(command.argument)
+            recorded.heloName = VisibleText.escape(command.argument)
         }
         append(
             HandoutSession.Step(
@@ -127,8 +174,8 @@ public struct SessionAnnotator: Sendable {
             ? "connection closed"
             : "connection closed; never answered: " + unanswered.map(\.name).joined(separator: ", ")
         event(text, at: time)
-        session.endedAt = time
-        session.isOpen = false
+        recorded.endedAt = time
+        recorded.isOpen = false
     }
 
     /// Any other line beside the diagram.
@@ -173,6 +220,7 @@ public struct SessionAnnotator: Sendable {
                     SMTPCommand(line: String(decoding: octets, as: UTF8.self)), isPipelined: isPipelined,
                     isComposed: false))
             messageLinesSeen = 0
+            messageLinesHidden = 0
             append(
                 HandoutSession.Step(
                     lane: .client, time: time,
@@ -180,15 +228,25 @@ public struct SessionAnnotator: Sendable {
         case .messageLine:
             observe(.messageLineSent(wire: octets))
             messageLinesSeen += 1
-            guard messageLinesSeen <= Self.messageLinesShown else { return }
-            if messageLinesSeen > 1, let last = session.steps.last, last.lane == .client {
-                session.steps[session.steps.count - 1].lines.append(visible)
+            guard messageLinesSeen <= Self.messageLinesShown, messageLinesHidden == 0 else {
+                messageLinesHidden += 1
+                return
+            }
+            if messageLinesSeen > 1, let last = recorded.steps.last, last.lane == .client {
+                // The message's step is full: this line and the rest are counted, not kept.
+                guard last.lines.reduce(visible.utf8.count, { $0 + $1.utf8.count + 1 }) <= Self.stepOctetsKept
+                else {
+                    messageLinesHidden += 1
+                    return
+                }
+                recorded.steps[recorded.steps.count - 1].lines.append(visible)
             } else {
                 append(HandoutSession.Step(lane: .client, time: time, lines: [visible]))
             }
         case .endOfData:
-            let hidden = messageLinesSeen - Self.messageLinesShown
+            let hidden = messageLinesHidden
             messageLinesSeen = 0
+            messageLinesHidden = 0
             if hidden > 0 {
                 event("\(hidden) more message line\(hidden == 1 ? "" : "s") not shown", at: time)
             }
@@ -212,10 +270,43 @@ public struct SessionAnnotator: Sendable {
     /// Feeds every lesson; when a goal is reached, the session's lessons say so.
     private mutating func observe(_ event: LessonEvent) {
         lessonEvents.append(event)
-        if lessons.record(event) { session.lessons = lessons.statuses }
+        if lessons.record(event) { recorded.lessons = lessons.statuses }
     }
 
     private mutating func append(_ step: HandoutSession.Step) {
-        session.steps.append(step)
+        chunkOctetsShown = nil
+        recorded.steps.append(Self.bounded(step))
+        let tail = recorded.steps.count - Self.firstStepsKept
+        if tail >= 2 * Self.lastStepsKept {
+            let surplus = tail - Self.lastStepsKept
+            recorded.steps.removeSubrange(Self.firstStepsKept..<(Self.firstStepsKept + surplus))
+            hiddenSteps += surplus
+        }
+    }
+
+    /// The step with its text cut to `stepOctetsKept`: what is cut is counted in its last
+    /// line (`… N more octets not shown`).
+    static func bounded(_ step: HandoutSession.Step) -> HandoutSession.Step {
+        var step = step
+        var budget = stepOctetsKept
+        for (index, text) in step.lines.enumerated() {
+            guard text.utf8.count > budget else {
+                budget -= text.utf8.count
+                continue
+            }
+            var kept = ""
+            var keptOctets = 0
+            for scalar in text.unicodeScalars {
+                let size = UTF8.width(scalar)
+                guard keptOctets + size <= budget else { break }
+                kept.unicodeScalars.append(scalar)
+                keptOctets += size
+            }
+            let cut = step.lines[index...].reduce(0) { $0 + $1.utf8.count + 1 } - 1 - keptOctets
+            step.lines.removeSubrange(index...)
+            step.lines.append(kept + "… \(cut) more octets not shown")
+            break
+        }
+        return step
     }
 }

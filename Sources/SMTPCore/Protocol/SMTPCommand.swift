@@ -58,6 +58,11 @@ public struct SMTPCommand: Hashable, Sendable {
         guard verb == .auth else { return nil }
         return argument.split(separator: " ").first.map { $0.uppercased() }
     }
+
+    /// For AUTH: an initial response follows the mechanism (RFC 4954 §4), `=` for an empty one.
+    public var hasAuthInitialResponse: Bool {
+        verb == .auth && argument.split(whereSeparator: { $0 == " " || $0 == "\t" }).count > 1
+    }
 }
 
 /// A `keyword[=value]` parameter of MAIL or RCPT.

@@ -8,12 +8,18 @@ public struct StoredMessage: Hashable, Sendable {
     public let recipients: [String]
     /// Every octet as stored.
     public let octets: [UInt8]
+    /// The server's number of the session that sent it.
+    public let session: Int
+    /// When it was stored, in seconds since 1970.
+    public let time: Double
 
-    public init(id: String, sender: String, recipients: [String], octets: [UInt8]) {
+    public init(id: String, sender: String, recipients: [String], octets: [UInt8], session: Int = 0, time: Double = 0) {
         self.id = id
         self.sender = sender
         self.recipients = recipients
         self.octets = octets
+        self.session = session
+        self.time = time
     }
 
     /// The message's lines as stored, without their LF.

@@ -103,10 +103,12 @@ public enum VisibleText {
         }
     }
 
-    /// C1 controls, bidi overrides and other invisible format characters can also reorder or hide text.
+    /// C1 controls, bidi controls (every Bidi_Control character of Unicode: U+061C, U+200E,
+    /// U+200F, U+202A–U+202E, U+2066–U+2069), the zero-width characters, the line and paragraph
+    /// separators and the byte order mark can also reorder, break or hide text.
     private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x80...0x9F, 0x200B...0x200F, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: return true
+        case 0x80...0x9F, 0x061C, 0x200B...0x200F, 0x2028...0x202E, 0x2066...0x2069, 0xFEFF: return true
         default: return false
         }
     }

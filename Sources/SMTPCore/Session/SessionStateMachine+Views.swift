@@ -38,13 +38,22 @@ extension SessionStateMachine {
         return total
     }
 
-    /// The 334 being answered asks for a user name (AUTH LOGIN's "Username:",
-    /// draft-murchison-sasl-login §2.1): the answer is no secret, so it is shown and recorded.
+    /// The answer now due is AUTH LOGIN's user name (draft-murchison-sasl-login §2.1): no
+    /// secret, so it is shown and recorded. Every other answer to a 334 may be a secret.
+    ///
+    /// ### Why the SASL state, not the prompt?
+    /// A 334's text is whatever the server chose: one that words its password prompt
+    /// `Username:` (or a server that is not ours, in a transcript given to `ehlo render`) must
+    /// not get the password shown. The state decides: the first 334 to an `AUTH LOGIN` that
+    /// carried no initial response asks for the user name; after that, or after `AUTH LOGIN
+    /// <user>`, or with any other mechanism, every answer until the final reply is redacted.
+    /// A prompt that says "password" keeps even that first answer redacted.
     public var isUserNameAsked: Bool {
-        guard inputMode == .challengeAnswer, let reply = lastReply, reply.code == 334,
-            let decoded = ReplyAnnotator.decodedChallenge(reply)
+        guard inputMode == .challengeAnswer, case .command(let command) = lastAnswered,
+            command.authMechanism == "LOGIN", !command.hasAuthInitialResponse
         else { return false }
-        return decoded.lowercased().hasPrefix("username") || decoded.lowercased().hasPrefix("user name")
+        let prompt = lastReply.flatMap(ReplyAnnotator.decodedChallenge)?.lowercased() ?? ""
+        return !prompt.contains("pass")
     }
 
     /// What the next typed line is.

@@ -10,15 +10,7 @@ import SMTPCore
 /// so a server that runs for days in CI keeps a bounded amount.
 public final class ClassRecord: Sendable {
     /// A message as the store wrote it: trace headers, then the content with LF line ends.
-    public struct StoredMessage: Hashable, Sendable {
-        public let id: String
-        /// The session that sent it.
-        public let session: Int
-        public let time: Double
-        public let sender: String
-        public let recipients: [String]
-        public let text: [UInt8]
-    }
+    public typealias StoredMessage = SMTPCore.StoredMessage
 
     /// A student as the class view knows one: a client address, with the lesson goals its
     /// sessions reached, fed all its sessions' events in the order they came (a lesson may take
@@ -31,7 +23,10 @@ public final class ClassRecord: Sendable {
     public struct Student: Sendable {
         /// The client's address without its port: `192.168.1.23`, `::1`.
         public let address: String
+        /// The numbers of its latest sessions, oldest first: at most `sessionsPerStudentKept`.
         public internal(set) var sessions: [Int] = []
+        /// Its sessions before those, counted only (their lesson goals still count).
+        public internal(set) var earlierSessions = 0
         var tracker = LessonTracker()
 
         public var lessons: [HandoutSession.LessonStatus] { tracker.statuses }
@@ -51,10 +46,10 @@ public final class ClassRecord: Sendable {
         var annotators: [Int: SessionAnnotator] = [:]
         /// Session numbers, oldest first.
         var order: [Int] = []
-        var messages: [StoredMessage] = []
-        var messageOctets = 0
         var students: [String: Student] = [:]
         var studentOrder: [String] = []
+        /// Students dropped past `studentsKept`, oldest first.
+        var studentsDropped = 0
         /// Each session's student.
         var studentOf: [Int: String] = [:]
         var subscribers: [Int: @Sendable (Change) -> Void] = [:]
@@ -65,12 +60,21 @@ public final class ClassRecord: Sendable {
     public static let messagesKept = 500
     public static let messageOctetsKept = 64 * 1024 * 1024
     public static let studentsKept = 1000
+    /// The session numbers listed per student; with `studentsKept`, at most 50,000 in all.
+    public static let sessionsPerStudentKept = 50
 
     private let state = NIOLockedValueBox(State())
     private let now: @Sendable () -> Double
+    /// Where the server's store keeps the messages the class view shows: the store writes it,
+    /// the class view reads it, nothing keeps a second copy.
+    public let shelf: MessageShelf
 
-    public init(now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    public init(
+        now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        shelf: MessageShelf = MessageShelf(keeping: ClassRecord.messagesKept, octets: ClassRecord.messageOctetsKept)
+    ) {
         self.now = now
+        self.shelf = shelf
     }
 
     // MARK: Reading
@@ -91,11 +95,16 @@ public final class ClassRecord: Sendable {
 
     /// Every message kept, oldest first.
     public var messages: [StoredMessage] {
-        state.withLockedValue { $0.messages }
+        shelf.messages
     }
 
     public func message(_ id: String) -> StoredMessage? {
-        state.withLockedValue { state in state.messages.first { $0.id == id } }
+        shelf.message(id)
+    }
+
+    /// Students no longer listed (past `studentsKept`, the ones seen first).
+    public var studentsDropped: Int {
+        state.withLockedValue { $0.studentsDropped }
     }
 
     /// How many listen to the changes (pages open on the class view, API clients on its events).
@@ -134,9 +143,10 @@ public final class ClassRecord: Sendable {
                 state.studentOrder.append(address)
                 if state.studentOrder.count > Self.studentsKept {
                     state.students.removeValue(forKey: state.studentOrder.removeFirst())
+                    state.studentsDropped += 1
                 }
             }
-            state.students[address]?.sessions.append(number)
+            state.students[address]?.sessionOpened(number)
             state.studentOf[number] = address
             state.feedStudent(of: number)
         }
@@ -174,18 +184,9 @@ public final class ClassRecord: Sendable {
         }
     }
 
-    func messageStored(_ number: Int, id: String, message: ReceivedMessage, text: [UInt8]) {
-        let stored = StoredMessage(
-            id: id, session: number, time: now(), sender: message.sender, recipients: message.recipients, text: text)
-        change(.message(id)) { state in
-            state.messages.append(stored)
-            state.messageOctets += text.count
-            while state.messages.count > Self.messagesKept
-                || (state.messageOctets > Self.messageOctetsKept && state.messages.count > 1)
-            {
-                state.messageOctets -= state.messages.removeFirst().text.count
-            }
-        }
+    /// The store put a message on the shelf.
+    func messageStored(_ number: Int, id: String) {
+        change(.message(id)) { _ in }
     }
 
     /// `192.0.2.7:4000` → `192.0.2.7`, `[::1]:4000` → `::1`; a socket's path stays whole.
@@ -213,5 +214,15 @@ extension ClassRecord.State {
     mutating func feedStudent(of number: Int) {
         guard let events = annotators[number]?.takeLessonEvents(), let address = studentOf[number] else { return }
         for event in events { _ = students[address]?.tracker.record(event) }
+    }
+}
+
+extension ClassRecord.Student {
+    mutating func sessionOpened(_ number: Int) {
+        sessions.append(number)
+        if sessions.count > ClassRecord.sessionsPerStudentKept {
+            sessions.removeFirst()
+            earlierSessions += 1
+        }
     }
 }

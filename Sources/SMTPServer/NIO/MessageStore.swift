@@ -16,8 +16,8 @@ public enum MessageDestination: Hashable, Sendable {
     case standardOutput
     /// Nowhere: accepted and dropped.
     case discard
-    /// Kept in memory, the most recent `keeping` messages, for the console's `--practice` and its
-    /// `/mailbox` (`RunningPracticeServer.storedMessages()`).
+    /// Kept in memory only, the most recent `keeping` messages, for the console's `--practice`
+    /// and its `/mailbox` (`RunningPracticeServer.storedMessages()`), on the `MessageShelf`.
     case memory(keeping: Int)
 }
 
@@ -35,13 +35,14 @@ final class MessageStore: Sendable {
     private let sequence = NIOLockedValueBox(0)
     private let hostName: String
     private let startSecond = Int(Date().timeIntervalSince1970)
-    /// What `.memory` keeps, oldest first.
-    private let kept = NIOLockedValueBox([StoredMessage]())
+    /// Where every stored message is also kept in memory (`.memory`, the class view), if anywhere.
+    let shelf: MessageShelf?
 
-    init(destination: MessageDestination, domain: String, log: EventLog) throws {
+    init(destination: MessageDestination, domain: String, log: EventLog, shelf: MessageShelf? = nil) throws {
         self.destination = destination
         self.domain = domain
         self.log = log
+        self.shelf = shelf
         hostName = ProcessInfo.processInfo.hostName.replacingOccurrences(of: "/", with: "\\057")
             .replacingOccurrences(of: ":", with: "\\072")
         if case .maildir(let directory) = destination {
@@ -91,9 +92,13 @@ final class MessageStore: Sendable {
         return pid_t(first[1][first[1].index(after: p)..<q])
     }
 
-    /// Stores the message; returns its queue id and the octets stored (trace headers, then the
-    /// content with LF line ends). Nothing is visible in new/ unless all of it is written.
-    func store(_ message: ReceivedMessage) throws -> (id: String, text: [UInt8]) {
+    /// Stores the message, and keeps it on the shelf; returns its queue id and the octets stored
+    /// (trace headers, then the content with LF line ends). Nothing is visible in new/ unless all
+    /// of it is written, nor on the shelf unless it is stored.
+    ///
+    /// - Parameter session: the number of the session that sent it.
+    @discardableResult
+    func store(_ message: ReceivedMessage, session: Int = 0) throws -> (id: String, text: [UInt8]) {
         let number = sequence.withLockedValue { value -> Int in
             value += 1
             return value
@@ -102,14 +107,8 @@ final class MessageStore: Sendable {
         let now = Date()
         let text = Self.traceHeaders(message, id: id, domain: domain, date: now) + Self.unixLineEndings(message.content)
         switch destination {
-        case .discard:
+        case .discard, .memory:
             break
-        case .memory(let keeping):
-            let stored = StoredMessage(id: id, sender: message.sender, recipients: message.recipients, octets: text)
-            kept.withLockedValue { messages in
-                messages.append(stored)
-                if messages.count > keeping { messages.removeFirst(messages.count - keeping) }
-            }
         case .standardOutput:
             let recipients = message.recipients.map { "<\($0)>" }.joined(separator: ", ")
             log.write(
@@ -122,12 +121,18 @@ final class MessageStore: Sendable {
             let unique = "\(seconds).M\(micros)P\(getpid())Q\(number).\(hostName)"
             try Self.writeAtomically(text, temporary: "\(directory)/tmp/\(unique)", final: "\(directory)/new/\(unique)")
         }
+        shelf?.add(
+            StoredMessage(
+                id: id, sender: message.sender, recipients: message.recipients, octets: text, session: session,
+                time: now.timeIntervalSince1970))
         return (id, text)
     }
 
-    /// The messages `.memory` keeps, oldest first (empty for other destinations).
+    /// The messages `.memory` keeps, oldest first: the newest `keeping` of the shelf (empty for
+    /// other destinations, whose messages are elsewhere).
     var storedMessages: [StoredMessage] {
-        kept.withLockedValue { $0 }
+        guard case .memory(let keeping) = destination, let shelf else { return [] }
+        return Array(shelf.messages.suffix(keeping))
     }
 
     /// Maildir (and Unix mail in general) stores lines ending in LF.

@@ -57,7 +57,8 @@ public enum PracticeServer {
         }
         configuration.session.offersTLS = tlsContext != nil
         let store = try MessageStore(
-            destination: configuration.destination, domain: configuration.session.domain, log: configuration.log)
+            destination: configuration.destination, domain: configuration.session.domain, log: configuration.log,
+            shelf: MessageShelf.kept(for: configuration))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()

@@ -208,8 +208,8 @@ final class ServerSessionHandler: ChannelDuplexHandler {
         let store = services.store
         let (record, number) = (services.record, sessionNumber)
         services.runBlocking(context.eventLoop) {
-            let (id, text) = try store.store(message)
-            record?.messageStored(number, id: id, message: message, text: text)
+            let (id, _) = try store.store(message, session: number)
+            record?.messageStored(number, id: id)
             return id
         }
         .assumeIsolated()
