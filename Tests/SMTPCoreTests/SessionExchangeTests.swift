@@ -7,6 +7,23 @@ import Testing
 @Suite struct SessionExchangeTests {
     // MARK: Pipelining
 
+    /// A flood of pipelined commands (a student's 3,000 NOOPs in one write) names the first few
+    /// still awaited and counts the rest, instead of all of them on every reply.
+    @Test func aLongPipelinedGroupNamesTheFirstAwaitedAndCountsTheRest() {
+        var session = SessionStateMachine.helloed(capabilities: ["PIPELINING"])
+        for _ in 0..<20 { _ = session.send("NOOP", pipelined: true) }
+        session.exchangesWritten(at: 1)
+        var outcome = session.replyReceived(SMTPReply(250, "2.0.0 Ok"))
+        #expect(outcome.stillAwaited.count == SessionStateMachine.awaitedNamesShown + 1)
+        #expect(outcome.stillAwaited.last == "and 11 more")
+        #expect(ReplyAnnotator.contextLine(outcome).hasSuffix(", and 11 more"))
+        for _ in 0..<(19 - SessionStateMachine.awaitedNamesShown) {
+            outcome = session.replyReceived(SMTPReply(250, "2.0.0 Ok"))
+        }
+        #expect(outcome.stillAwaited.count == SessionStateMachine.awaitedNamesShown)
+        #expect(!outcome.stillAwaited.contains { $0.hasPrefix("and ") })
+    }
+
     /// RFC 2920 §3.1: MAIL, RCPT and RCPT go anywhere in a group; DATA ends it. One RCPT is refused.
     @Test func pipelinedGroupPairsEveryReplyWithItsCommand() {
         var session = SessionStateMachine.helloed(capabilities: ["PIPELINING"])

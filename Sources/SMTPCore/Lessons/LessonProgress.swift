@@ -36,15 +36,45 @@ public struct LessonProgress: Sendable {
     /// Commands written back to back, each (after the first) before the earlier replies came,
     /// with the code each got; the oldest group first. Groups fully answered are dropped when a
     /// command that is not pipelined starts the next one.
-    private var groups: [[PipelinedCommand]] = []
+    /// Kept only by a lesson with a `pipelined` goal.
+    private var groups: [PipelinedGroup] = []
+    private let hasPipelinedGoal: Bool
 
     private struct PipelinedCommand: Sendable {
         let command: SMTPCommand
         var code: Int?
     }
 
+    /// A group's commands; the replies come in their order (RFC 2920 §3.1), so the next one
+    /// answers the first open command, and a group of thousands (a flood of NOOPs in one write)
+    /// is not searched from its start for each reply.
+    private struct PipelinedGroup: Sendable {
+        var commands: [PipelinedCommand]
+        /// Where the search for the command a reply answers starts: every earlier one is answered.
+        var firstOpen = 0
+        var answered = 0
+
+        init(_ command: SMTPCommand) { commands = [PipelinedCommand(command: command)] }
+
+        var isAnswered: Bool { answered == commands.count }
+
+        /// Gives the first open `command` its reply's code; false when none is open.
+        mutating func answer(_ command: SMTPCommand, code: Int) -> Bool {
+            guard let entry = commands[firstOpen...].firstIndex(where: { $0.code == nil && $0.command == command })
+            else { return false }
+            commands[entry].code = code
+            answered += 1
+            while firstOpen < commands.count, commands[firstOpen].code != nil { firstOpen += 1 }
+            return true
+        }
+    }
+
     public init(lesson: Lesson) {
         self.lesson = lesson
+        hasPipelinedGoal = lesson.goals.contains { goal in
+            if case .pipelined = goal.check { return true }
+            return false
+        }
     }
 
     public var isComplete: Bool { reached.count == lesson.goals.count }
@@ -116,13 +146,14 @@ public struct LessonProgress: Sendable {
     // MARK: Events
 
     private mutating func commandSent(_ command: SMTPCommand, isPipelined: Bool, isComposed: Bool) -> [Int] {
-        if isPipelined, !groups.isEmpty {
+        if !hasPipelinedGoal {
+        } else if isPipelined, !groups.isEmpty {
             // It joins the group even when the group's replies are all in by now: the server
             // answers a buffered command before it reads the next one (see `LessonEvent`).
-            groups[groups.count - 1].append(PipelinedCommand(command: command))
+            groups[groups.count - 1].commands.append(PipelinedCommand(command: command))
         } else {
-            groups.removeAll { group in group.allSatisfy { $0.code != nil } }
-            groups.append([PipelinedCommand(command: command)])
+            groups.removeAll(where: \.isAnswered)
+            groups.append(PipelinedGroup(command))
         }
         if command.verb == .auth, let mechanism = command.authMechanism {
             auth = (mechanism, isComposed)
@@ -227,12 +258,9 @@ public struct LessonProgress: Sendable {
     private mutating func pipelinedGroups(answered source: ReplySource, code: Int) -> [Int] {
         guard case .command(let command) = source else { return [] }
         for groupIndex in groups.indices {
-            guard let entry = groups[groupIndex].firstIndex(where: { $0.code == nil && $0.command == command }) else {
-                continue
-            }
-            groups[groupIndex][entry].code = code
-            let group = groups[groupIndex]
-            guard group.allSatisfy({ $0.code != nil }) else { return [] }
+            guard groups[groupIndex].answer(command, code: code) else { continue }
+            guard groups[groupIndex].isAnswered else { return [] }
+            let group = groups[groupIndex].commands
             let isPositive = group.allSatisfy { (200...399).contains($0.code ?? 0) }
             guard group.count > 1, isPositive else { return [] }
             let verbs = group.compactMap(\.command.verb)

@@ -79,7 +79,11 @@ extension SessionStateMachine {
     private static func decidesInput(_ source: ReplySource) -> Bool {
         switch source {
         case .authContinuation: return true
-        case .command(let command): return [.data, .starttls, .auth].contains(command.verb)
+        case .command(let command):
+            switch command.verb {
+            case .data?, .starttls?, .auth?: return true
+            default: return false
+            }
         case .greeting, .endOfData: return false
         }
     }

@@ -68,7 +68,9 @@ public struct SessionStateMachine: Sendable {
         /// What follows from it, beyond its meaning: the RFC's advice for this reply here.
         public var notes: [String] = []
         public var nextSteps: [String]
-        /// The exchanges still owed a reply after this one, oldest first.
+        /// The exchanges still owed a reply after this one, oldest first: the first
+        /// `awaitedNamesShown`, then `and N more` (a flood of pipelined commands would otherwise
+        /// name thousands on every reply).
         public var stillAwaited: [String] = []
         public var actions: [Action]
         public var warnings: [String]
@@ -327,7 +329,7 @@ public struct SessionStateMachine: Sendable {
             lastAnswered = nil
             return ReplyOutcome(
                 reply: reply, answered: nil, meaning: "an unfinished reply: the server closed before its last line",
-                nextSteps: nextSteps, stillAwaited: queue.map(\.awaitedName), actions: [], warnings: [])
+                nextSteps: nextSteps, stillAwaited: awaitedNames, actions: [], warnings: [])
         }
         let before = confirmed
         var exchange = queue[0]
@@ -408,7 +410,7 @@ public struct SessionStateMachine: Sendable {
         let outcome = ReplyOutcome(
             reply: reply, answered: source, recipient: recipient, isPipelined: exchange.isPipelined,
             meaning: interpretation.meaning, notes: notes, nextSteps: nextSteps,
-            stillAwaited: queue.map(\.awaitedName), actions: actions, warnings: warnings, sentAt: exchange.sentAt,
+            stillAwaited: awaitedNames, actions: actions, warnings: warnings, sentAt: exchange.sentAt,
             tag: exchange.tag)
         return outcome
     }
@@ -588,6 +590,16 @@ public struct SessionStateMachine: Sendable {
     /// The state after every queued exchange succeeds: what commands typed now are judged against.
     var predicted: Snapshot {
         queue.reduce(confirmed) { $0.advanced(by: $1.source, reply: nil) }
+    }
+
+    /// How many of the exchanges still owed a reply `ReplyOutcome.stillAwaited` names.
+    public static let awaitedNamesShown = 8
+
+    /// `ReplyOutcome.stillAwaited` for the queue as it stands.
+    private var awaitedNames: [String] {
+        let names = queue.prefix(Self.awaitedNamesShown).map(\.awaitedName)
+        let more = queue.count - names.count
+        return more > 0 ? names + ["and \(more) more"] : names
     }
 
     private var predictedHello: Hello? { predicted.state.hello }
