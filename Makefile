@@ -21,7 +21,7 @@ RELEASE_BIN = .build/release/ehlo
 # /etc/postfix/main.cf, so no system Postfix is set up or started on port 25. chromium runs
 # headless for the class view's and the handouts' tests (Tests/e2e/chromium.py); firefox-esr
 # for the class view's too, driven over WebDriver BiDi with python3-websockets (Tests/e2e/firefox.py).
-APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks postfix chromium firefox-esr \
+APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks postfix chromium firefox-esr time \
 	python3-aiosmtpd python3-pytest python3-cryptography python3-dnslib python3-websockets
 # What `make bench` runs beside ehlo, besides swaks and smtp-source: a raw socket copy.
 BENCH_PACKAGES = socat
