@@ -92,8 +92,11 @@ extension Console {
             emit(.warning, "not sent: after the 220 to STARTTLS only the TLS handshake may follow (RFC 3207 §4)")
             return
         case .offline:
-            // 221 or 421 came: the server is closing, though its close may not be in yet.
+            // 221 or 421 came: the server is closing, though its close may not be in yet. A
+            // script fails here as it does once the close is in: which of the two a line meets
+            // is only a matter of timing.
             emit(.warning, "not sent: the server ended the session; /connect to start again")
+            fail(.sessionFailed)
             return
         case .message, .chunk, .skipping:
             // A reply that changed what the lines are came while this one was on its way.

@@ -181,6 +181,13 @@ CASES = {
          ("close",)],
         message_script("b@hostile.test", "c@hostile.test"), status=3,
         shows=(r"^S: 421 4\.4\.2 timeout exceeded$",), never=("C: RCPT TO:<c@", "C: DATA", "body line")),
+    # The 421 is in before the close: the next line meets a session that is ending, not yet closed.
+    "421-mid-transaction-close-later": Hostile(
+        [greeting(), *hello(), *envelope(), ("expect", b"RCPT"), ("send", b"421 4.4.2 timeout exceeded\r\n"),
+         ("sleep", 1.5), ("close",)],
+        message_script("b@hostile.test", "c@hostile.test"), status=3,
+        shows=(r"^S: 421 4\.4\.2 timeout exceeded$", r"^!  not sent: the server ended the session"),
+        never=("C: RCPT TO:<c@", "C: DATA", "body line")),
     "421-mid-pipelined-group": Hostile(
         [greeting(), *hello(), ("expect", b"MAIL"), ("expect", b"RCPT"), ("expect", b"RCPT"), ("expect", b"DATA"),
          ("send", b"250 2.1.0 ok\r\n421 4.7.0 too many errors\r\n"), ("close",)],
