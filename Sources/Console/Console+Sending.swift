@@ -64,6 +64,12 @@ extension Console {
     /// A message's lines are written once this many octets are waiting.
     private static let messageBufferOctets = 64 * 1024
 
+    /// The session ended as a script asked: 221 to its QUIT (RFC 5321 §4.1.1.10). Lines after it
+    /// are not sent, but the script has not failed; after a 421 or a dropped connection it has.
+    private var isEndedByQuit: Bool {
+        session.lastReply?.code == 221 && session.lastAnswered?.verb == .quit
+    }
+
     /// Sends (or holds, for a pipelined group) one command line.
     ///
     /// - Parameters:
@@ -79,7 +85,7 @@ extension Console {
         takeEvents()
         guard link.isConnected else {
             emit(.warning, "not connected; /connect HOST[:PORT] first")
-            fail(.sessionFailed)
+            if !isEndedByQuit { fail(.sessionFailed) }
             return
         }
         switch session.inputMode {
@@ -92,11 +98,10 @@ extension Console {
             emit(.warning, "not sent: after the 220 to STARTTLS only the TLS handshake may follow (RFC 3207 §4)")
             return
         case .offline:
-            // 221 or 421 came: the server is closing, though its close may not be in yet. A
-            // script fails here as it does once the close is in: which of the two a line meets
-            // is only a matter of timing.
+            // 221 or 421 came: the server is closing, though its close may not be in yet. Whether
+            // a line meets this or the close is only a matter of timing, so both judge alike.
             emit(.warning, "not sent: the server ended the session; /connect to start again")
-            fail(.sessionFailed)
+            if !isEndedByQuit { fail(.sessionFailed) }
             return
         case .message, .chunk, .skipping:
             // A reply that changed what the lines are came while this one was on its way.
@@ -139,7 +144,7 @@ extension Console {
             Array(line.utf8), shown: shown, isEchoed: isScript || quiet, wire: line,
             lessonEvent: .commandSent(command, isPipelined: false, isComposed: quiet))
         if command.bdatChunk != nil { outgoing.markLastLineOpensChunk() }
-        if !quiet || savesToScript { savedScript.commandSent(line) }
+        if !quiet || savesToScript { savedScript.commandSent(command) }
         run(actions, replyTimeout: replyTimeout)
         if session.inputMode == .tlsHandshake { performTLSHandshake() }
     }
@@ -251,6 +256,7 @@ extension Console {
             if streaming {
                 try link.stream(octets, timeout: dataBlockTimeout)
             } else {
+                screen.writeGathered()
                 try link.write(octets, timeout: dataBlockTimeout)
             }
         } catch {

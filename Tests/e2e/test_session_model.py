@@ -9,7 +9,9 @@ others (Postfix, aiosmtpd) are in test_real_mtas.py.
 
 import json
 import shutil
+import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -352,6 +354,23 @@ def test_a_command_after_221_before_the_close_is_not_sent(scripted_server, run_s
     run = run_script(server.port, script("QUIT", "NOOP", "MAIL FROM:<a@client.test>"))
     assert run.returncode == 0, run
     assert run.lines.count("!  not sent: the server ended the session; /connect to start again") == 2, run
+    assert server.received == [b"QUIT"]
+
+
+def test_a_command_after_221_and_the_close_is_not_sent_and_the_script_has_not_failed(scripted_server, ehlo_bin):
+    """The same script, the close right after the 221: the script ended as it asked, whichever comes first."""
+    server = scripted_server([
+        ("send", b"220 quick.test ESMTP\r\n"), ("expect", b"QUIT"), ("send", b"221 2.0.0 bye\r\n"), ("close",),
+    ])
+    process = subprocess.Popen([ehlo_bin, "--color", "never", "--no-history", f"127.0.0.1:{server.port}"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdin.write(b"QUIT\n")
+    process.stdin.flush()
+    time.sleep(1.0)  # the close is in before the next line
+    out, _ = process.communicate(b"NOOP\n", timeout=20)
+    lines = out.decode().splitlines()
+    assert process.returncode == 0, out
+    assert lines.index("*  connection closed") < lines.index("!  not connected; /connect HOST[:PORT] first"), out
     assert server.received == [b"QUIT"]
 
 
