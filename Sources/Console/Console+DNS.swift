@@ -31,6 +31,7 @@ extension Console {
     func connect(toMailDomain target: MailDomainTarget) -> Bool {
         let resolver = self.resolver
         let asked = resolver.serverDescription
+        screen.writeGathered()
         var generator = SystemRandomNumberGenerator()
         let (route, notes) = MailRoute.route(
             for: target.domain, mxResult: resolver.query(target.domain, .mx), using: &generator)
@@ -140,6 +141,7 @@ extension Console {
             address = connected
         }
         let resolver = self.resolver
+        screen.writeGathered()
         let check = ReverseDNSCheck(
             address: address, pointerResult: resolver.query(address.unmapped.reverseName, .ptr),
             lookUp: resolver.query)

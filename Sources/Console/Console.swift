@@ -123,6 +123,7 @@ public final class Console {
             console.takeEvents()
             return console.isFinished
         }
+        input.beforeWaiting = { [unowned console] in console.screen.writeGathered() }
         return console
     }
 
@@ -264,6 +265,7 @@ public final class Console {
         closeConnection(reason: nil)
         endLesson()
         link.shutdown()
+        screen.writeGathered()
         if isScript, exitStatus == .success, screen.hasTranscriptFailed { exitStatus = .transcriptFailed }
         return exitStatus
     }
@@ -448,6 +450,7 @@ public final class Console {
         mailExchangerName = mailExchanger
         do {
             let implicitTLS = options.tlsMode == .implicit ? tlsSettings : nil
+            screen.writeGathered()
             let opened = try link.connect(
                 to: address, timeoutSeconds: options.timeoutOverride ?? 30, implicitTLS: implicitTLS,
                 settings: options.connection)

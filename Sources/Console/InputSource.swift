@@ -27,6 +27,8 @@ final class ScriptInput: InputSource {
     var wakeFileDescriptor: Int32 = -1
     /// Shows what arrived; returns true when the script should stop (the session failed).
     var onWake: (() -> Bool)?
+    /// Called before the script's input is waited for (the output gathered so far is written).
+    var beforeWaiting: (() -> Void)?
 
     init(fileDescriptor: Int32) {
         self.fileDescriptor = fileDescriptor
@@ -56,6 +58,7 @@ final class ScriptInput: InputSource {
                 }
                 return .line(String(decoding: buffer[readIndex...], as: UTF8.self))
             }
+            beforeWaiting?()
             if wakeFileDescriptor >= 0, let onWake {
                 var fds = [
                     pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0),

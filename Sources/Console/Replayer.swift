@@ -152,6 +152,7 @@ final class ReplayRun {
         }
         let status = console.end()
         summarise()
+        console.screen.writeGathered()
         if status == .success, failedCheck || (options.check != nil && stoppedEarly != nil) {
             return .replayDiffered
         }

@@ -23,8 +23,8 @@ final class SavedScript {
         if spool >= 0 { close(spool) }
     }
 
-    func commandSent(_ line: String) {
-        script.commandSent(line)
+    func commandSent(_ command: SMTPCommand) {
+        script.commandSent(command)
         spoolIfLong()
     }
 

@@ -15,9 +15,28 @@ final class Screen {
     private var collected: [String]?
     /// A progress line is on the terminal, without its newline: the next output replaces it.
     private var isProgressShown = false
+    /// Output for a pipe or a file is gathered here and written when ehlo is about to wait (for
+    /// the server or for input, `writeGathered()`) or once `gatheredOctetsLimit` are held: one
+    /// `write(2)` per exchange of a script rather than one per reply and per command. A terminal
+    /// gets every line at once.
+    private let gathersOutput: Bool
+    private var gathered = ""
+    private static let gatheredOctetsLimit = 64 * 1024
 
-    init(colorEnabled: Bool) {
+    init(colorEnabled: Bool, gathersOutput: Bool = !Terminal.stdoutIsTerminal) {
         style = Style(isEnabled: colorEnabled)
+        self.gathersOutput = gathersOutput
+    }
+
+    deinit {
+        writeGathered()
+    }
+
+    /// Writes the output gathered for a pipe or a file; nothing to do for a terminal.
+    func writeGathered() {
+        guard !gathered.isEmpty else { return }
+        Terminal.write(gathered)
+        gathered = ""
     }
 
     /// Shows and records lines (console command output is shown only).
@@ -50,7 +69,12 @@ final class Screen {
                 text += line
                 text += "\n"
             }
-            Terminal.write(text)
+            guard gathersOutput else {
+                Terminal.write(text)
+                return
+            }
+            gathered += text
+            if gathered.utf8.count >= Self.gatheredOctetsLimit { writeGathered() }
         }
     }
 

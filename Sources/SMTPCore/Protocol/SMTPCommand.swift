@@ -11,6 +11,13 @@ public struct SMTPCommand: Hashable, Sendable {
     public let argument: String
     /// The line exactly as typed (sent with CRLF appended).
     public let line: String
+    /// For MAIL and RCPT: the path inside `FROM:<…>` / `TO:<…>`, if written that way.
+    public let path: String?
+    /// For MAIL and RCPT: the ESMTP parameters after the path (RFC 5321 §4.1.2 `esmtp-param`).
+    ///
+    /// Both are taken apart once, here: a session judges each queued command again whenever it
+    /// predicts where a pipelined group leaves it.
+    public let parameters: [ESMTPParameter]
 
     public init(line: String) {
         self.line = line
@@ -22,20 +29,19 @@ public struct SMTPCommand: Hashable, Sendable {
         verbText = String(word)
         argument = String(trimmed.dropFirst(word.count).drop(while: isBlank))
         verb = SMTPVerb(rawValue: word.uppercased())
-    }
-
-    /// For MAIL and RCPT: the path inside `FROM:<…>` / `TO:<…>`, if written that way.
-    public var path: String? {
-        guard let open = argument.firstIndex(of: "<"), let close = argument[open...].firstIndex(of: ">") else {
-            return nil
+        let argument = self.argument
+        if let open = argument.firstIndex(of: "<"), let close = argument[open...].firstIndex(of: ">") {
+            path = String(argument[argument.index(after: open)..<close])
+        } else {
+            path = nil
         }
-        return String(argument[argument.index(after: open)..<close])
-    }
-
-    /// For MAIL and RCPT: the ESMTP parameters after the path (RFC 5321 §4.1.2 `esmtp-param`).
-    public var parameters: [ESMTPParameter] {
-        guard let close = argument.firstIndex(of: ">") else { return [] }
-        return argument[argument.index(after: close)...].split(separator: " ").map { ESMTPParameter(String($0)) }
+        if let close = argument.firstIndex(of: ">") {
+            parameters = argument[argument.index(after: close)...].split(separator: " ").map {
+                ESMTPParameter(String($0))
+            }
+        } else {
+            parameters = []
+        }
     }
 
     /// For BDAT: the chunk's size and whether it is the last (RFC 3030 §2: `BDAT <size> [LAST]`);

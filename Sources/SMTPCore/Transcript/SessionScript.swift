@@ -9,7 +9,9 @@
 /// The lines are held until the console takes them (`takeHeldText()`), so that a session that
 /// sends a message of a gigabyte can spool them to a file rather than keep them all in memory.
 public struct SessionScript: Sendable {
-    private var lines: [String] = []
+    /// The lines held, each with its line end: added to in place, so holding a long message
+    /// costs no array of lines to join later.
+    private var held = ""
     /// The octets of the lines held, each with its line end.
     public private(set) var heldOctets = 0
     /// An AUTH typed by hand is under way: its challenges and answers stay out.
@@ -18,13 +20,17 @@ public struct SessionScript: Sendable {
     public init() {}
 
     /// No line is held (lines taken already are not counted).
-    public var isEmpty: Bool { lines.isEmpty }
+    public var isEmpty: Bool { held.isEmpty }
 
     /// A command line that was sent as typed (or as `/starttls` and the like send it).
     public mutating func commandSent(_ line: String) {
-        let command = SMTPCommand(line: line)
+        commandSent(SMTPCommand(line: line))
+    }
+
+    /// A command that was sent, as the console parsed it.
+    public mutating func commandSent(_ command: SMTPCommand) {
         guard command.verb == .auth else {
-            add(line)
+            add(command.line)
             return
         }
         isInTypedAUTH = true
@@ -59,7 +65,7 @@ public struct SessionScript: Sendable {
 
     /// The script's text: a header that says where it came from, then the lines held.
     public func text(server: String?, time: Double) -> String {
-        Self.header(server: server, time: time) + Self.text(of: lines)
+        Self.header(server: server, time: time) + held
     }
 
     /// The header of a script: where it came from and how to run it again.
@@ -75,14 +81,15 @@ public struct SessionScript: Sendable {
     /// none is held after.
     public mutating func takeHeldText() -> String {
         defer {
-            lines = []
+            held = ""
             heldOctets = 0
         }
-        return Self.text(of: lines)
+        return held
     }
 
     private mutating func add(_ line: String) {
-        lines.append(line)
+        held += line
+        held += "\n"
         heldOctets += line.utf8.count + 1
     }
 
