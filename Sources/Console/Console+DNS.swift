@@ -13,6 +13,12 @@ extension Console {
         DNSResolver(server: options.resolver, timeoutSeconds: options.timeoutOverride)
     }
 
+    /// Asks one question, which blocks; the output gathered for a pipe is written first.
+    private func lookUp(_ name: String, _ type: DNSRecordType) -> DNSResult {
+        screen.writeGathered()
+        return resolver.query(name, type)
+    }
+
     /// The TLS settings for the current connection: the command line's, with the MX host's name
     /// (the connection went to its address) as the name to check and send in SNI unless `--sni`
     /// gives one, as senders that check an MX's certificate do (MTA-STS, RFC 8461 §4).
@@ -29,12 +35,10 @@ extension Console {
     ///
     /// - Returns: whether a session is open.
     func connect(toMailDomain target: MailDomainTarget) -> Bool {
-        let resolver = self.resolver
         let asked = resolver.serverDescription
-        screen.writeGathered()
         var generator = SystemRandomNumberGenerator()
         let (route, notes) = MailRoute.route(
-            for: target.domain, mxResult: resolver.query(target.domain, .mx), using: &generator)
+            for: target.domain, mxResult: lookUp(target.domain, .mx), using: &generator)
         for note in notes { emit(.event, note) }
         if let failure = route.failure(domain: target.domain, asked: asked) {
             emit(.warning, failure)
@@ -47,7 +51,7 @@ extension Console {
         case .nullMX, .noSuchDomain, .unknown: exchangers = []
         }
         let resolved = exchangers.map {
-            MailRoute.ResolvedExchanger($0, aaaa: resolver.query($0.host, .aaaa), a: resolver.query($0.host, .a))
+            MailRoute.ResolvedExchanger($0, aaaa: lookUp($0.host, .aaaa), a: lookUp($0.host, .a))
         }
         emit(route.lines(domain: target.domain, resolved: resolved, asked: asked))
         guard resolved.contains(where: { !$0.addresses.isEmpty }) else {
@@ -140,11 +144,8 @@ extension Console {
             }
             address = connected
         }
-        let resolver = self.resolver
-        screen.writeGathered()
         let check = ReverseDNSCheck(
-            address: address, pointerResult: resolver.query(address.unmapped.reverseName, .ptr),
-            lookUp: resolver.query)
+            address: address, pointerResult: lookUp(address.unmapped.reverseName, .ptr), lookUp: lookUp)
         emit(check.lines(asked: resolver.serverDescription).map { DisplayLine(.output, $0) })
     }
 }

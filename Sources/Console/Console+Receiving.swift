@@ -54,8 +54,7 @@ extension Console {
             // With a progress line, wake each second to update it.
             let slice = showsProgress ? min(remaining, 1 - waited.truncatingRemainder(dividingBy: 1)) : remaining
             let milliseconds = Int32(min(max(slice, 0.001) * 1000, Double(Int32.max)))
-            screen.writeGathered()
-            if Terminal.wait(forReadable: link.inbox.fileDescriptor, milliseconds: milliseconds) == .interrupted {
+            if link.waitForEvents(milliseconds: milliseconds) == .interrupted {
                 return .interrupted
             }
         }

@@ -64,12 +64,6 @@ extension Console {
     /// A message's lines are written once this many octets are waiting.
     private static let messageBufferOctets = 64 * 1024
 
-    /// The session ended as a script asked: 221 to its QUIT (RFC 5321 §4.1.1.10). Lines after it
-    /// are not sent, but the script has not failed; after a 421 or a dropped connection it has.
-    private var isEndedByQuit: Bool {
-        session.lastReply?.code == 221 && session.lastAnswered?.verb == .quit
-    }
-
     /// Sends (or holds, for a pipelined group) one command line.
     ///
     /// - Parameters:
@@ -85,7 +79,9 @@ extension Console {
         takeEvents()
         guard link.isConnected else {
             emit(.warning, "not connected; /connect HOST[:PORT] first")
-            if !isEndedByQuit { fail(.sessionFailed) }
+            // Lines after the script's own QUIT are not sent, but the script has not failed; after
+            // a 421 or a dropped connection it has.
+            if !session.isEndedByQuit { fail(.sessionFailed) }
             return
         }
         switch session.inputMode {
@@ -101,7 +97,7 @@ extension Console {
             // 221 or 421 came: the server is closing, though its close may not be in yet. Whether
             // a line meets this or the close is only a matter of timing, so both judge alike.
             emit(.warning, "not sent: the server ended the session; /connect to start again")
-            if !isEndedByQuit { fail(.sessionFailed) }
+            if !session.isEndedByQuit { fail(.sessionFailed) }
             return
         case .message, .chunk, .skipping:
             // A reply that changed what the lines are came while this one was on its way.
@@ -256,7 +252,6 @@ extension Console {
             if streaming {
                 try link.stream(octets, timeout: dataBlockTimeout)
             } else {
-                screen.writeGathered()
                 try link.write(octets, timeout: dataBlockTimeout)
             }
         } catch {

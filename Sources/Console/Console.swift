@@ -78,6 +78,7 @@ public final class Console {
         self.input = input
         self.link = link
         self.screen = Screen(colorEnabled: colorEnabled)
+        link.beforeBlocking = { [screen] in screen.writeGathered() }
         self.session = SessionStateMachine(sessionProtocol: options.sessionProtocol)
     }
 
@@ -123,7 +124,7 @@ public final class Console {
             console.takeEvents()
             return console.isFinished
         }
-        input.beforeWaiting = { [unowned console] in console.screen.writeGathered() }
+        input.beforeWaiting = { [screen = console.screen] in screen.writeGathered() }
         return console
     }
 
@@ -450,7 +451,6 @@ public final class Console {
         mailExchangerName = mailExchanger
         do {
             let implicitTLS = options.tlsMode == .implicit ? tlsSettings : nil
-            screen.writeGathered()
             let opened = try link.connect(
                 to: address, timeoutSeconds: options.timeoutOverride ?? 30, implicitTLS: implicitTLS,
                 settings: options.connection)

@@ -1,4 +1,5 @@
 import Foundation
+import LineEditor
 import SMTPClient
 import SMTPCore
 
@@ -20,6 +21,9 @@ final class ServerLink {
     /// The server connected to last; kept after the connection ends, for `/state` and the prompt.
     private(set) var server: ServerAddress?
     private var connectionID = 0
+    /// Runs before every call that may block the main thread (connecting, a write the server
+    /// must take, a wait for events): the console writes the output it gathered for a pipe.
+    var beforeBlocking: () -> Void = {}
 
     init(inbox: EventInbox<TaggedEvent> = EventInbox()) {
         self.inbox = inbox
@@ -36,6 +40,7 @@ final class ServerLink {
         connectionID += 1
         let id = connectionID
         let inbox = self.inbox
+        beforeBlocking()
         let opened = try connector.connect(
             to: address, timeoutSeconds: timeoutSeconds, implicitTLS: implicitTLS, settings: settings, wakeUps: inbox
         ) { event in
@@ -64,6 +69,7 @@ final class ServerLink {
     /// (RFC 5321 §4.5.3.2.5: a data block may take 3 minutes).
     func write(_ bytes: [UInt8], timeout: Int) throws {
         guard let connection else { throw ConnectionError(.closed, "the connection is closed") }
+        beforeBlocking()
         try connection.send(raw: bytes, timeout: .seconds(Int64(timeout)))
     }
 
@@ -71,7 +77,14 @@ final class ServerLink {
     /// unsent data already (see `SMTPConnection.stream(raw:timeout:)`); end with `write`.
     func stream(_ bytes: [UInt8], timeout: Int) throws {
         guard let connection else { throw ConnectionError(.closed, "the connection is closed") }
+        beforeBlocking()
         try connection.stream(raw: bytes, timeout: .seconds(Int64(timeout)))
+    }
+
+    /// Waits at most `milliseconds` for an event to arrive; Ctrl-C interrupts.
+    func waitForEvents(milliseconds: Int32) -> Terminal.WaitResult {
+        beforeBlocking()
+        return Terminal.wait(forReadable: inbox.fileDescriptor, milliseconds: milliseconds)
     }
 
     /// The events of the current connection that arrived since the last call, oldest first.

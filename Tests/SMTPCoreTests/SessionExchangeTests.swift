@@ -224,6 +224,28 @@ import Testing
         let outcome = session.replyReceived(SMTPReply(421, "4.3.2 shutting down"))
         #expect(outcome.warnings.contains { $0.contains("no reply will come to RCPT TO:<c@mx.test>, DATA") })
         #expect(session.phase == .closed)
+        #expect(!session.isEndedByQuit)
+    }
+
+    /// RFC 5321 §4.1.1.10: 221 to QUIT is the end the client asked for; a 221 the server sends
+    /// to anything else (Postfix's "221 2.7.0 Error: I can break rules, too. Goodbye." to a
+    /// command it will not take) and a 421 are ends it chose.
+    @Test func onlyTwoTwentyOneToQuitIsTheEndTheClientAskedFor() {
+        var quit = SessionStateMachine.helloed(capabilities: [])
+        quit.send("QUIT")
+        _ = quit.replyReceived(SMTPReply(221, "2.0.0 Bye"))
+        #expect(quit.isEndedByQuit)
+        #expect(quit.inputMode == .offline)
+
+        var broken = SessionStateMachine.helloed(capabilities: [])
+        broken.send("NOOP")
+        _ = broken.replyReceived(SMTPReply(221, "2.7.0 Error: I can break rules, too. Goodbye."))
+        #expect(!broken.isEndedByQuit)
+
+        var refused = SessionStateMachine.helloed(capabilities: [])
+        refused.send("QUIT")
+        _ = refused.replyReceived(SMTPReply(421, "4.3.2 Service shutting down"))
+        #expect(!refused.isEndedByQuit)
     }
 
     // MARK: PRDR

@@ -17,6 +17,11 @@ extension SessionStateMachine {
     public var acceptedRecipients: [String] { confirmed.state.transaction?.acceptedRecipients ?? [] }
     public var refusedRecipients: [String] { confirmed.state.transaction?.refusedRecipients ?? [] }
     public var acceptedChunks: Int { confirmed.state.transaction?.acceptedChunks ?? 0 }
+    /// The client ended the session: the last reply was 221 to its QUIT (RFC 5321 §4.1.1.10),
+    /// not a 421 or a close the server chose.
+    public var isEndedByQuit: Bool {
+        lastReply?.code == 221 && lastAnswered?.verb == .quit
+    }
     /// Exchanges awaiting a reply, oldest first (more than one when pipelining, or after Ctrl-C).
     public var pending: [PendingExchange] { queue }
 

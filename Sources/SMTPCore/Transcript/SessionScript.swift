@@ -13,7 +13,7 @@ public struct SessionScript: Sendable {
     /// costs no array of lines to join later.
     private var held = ""
     /// The octets of the lines held, each with its line end.
-    public private(set) var heldOctets = 0
+    public var heldOctets: Int { held.utf8.count }
     /// An AUTH typed by hand is under way: its challenges and answers stay out.
     private var isInTypedAUTH = false
 
@@ -80,17 +80,13 @@ public struct SessionScript: Sendable {
     /// The lines held, as they go in the script after its header and the lines taken before;
     /// none is held after.
     public mutating func takeHeldText() -> String {
-        defer {
-            held = ""
-            heldOctets = 0
-        }
+        defer { held = "" }
         return held
     }
 
     private mutating func add(_ line: String) {
         held += line
         held += "\n"
-        heldOctets += line.utf8.count + 1
     }
 
     private static func text(of lines: [String]) -> String {
