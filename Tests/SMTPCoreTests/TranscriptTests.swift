@@ -194,6 +194,33 @@ import Testing
         #expect(recording.steps.suffix(2) == [.newSession(second, sourceLine: 4), .newSession(third, sourceLine: 5)])
     }
 
+    /// Found by FuzzTranscript (Fuzz/corpus/FuzzTranscript/finding-combining-mark-after-prefix):
+    /// a client line whose text starts with a combining mark (a message line in Hebrew, an
+    /// accent typed first) has the space of `C: ` and the mark as one Character; the line was
+    /// not read as the client's, and replay lost it.
+    @Test(arguments: [TranscriptFormatter.Format.text, .jsonl], ["\u{05A4}o", "\u{0301}", "\u{0301}\\x00"])
+    func aClientLineStartingWithACombiningMarkReadsBack(format: TranscriptFormatter.Format, text: String) throws {
+        var formatter = TranscriptFormatter(format: format)
+        var transcript = formatter.header(connection: RecordedConnection(server: "foo.com:25"), time: Self.start)
+        for (offset, line) in ["DATA", text].enumerated() {
+            transcript += formatter.format(
+                TranscriptEntry(time: Self.start + Double(offset), content: .client(shown: line, wire: line)))
+        }
+        let recording = try TranscriptReader.read(transcript)
+        #expect(recording.steps.count == 2)
+        guard case .client(let bytes, _, _) = recording.steps.last else {
+            Issue.record("the line was not read as the client's: \(recording.steps)")
+            return
+        }
+        #expect(bytes == VisibleText.unescape(text))
+        let lastLine = Substring(transcript.split(separator: "\n").last!)
+        var reader = TranscriptReader.LineByLine()
+        _ = try reader.steps(in: Substring(transcript.split(separator: "\n")[0]), number: 1)
+        if format == .text, !text.contains("\\") {
+            #expect(reader.plainClientText(lastLine).map(String.init) == text)
+        }
+    }
+
     @Test func redactedLinesAreRecognisedWhenRead() throws {
         let recording = try TranscriptReader.read(
             "C: AUTH PLAIN <redacted>\nS: 334 \nC: <redacted>\nC: NOOP <redacted>\n")

@@ -105,22 +105,20 @@ public enum TranscriptReader {
         public func plainClientText(_ line: Substring) -> Substring? {
             guard format == .text else { return nil }
             let line = TranscriptReader.withoutTimestamp(line.hasSuffix("\r") ? line.dropLast() : line)
-            guard line.hasPrefix("C: ") else { return nil }
-            let text = line.dropFirst(3)
+            guard let text = line.afterPrefix("C: ") else { return nil }
             return text.utf8.contains(UInt8(ascii: "\\")) ? nil : text
         }
 
         private mutating func textSteps(in rawLine: Substring, number: Int) -> [RecordedSession.Step] {
             let line = TranscriptReader.withoutTimestamp(rawLine)
-            if line.hasPrefix("C: ") {
-                let text = String(line.dropFirst(3))
+            if let text = line.afterPrefix("C: ").map(String.init) {
                 return [
                     .client(
                         line: VisibleText.unescape(text), isRedacted: TranscriptReader.isRedacted(text),
                         sourceLine: number)
                 ]
-            } else if line.hasPrefix("S: ") {
-                if case .reply(let reply) = parser.parse(line: VisibleText.unescape(String(line.dropFirst(3)))) {
+            } else if let text = line.afterPrefix("S: ") {
+                if case .reply(let reply) = parser.parse(line: VisibleText.unescape(String(text))) {
                     return [.reply(reply, sourceLine: number)]
                 }
             } else if line.hasPrefix("*  ehlo "), let range = line.range(of: " transcript of ") {
@@ -189,5 +187,18 @@ public enum TranscriptReader {
             }
         }
         return rest
+    }
+}
+
+extension Substring {
+    /// The rest of the line after `prefix`, compared octet by octet; nil when it does not start so.
+    ///
+    /// ### Why not `hasPrefix` and `dropFirst`?
+    /// They work on `Character`s: a line `C: ` whose text starts with a combining mark (U+0301,
+    /// a Hebrew accent) has " " and the mark as one grapheme, so `hasPrefix("C: ")` is false and
+    /// the line was not read as the client's; `dropFirst(3)` would drop the mark too.
+    fileprivate func afterPrefix(_ prefix: String) -> Substring? {
+        guard utf8.starts(with: prefix.utf8) else { return nil }
+        return self[utf8.index(startIndex, offsetBy: prefix.utf8.count)...]
     }
 }
