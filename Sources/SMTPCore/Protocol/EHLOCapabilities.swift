@@ -38,7 +38,8 @@ public struct EHLOCapabilities: Hashable, Sendable {
     }
 
     /// SIZE's limit in octets (RFC 1870); nil when not advertised, unlimited (0) or not a number.
-    /// A limit of up to 20 digits (RFC 1870 §4) that does not fit an `Int` is as good as none.
+    /// A limit of up to 20 digits (RFC 1870 §4) that does not fit an `Int` is `Int.max`: no
+    /// message ehlo can send is over it.
     public var maximumMessageSize: Int? {
         guard let parameters = parameters(of: "SIZE"), parameters.count == 1, Self.isSizeValue(parameters[0]) else {
             return nil
