@@ -79,9 +79,3 @@ public struct ClassViewHosts: Hashable, Sendable {
         return name
     }
 }
-
-extension String {
-    fileprivate var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
-}

@@ -29,8 +29,9 @@ public enum SASL {
         let challenge = Data(bytes)
         let key = SymmetricKey(data: Data(password.utf8))
         let digest = HMAC<Insecure.MD5>.authenticationCode(for: challenge, using: key)
-        let hex = digest.map { String(format: "%02x", $0) }.joined()
-        return Data("\(user) \(hex)".utf8).base64EncodedString()
+        let digits = Array("0123456789abcdef".utf8)
+        let hex = digest.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }
+        return Data(Array("\(user) ".utf8) + hex).base64EncodedString()
     }
 
     /// Google's and Microsoft's XOAUTH2: `user=U ^A auth=Bearer TOKEN ^A ^A`, base64.

@@ -27,6 +27,70 @@ import Testing
         #expect(VisibleText.escape([0x41, 0xFF, 0xC3, 0x42]) == "A\\xff\\xc3B")
     }
 
+    /// RFC 3629 §3 and §10: overlong forms, surrogates, code points past U+10FFFF and cut
+    /// sequences are not UTF-8; each of their bytes is named, and what follows is read afresh.
+    @Test(arguments: [
+        ([0xC0, 0x80], "\\xc0\\x80"),
+        ([0xE0, 0x80, 0xAF], "\\xe0\\x80\\xaf"),
+        ([0xED, 0xA0, 0x80], "\\xed\\xa0\\x80"),
+        ([0xF4, 0x90, 0x80, 0x80], "\\xf4\\x90\\x80\\x80"),
+        ([0xF0, 0x82, 0x82, 0xAC], "\\xf0\\x82\\x82\\xac"),
+        ([0xE2, 0x82], "\\xe2\\x82"),
+        ([0xE2, 0x82, 0x41], "\\xe2\\x82A"),
+        ([0xE2, 0xE2, 0x82, 0xAC], "\\xe2€"),
+        ([0xF0, 0x9F, 0x93, 0xAB], "📫"),
+        ([0xEF, 0xBB, 0xBF, 0x41], "\\xef\\xbb\\xbfA"),
+    ] as [([UInt8], String)])
+    func malformedUTF8IsNamedByteByByte(bytes: [UInt8], expected: String) {
+        #expect(VisibleText.escape(bytes) == expected)
+        #expect(VisibleText.unescape(expected) == bytes)
+    }
+
+    /// Any bytes: the escaping undoes to them, whether they come as an array or as a slice, and
+    /// what is kept as text is what the standard library's own UTF-8 validation accepts.
+    @Test func anyBytesRoundTripAndKeepOnlyValidText() {
+        var generator = SystemRandomNumberGenerator()
+        // Lead and continuation bytes of every length, the ends of the ranges, and bytes that
+        // are never UTF-8; none of them can form a bidi or zero-width control, only C1 ones.
+        let alphabet: [UInt8] = [0x41, 0x5C, 0x0D, 0x80, 0xBF, 0xC2, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xFF, 0x9F, 0xA0]
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 0...12, using: &generator)).map { _ in
+                alphabet.randomElement(using: &generator)!
+            }
+            let shown = VisibleText.escape(bytes)
+            #expect(shown == Self.escapedByTheStandardLibrary(bytes), "\(bytes)")
+            #expect(VisibleText.unescape(shown) == bytes, "\(bytes)")
+            #expect(VisibleText.escape(bytes[...]) == shown)
+        }
+    }
+
+    /// The escaping written with `String(validating:)`: at each byte, the 2 to 4 octets that
+    /// validate as one scalar that is not a C1 control are kept, anything else is named.
+    static func escapedByTheStandardLibrary(_ bytes: [UInt8]) -> String {
+        var shown = ""
+        var index = 0
+        while index < bytes.count {
+            let kept = (2...4).lazy.compactMap { length -> (Int, String)? in
+                guard index + length <= bytes.count,
+                    let text = String(validating: bytes[index..<(index + length)], as: UTF8.self),
+                    text.unicodeScalars.count == 1, !(0x80...0x9F).contains(text.unicodeScalars.first!.value)
+                else { return nil }
+                return (length, text)
+            }.first
+            if bytes[index] < 0x80 {
+                shown += VisibleText.escape([bytes[index]])
+                index += 1
+            } else if let (length, text) = kept {
+                shown += text
+                index += length
+            } else {
+                shown += "\\x" + String(bytes[index], radix: 16)
+                index += 1
+            }
+        }
+        return shown
+    }
+
     @Test func escapedTextContainsNoControlCharacters() {
         let hostile = (0...255).map(UInt8.init)
         let shown = VisibleText.escape(hostile)

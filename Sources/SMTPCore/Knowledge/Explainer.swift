@@ -108,7 +108,21 @@ public enum Explainer {
 }
 
 extension StringProtocol {
-    var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    /// The text without the spaces and tabs around it (the blanks RFC 5234's WSP names).
+    ///
+    /// Found on the octets: SP and HTAB are one octet each and never part of another scalar's
+    /// encoding, so the cut falls between characters; walking `Character`s from both ends and
+    /// building the string again took most of the time a long 334 challenge was interpreted in.
+    public var trimmingSpaces: String {
+        let octets = utf8
+        let isBlank = { (octet: UInt8) in octet == 0x20 || octet == 0x09 }
+        guard var index = octets.firstIndex(where: { !isBlank($0) }) else { return "" }
+        let start = index
+        var end = index
+        while index != octets.endIndex {
+            if !isBlank(octets[index]) { end = octets.index(after: index) }
+            octets.formIndex(after: &index)
+        }
+        return String(decoding: octets[start..<end], as: UTF8.self)
     }
 }

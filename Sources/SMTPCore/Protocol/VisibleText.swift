@@ -7,51 +7,62 @@
 /// doubled so the escaping can be undone.
 public enum VisibleText {
     public static func escape(_ bytes: some Collection<UInt8>) -> String {
-        // Most lines (every line of most messages) are printable ASCII with no backslash: shown as they are.
-        let plain = bytes.withContiguousStorageIfAvailable { octets in
-            octets.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }
-                ? String(decoding: octets, as: UTF8.self) : nil
-        }
-        if let plain = plain ?? nil { return plain }
-        var output = ""
-        output.reserveCapacity(bytes.count)
-        var iterator = bytes.makeIterator()
-        var pending: [UInt8] = []
-        while true {
-            let next = pending.isEmpty ? iterator.next() : pending.removeFirst()
-            guard let byte = next else { break }
-            if byte < 0x80 {
-                output += escapeASCII(byte)
-                continue
-            }
-            // Decode one UTF-8 sequence by hand so invalid bytes can be named one by one.
-            let length: Int
-            switch byte {
-            case 0xC2...0xDF: length = 2
-            case 0xE0...0xEF: length = 3
-            case 0xF0...0xF4: length = 4
-            default: length = 1
-            }
-            var sequence = [byte]
-            while sequence.count < length, let more = pending.isEmpty ? iterator.next() : pending.removeFirst() {
-                sequence.append(more)
-                if more & 0xC0 != 0x80 { break }
-            }
-            if length > 1, sequence.count == length, sequence.dropFirst().allSatisfy({ $0 & 0xC0 == 0x80 }),
-                let scalar = String(validating: sequence, as: UTF8.self)?.unicodeScalars.first,
-                !isControl(scalar)
-            {
-                output.unicodeScalars.append(scalar)
-            } else {
-                output += hex(sequence[0])
-                pending = Array(sequence.dropFirst()) + pending
-            }
-        }
-        return output
+        if let shown = bytes.withContiguousStorageIfAvailable(escape(contiguous:)) { return shown }
+        return Array(bytes).withUnsafeBufferPointer(escape(contiguous:))
     }
 
     public static func escape(_ string: String) -> String {
-        escape(Array(string.utf8))
+        escape(string.utf8)
+    }
+
+    /// The octets escaped into one buffer: a `String` per escaped byte cost more than the line.
+    private static func escape(contiguous octets: UnsafeBufferPointer<UInt8>) -> String {
+        // Most lines (every line of most messages) are printable ASCII with no backslash: shown as they are.
+        if octets.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }) {
+            return String(decoding: octets, as: UTF8.self)
+        }
+        var output: [UInt8] = []
+        output.reserveCapacity(octets.count + 16)
+        var index = 0
+        while index < octets.count {
+            let byte = octets[index]
+            if byte < 0x80 {
+                appendASCII(byte, to: &output)
+                index += 1
+            } else if let length = scalarLength(in: octets, at: index) {
+                output.append(contentsOf: octets[index..<(index + length)])
+                index += length
+            } else {
+                // Not the start of a valid, visible UTF-8 sequence: this byte is named, and the
+                // ones after it are looked at again on their own.
+                appendHex(byte, to: &output)
+                index += 1
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The length of the UTF-8 sequence at `index` when it is one valid scalar (RFC 3629 §4: no
+    /// overlong form, no surrogate, nothing past U+10FFFF) that is not a control; nil otherwise.
+    private static func scalarLength(in octets: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
+        let lead = octets[index]
+        let length: Int
+        var value: UInt32
+        switch lead {
+        case 0xC2...0xDF: (length, value) = (2, UInt32(lead & 0x1F))
+        case 0xE0...0xEF: (length, value) = (3, UInt32(lead & 0x0F))
+        case 0xF0...0xF4: (length, value) = (4, UInt32(lead & 0x07))
+        default: return nil
+        }
+        guard index + length <= octets.count else { return nil }
+        for offset in 1..<length {
+            let next = octets[index + offset]
+            guard next & 0xC0 == 0x80 else { return nil }
+            value = value << 6 | UInt32(next & 0x3F)
+        }
+        let lowest: UInt32 = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000
+        guard value >= lowest, let scalar = Unicode.Scalar(value), !isControl(scalar) else { return nil }
+        return length
     }
 
     /// The bytes `escape` was given: `\\`, `\t`, `\n`, `\r`, `\e`, `\0` and `\xHH` are decoded,
@@ -90,17 +101,24 @@ public enum VisibleText {
         return output
     }
 
-    private static func escapeASCII(_ byte: UInt8) -> String {
+    private static func appendASCII(_ byte: UInt8, to output: inout [UInt8]) {
+        let escaped: UInt8
         switch byte {
-        case UInt8(ascii: "\\"): return "\\\\"
-        case 0x09: return "\\t"
-        case 0x0A: return "\\n"
-        case 0x0D: return "\\r"
-        case 0x1B: return "\\e"
-        case 0x00: return "\\0"
-        case 0x20..<0x7F: return String(UnicodeScalar(byte))
-        default: return hex(byte)
+        case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
+        case 0x09: escaped = UInt8(ascii: "t")
+        case 0x0A: escaped = UInt8(ascii: "n")
+        case 0x0D: escaped = UInt8(ascii: "r")
+        case 0x1B: escaped = UInt8(ascii: "e")
+        case 0x00: escaped = UInt8(ascii: "0")
+        case 0x20..<0x7F:
+            output.append(byte)
+            return
+        default:
+            appendHex(byte, to: &output)
+            return
         }
+        output.append(UInt8(ascii: "\\"))
+        output.append(escaped)
     }
 
     /// C1 controls, bidi controls (every Bidi_Control character of Unicode: U+061C, U+200E,
@@ -113,8 +131,11 @@ public enum VisibleText {
         }
     }
 
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return "\\x\(digits[Int(byte >> 4)])\(digits[Int(byte & 0xF)])"
+    private static func appendHex(_ byte: UInt8, to output: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        output.append(UInt8(ascii: "\\"))
+        output.append(UInt8(ascii: "x"))
+        output.append(digits.utf8Start[Int(byte >> 4)])
+        output.append(digits.utf8Start[Int(byte & 0x0F)])
     }
 }
