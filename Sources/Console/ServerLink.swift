@@ -75,10 +75,11 @@ final class ServerLink {
 
     /// Writes a block of message data without waiting for it, unless the connection holds enough
     /// unsent data already (see `SMTPConnection.stream(raw:timeout:)`); end with `write`.
+    /// The gathered output is written only if it does wait: a command whose reply is awaited
+    /// next is shown with that reply's wait, in one write.
     func stream(_ bytes: [UInt8], timeout: Int) throws {
         guard let connection else { throw ConnectionError(.closed, "the connection is closed") }
-        beforeBlocking()
-        try connection.stream(raw: bytes, timeout: .seconds(Int64(timeout)))
+        try connection.stream(raw: bytes, timeout: .seconds(Int64(timeout)), beforeWaiting: beforeBlocking)
     }
 
     /// Waits at most `milliseconds` for an event to arrive; Ctrl-C interrupts.

@@ -19,8 +19,11 @@ public protocol WakeUpHolding: AnyObject, Sendable {
 public final class EventInbox<Event: Sendable>: WakeUpHolding, @unchecked Sendable {
     private let lock = NSLock()
     private var events: [Event] = []
-    /// The pipe holds its byte.
+    /// A byte was written (or is being written) for the events waiting; none is written for
+    /// more until a taker takes them.
     private var isSignalled = false
+    /// Bytes written, or about to be, that no taker has read yet.
+    private var unreadBytes = 0
     /// Holds in force (`holdWakeUp`); while any is, posting writes no byte.
     private var holds = 0
     private let readEnd: Int32
@@ -47,16 +50,28 @@ public final class EventInbox<Event: Sendable>: WakeUpHolding, @unchecked Sendab
 
     /// ### Why one byte per batch?
     /// The pipe holds a byte only while events wait: the first event posted writes it, the
-    /// taker that empties the queue reads it, both under the lock. So a burst of pipelined
-    /// replies costs one `write(2)` and one wake-up, and looking for events when there are none
-    /// (the console does before every line it reads) costs no system call at all. During a hold
-    /// (the network thread reading a burst) no byte is written until the hold ends: a taker woken
-    /// by the first reply of a burst would take it alone, wait again, and be woken for the next.
+    /// taker that empties the queue reads it. So a burst of pipelined replies costs one
+    /// `write(2)` and one wake-up, and looking for events when there are none (the console does
+    /// before every line it reads) costs no system call at all. During a hold (the network thread
+    /// reading a burst) no byte is written until the hold ends: a taker woken by the first reply
+    /// of a burst would take it alone, wait again, and be woken for the next.
+    ///
+    /// ### Why is the byte written after the lock is released?
+    /// The byte wakes the taker on the other core at once, and it takes the lock first thing:
+    /// written under the lock, every reply of a lock-step session made the two threads meet on
+    /// it, three `futex(2)` calls more. Written after, the byte may come after the taker has
+    /// already taken the events it was for; `unreadBytes` counts it, and the taker that finds no
+    /// events reads it then, so the pipe is never left readable for nothing.
     public func post(_ event: Event) {
+        if enqueue(event) { writeWakeUpByte() }
+    }
+
+    /// The first half of `post`: queues the event and says whether its byte is due.
+    func enqueue(_ event: Event) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         events.append(event)
-        signalIfDue()
+        return claimSignal()
     }
 
     public func holdWakeUp() {
@@ -67,50 +82,64 @@ public final class EventInbox<Event: Sendable>: WakeUpHolding, @unchecked Sendab
 
     public func releaseWakeUp() {
         lock.lock()
-        defer { lock.unlock() }
         holds = max(holds - 1, 0)
-        signalIfDue()
+        let signals = claimSignal()
+        lock.unlock()
+        if signals { writeWakeUpByte() }
     }
 
-    /// Writes the byte if events wait, none is written and no hold is in force; call with the lock held.
-    private func signalIfDue() {
-        guard holds == 0, !isSignalled, !events.isEmpty else { return }
+    /// Whether a byte is due (events wait, none is written for them and no hold is in force);
+    /// if so it is counted as written: write it once the lock is released. Call with the lock held.
+    private func claimSignal() -> Bool {
+        guard holds == 0, !isSignalled, !events.isEmpty else { return false }
+        isSignalled = true
+        unreadBytes += 1
+        return true
+    }
+
+    /// The second half of `post`, outside the lock.
+    func writeWakeUpByte() {
         var byte: UInt8 = 1
         _ = write(writeEnd, &byte, 1)
-        isSignalled = true
     }
 
     /// Takes every waiting event, oldest first.
     public func takeAll() -> [Event] {
         lock.lock()
-        defer { lock.unlock() }
-        guard !events.isEmpty else { return [] }
-        drainPipe()
         let taken = events
-        events.removeAll()
+        if !taken.isEmpty {
+            events.removeAll()
+            isSignalled = false
+        }
+        let unread = unreadBytes
+        lock.unlock()
+        if unread > 0 { drainPipe() }
         return taken
     }
 
     /// Takes the oldest event, leaving the rest (and the pipe readable if any remain).
     public func takeFirst() -> Event? {
         lock.lock()
-        defer { lock.unlock() }
-        guard !events.isEmpty else { return nil }
-        let first = events.removeFirst()
-        if events.isEmpty { drainPipe() }
+        let first = events.isEmpty ? nil : events.removeFirst()
+        if first != nil, events.isEmpty { isSignalled = false }
+        let drains = events.isEmpty && unreadBytes > 0
+        lock.unlock()
+        if drains { drainPipe() }
         return first
     }
 
-    /// Empties the pipe, if it holds its byte; call with the lock held.
+    /// Reads what the pipe holds of the bytes written for events taken; without the lock.
     ///
-    /// One `read(2)` empties it: it holds one byte at most (see `post`). Reading on until
-    /// `EAGAIN` cost a second system call per batch.
+    /// One `read(2)` empties it: it holds a byte or two at most (see `post`). Reading on until
+    /// `EAGAIN` cost a second system call per batch. A byte not written yet is read by a later
+    /// taker (its write makes the pipe readable, which wakes one).
     private func drainPipe() {
-        guard isSignalled else { return }
-        isSignalled = false
         var scratch = (UInt64(0), UInt64(0))
-        let size = MemoryLayout.size(ofValue: scratch)
-        while withUnsafeMutableBytes(of: &scratch, { read(readEnd, $0.baseAddress, $0.count) }) == size {}
+        let count = withUnsafeMutableBytes(of: &scratch) { read(readEnd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return }
+        lock.lock()
+        unreadBytes = max(unreadBytes - count, 0)
+        lock.unlock()
     }
 
     public var isEmpty: Bool {

@@ -186,10 +186,14 @@ public final class SMTPConnection: @unchecked Sendable {
     /// A failed write closes the connection; the next `stream` or `send` throws. End a stream
     /// with `send(raw:timeout:)`, which returns once everything before it is written too.
     ///
+    /// - Parameter beforeWaiting: runs only when the call is about to wait for writability.
     /// - Throws: `ConnectionError`: `.writeTimedOut`, `.closed`, `.brokenPipe`, …
-    public func stream(raw bytes: [UInt8], timeout: TimeAmount) throws(ConnectionError) {
+    public func stream(
+        raw bytes: [UInt8], timeout: TimeAmount, beforeWaiting: () -> Void = {}
+    ) throws(ConnectionError) {
         guard !bytes.isEmpty else { return }
         if !channel.isWritable {
+            beforeWaiting()
             let writable = channel.eventLoop.flatSubmit { [channel] () -> EventLoopFuture<Void> in
                 do {
                     return try channel.pipeline.syncOperations.handler(type: WritabilityHandler.self)

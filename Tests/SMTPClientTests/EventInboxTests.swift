@@ -55,4 +55,50 @@ import Testing
         #expect(inbox.takeFirst() == 2)
         #expect(!isReadable(inbox))
     }
+
+    /// The interleaving the racing test below can only hope for: the taker takes the events
+    /// between the poster's queuing and its byte. The late byte wakes the taker, who finds
+    /// nothing, reads it, and leaves the descriptor quiet.
+    @Test func aByteWrittenAfterItsEventsWereTakenIsReadByTheNextTake() {
+        let inbox = EventInbox<Int>()
+        #expect(inbox.enqueue(1))
+        #expect(inbox.takeAll() == [1])
+        inbox.writeWakeUpByte()
+        #expect(isReadable(inbox))
+        #expect(inbox.takeAll() == [])
+        #expect(!isReadable(inbox))
+        inbox.post(2)
+        #expect(isReadable(inbox))
+        #expect(inbox.takeAll() == [2])
+        #expect(!isReadable(inbox))
+    }
+
+    /// The byte is written after the lock is released, so a taker may take the events before
+    /// their byte arrives; the byte is read by the next taker, and once everything is taken and
+    /// the poster is done, the descriptor is not left readable (which would wake the console for
+    /// nothing, over and over, until the next event).
+    @Test func aRacingPosterAndTakerLoseNoEventAndLeaveNoStrayWakeUp() {
+        let inbox = EventInbox<Int>()
+        let count = 64 * 300
+        let poster = Thread {
+            for value in 0..<count {
+                if value % 64 == 0 { inbox.holdWakeUp() }
+                inbox.post(value)
+                if value % 64 == 63 { inbox.releaseWakeUp() }
+            }
+        }
+        poster.start()
+        var taken: [Int] = []
+        while taken.count < count {
+            var descriptor = pollfd(fd: inbox.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&descriptor, 1, 100)
+            taken += inbox.takeAll()
+        }
+        #expect(taken == Array(0..<count))
+        // The poster's last write may still be on its way: one more take reads it.
+        while poster.isExecuting { usleep(1000) }
+        _ = inbox.takeAll()
+        #expect(!isReadable(inbox))
+        #expect(inbox.takeAll() == [])
+    }
 }
