@@ -135,7 +135,7 @@ extension Console {
         }
         let actions = session.commandSent(
             command, isPipelined: isPipelined, bodyFollowsInInput: isScript && !quiet, tag: tag)
-        let shown = VisibleText.escape(Redactor.redact(command: line))
+        let shown = VisibleText.escape(Redactor.redact(command))
         hold(
             Array(line.utf8), shown: shown, isEchoed: isScript || quiet, wire: line,
             lessonEvent: .commandSent(command, isPipelined: false, isComposed: quiet))

@@ -55,7 +55,19 @@ final class Screen {
     /// - Parameter wraps: lines wider than the terminal are broken between words
     ///   (`DisplayLine.wrappedPlain`); false for text that must be shown line for line.
     func show(_ lines: [DisplayLine], wraps: Bool = true) {
+        guard !lines.isEmpty else { return }
         let width = wraps ? columns?() : nil
+        if collected == nil, gathersOutput, width == nil {
+            // A script's output to a pipe or a file: each line goes straight into what is
+            // gathered, with no string made for it on the way (a message's every line is shown).
+            clearProgress()
+            for line in lines {
+                style.append(line, to: &gathered)
+                gathered += "\n"
+            }
+            if gathered.utf8.count >= Self.gatheredOctetsLimit { writeGathered() }
+            return
+        }
         let rendered = lines.flatMap { line in
             (width.map { line.wrappedPlain(width: $0) } ?? [line.plain]).map { style.render(line, text: $0) }
         }

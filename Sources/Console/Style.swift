@@ -10,23 +10,35 @@ struct Style {
 
     /// `text` (the line's plain form, or one piece of it) in the line's colour.
     func render(_ line: DisplayLine, text: String) -> String {
-        guard isEnabled else { return text }
-        let code: String
+        guard isEnabled, let code = code(for: line) else { return text }
+        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+    }
+
+    /// Appends the line's plain form in its colour to `output`, as `render` would return it.
+    func append(_ line: DisplayLine, to output: inout String) {
+        let code = isEnabled ? code(for: line) : nil
+        if let code { output += "\u{1B}[\(code)m" }
+        output += line.kind.prefix
+        output += line.text
+        if code != nil { output += "\u{1B}[0m" }
+    }
+
+    /// The SGR parameters of the line's colour; nil for console output, which is not coloured.
+    private func code(for line: DisplayLine) -> String? {
         switch line.kind {
-        case .client: code = "1"
+        case .client: return "1"
         case .server:
             switch line.replyClass {
-            case .positiveCompletion: code = "32"
-            case .positiveIntermediate: code = "36"
-            case .transientNegative: code = "33"
-            case .permanentNegative: code = "31"
-            case .unknown, nil: code = "35"
+            case .positiveCompletion: return "32"
+            case .positiveIntermediate: return "36"
+            case .transientNegative: return "33"
+            case .permanentNegative: return "31"
+            case .unknown, nil: return "35"
             }
-        case .annotation: code = "2"
-        case .event: code = "34"
-        case .warning: code = "1;33"
-        case .output: return text
+        case .annotation: return "2"
+        case .event: return "34"
+        case .warning: return "1;33"
+        case .output: return nil
         }
-        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
     }
 }

@@ -9,10 +9,14 @@ public enum Redactor {
 
     /// The command as it may be shown or stored: AUTH keeps its mechanism, drops the rest.
     public static func redact(command line: String) -> String {
-        let command = SMTPCommand(line: line)
-        guard command.verb == .auth else { return line }
+        redact(SMTPCommand(line: line))
+    }
+
+    /// The same for a command already taken apart.
+    public static func redact(_ command: SMTPCommand) -> String {
+        guard command.verb == .auth else { return command.line }
         let words = command.argument.split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" })
-        guard words.count > 1, command.authMechanism != "LOGIN" else { return line }
+        guard words.count > 1, command.authMechanism != "LOGIN" else { return command.line }
         return "\(command.verbText) \(words[0]) \(placeholder)"
     }
 
