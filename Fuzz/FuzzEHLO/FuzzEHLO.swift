@@ -83,18 +83,20 @@ enum EHLOFuzz {
 
     static func check(_ capabilities: EHLOCapabilities, reply: SMTPReply) {
         let texts = reply.texts
-        let firstWord = texts[0].split(separator: " ").first.map(String.init) ?? ""
+        // Words are cut at the SP octet, as a server cuts them (RFC 5321 §4.1.1.1).
+        let words = { (text: String) in Array(text.utf8).split(separator: 0x20) }
+        let firstWord = words(texts[0]).first.map { String(decoding: $0, as: UTF8.self) } ?? ""
         Fuzz.check(capabilities.serverName == firstWord, "server name is not the first word of the first line")
-        let expected = texts.dropFirst().filter { !$0.split(separator: " ").isEmpty }.count
+        let expected = texts.dropFirst().filter { !words($0).isEmpty }.count
         Fuzz.check(
             capabilities.capabilities.count == expected,
             "\(capabilities.capabilities.count) capabilities from \(expected) lines")
         for capability in capabilities.capabilities {
             Fuzz.check(
-                !capability.keyword.isEmpty && !capability.keyword.contains(" "), "keyword \(capability.keyword)")
+                !capability.keyword.isEmpty && !capability.keyword.utf8.contains(0x20), "keyword \(capability.keyword)")
             Fuzz.check(capability.keyword == capability.keyword.uppercased(), "keyword not upper-cased")
             Fuzz.check(
-                capability.parameters.allSatisfy { !$0.isEmpty && !$0.contains(" ") },
+                capability.parameters.allSatisfy { !$0.isEmpty && !$0.utf8.contains(0x20) },
                 "a parameter is blank or has a space")
             // RFC 5321 §4.1.1.1: keywords are ALPHA, DIGIT and "-"; Unicode case mapping of
             // anything else need not round-trip (U+0130 lower-cases to two scalars).

@@ -19,12 +19,22 @@ public struct EHLOCapabilities: Hashable, Sendable {
 
     public init(reply: SMTPReply) {
         let texts = reply.texts
-        serverName = texts.first.flatMap { $0.split(separator: " ").first.map(String.init) } ?? ""
+        serverName = texts.first.flatMap { Self.words(of: $0).first } ?? ""
         capabilities = texts.dropFirst().compactMap { text in
-            let words = text.split(separator: " ").map(String.init)
+            let words = Self.words(of: text)
             guard let keyword = words.first else { return nil }
             return Capability(keyword: keyword.uppercased(), parameters: Array(words.dropFirst()))
         }
+    }
+
+    /// The words of an EHLO line, between its SP octets (RFC 5321 §4.1.1.1:
+    /// `ehlo-line = ehlo-keyword *( SP ehlo-param )`), as a server cuts them.
+    ///
+    /// Not between Swift's Characters: a space followed by a combining mark or a zero-width
+    /// joiner is one Character, so `AUTH PLAIN \u{200D}X` would have kept "PLAIN \u{200D}X" as
+    /// one mechanism, space and all. SP is a whole UTF-8 scalar, so every word is valid text.
+    static func words(of text: String) -> [String] {
+        text.utf8.split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
     }
 
     public func has(_ keyword: String) -> Bool {
