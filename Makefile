@@ -78,7 +78,7 @@ practice: build
 bench: deps release
 	@dpkg -s $(BENCH_PACKAGES) 2>/dev/null | grep -q '^Status: install ok installed' || \
 		{ echo "installing $(BENCH_PACKAGES)"; $(call apt_install,$(BENCH_PACKAGES)); }
-	EHLO_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) scripts/bench.py --markdown
+	EHLO_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) scripts/bench.py --markdown $(BENCH_ARGS)
 
 install: release install-files
 

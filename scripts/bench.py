@@ -2,6 +2,7 @@
 """Benchmarks ehlo against its yardsticks, side by side, in one run on one machine, and prints ratios.
 
     scripts/bench.py [--rounds 9] [--big 256] [--huge 1024] [--batch 1000] [--only ROW]... [--markdown]
+                     [--baseline BIN]
 
 Every figure is a ratio against a yardstick run in the same invocation, against the same
 Postfix smtp-sink on loopback, so that a busy machine slows both sides alike; each is the
@@ -19,7 +20,9 @@ performance table in the README:
   a batch, one session  `--batch` messages of 2 KB: smtp-source -d -m (Postfix's load generator,
                         lock-step: it has no pipelining), ehlo in lock-step, and ehlo with
                         --pipeline (MAIL, RCPT and DATA in one write, the final dot with the
-                        next MAIL, RFC 2920); wall time and CPU time of each.
+                        next MAIL, RFC 2920); wall time and CPU time of each, round by round,
+                        each tool in turn. With --baseline BIN, an earlier build of ehlo too, in
+                        lock-step: the ratio of the two builds' CPU per message.
   Tab completion        the in-process benchmark (completion-bench): 10,000 history lines,
                         a 60-line EHLO reply; the slowest Tab over all its cases.
 
@@ -210,13 +213,16 @@ def main():
                         help=f"run only this row (repeatable): {', '.join(ROWS)}")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown, for the README")
     parser.add_argument("--ehlo", default=os.environ.get("EHLO_BIN", str(REPO / ".build" / "release" / "ehlo")))
+    parser.add_argument("--baseline", metavar="BIN",
+                        help="an earlier ehlo build, run beside ehlo in lock-step in the batch (its CPU per message)")
     parser.add_argument("--completion-bench",
                         default=os.environ.get("EHLO_COMPLETION_BENCH",
                                                str(REPO / ".build" / "release" / "completion-bench")))
     options = parser.parse_args()
     only = set(options.only or ROWS)
     binaries = ([options.ehlo] if only != {"completion"} else []) + (
-        [options.completion_bench] if "completion" in only else [])
+        [options.completion_bench] if "completion" in only else []) + (
+        [options.baseline] if options.baseline and "batch" in only else [])
     for binary in binaries:
         if not Path(binary).exists():
             sys.exit(f"{binary} not found: `swift build -c release` first (make bench does)")
@@ -312,21 +318,26 @@ def main():
             dumps.mkdir()
             sink = Sink(folder, dump_folder=dumps)
             try:
-                batch = {}
                 lines = ("\n".join(batch_lines(options.batch)) + "\n").encode()
-
-                def timed(name, command, stdin_bytes=None):
-                    def run():
-                        result = run_measured(command, stdin_bytes=stdin_bytes)
+                commands = {
+                    "smtp-source": ([
+                        "smtp-source", "-d", "-s", "1", "-m", str(options.batch), "-l", "2048", "-f", SENDER, "-t",
+                        RECIPIENT, sink.address], None),
+                    "ehlo": (ehlo + [sink.address], lines),
+                    "ehlo --pipeline": (ehlo + ["--pipeline", sink.address], lines),
+                }
+                if options.baseline:
+                    commands["baseline ehlo"] = (
+                        [options.baseline, "--no-history", "--explain", "off", sink.address], lines)
+                # Round by round, each tool in turn: a machine whose speed drifts over the
+                # minutes of the run (another process, the host's load) slows them alike.
+                results = {name: [] for name in commands}
+                for _ in range(batch_rounds):
+                    for name, (command, stdin_bytes) in commands.items():
+                        results[name].append(run_measured(command, stdin_bytes=stdin_bytes))
                         sink.expect(name, options.batch)
-                        return result
-                    return median_of(batch_rounds, run)
-
-                batch["smtp-source"] = timed("smtp-source", [
-                    "smtp-source", "-d", "-s", "1", "-m", str(options.batch), "-l", "2048", "-f", SENDER, "-t",
-                    RECIPIENT, sink.address])
-                batch["ehlo"] = timed("ehlo", ehlo + [sink.address], lines)
-                batch["ehlo --pipeline"] = timed("ehlo --pipeline", ehlo + ["--pipeline", sink.address], lines)
+                batch = {name: tuple(statistics.median(result[i] for result in runs) for i in range(3))
+                         for name, runs in results.items()}
             finally:
                 sink.stop()
             source_wall, source_cpu, _ = batch["smtp-source"]
@@ -337,7 +348,14 @@ def main():
                              f"`smtp-source -d -m {options.batch}` {source_wall:.2f} s ({options.batch / source_wall:.0f} messages/s),"
                              f" CPU {source_cpu * 1e6 / options.batch:.0f} µs/message",
                              f"{wall / source_wall:.2f}× its time, {cpu / source_cpu:.2f}× its CPU",
-                             "≤ 1.0× its time" if "pipeline" in name else "CPU per message halved (was 5.4× smtp-source's)"))
+                             "≤ 1.0× its time" if "pipeline" in name else "CPU per message halved (see the --baseline row)"))
+            if options.baseline:
+                _, cpu, _ = batch["ehlo"]
+                _, baseline_cpu, _ = batch["baseline ehlo"]
+                rows.append((f"the same, `ehlo` against the `--baseline` build ({Path(options.baseline).name})",
+                             f"CPU {cpu * 1e6 / options.batch:.0f} µs/message",
+                             f"the baseline's CPU {baseline_cpu * 1e6 / options.batch:.0f} µs/message",
+                             f"{cpu / baseline_cpu:.2f}× its CPU", "≤ 0.5×"))
 
     if "completion" in only:
         completion = subprocess.run([options.completion_bench, "--history", "10000"], capture_output=True, text=True,
