@@ -137,4 +137,39 @@ import Testing
         #expect(Redactor.redact(command: "AUTH\tPLAIN\tAGFsaWNlAHNlY3JldA==") == "AUTH PLAIN <redacted>")
         #expect(Redactor.redact(command: "  AUTH  CRAM-MD5  YWxpY2U=") == "AUTH CRAM-MD5 <redacted>")
     }
+
+    /// A blank followed by a combining mark or a zero-width joiner is one Swift Character, but
+    /// the server cuts at the blank's octet and takes what follows as the initial response: so
+    /// must the redaction, or that response reaches the screen, the transcript and the history.
+    @Test(arguments: ["\u{301}", "\u{200D}"])
+    func anInitialResponseAfterABlankAndAMarkIsRedacted(_ mark: String) {
+        #expect(Redactor.redact(command: "AUTH PLAIN " + mark + "AGFsaWNlAHNlY3JldA==") == "AUTH PLAIN <redacted>")
+        #expect(Redactor.redact(command: "AUTH " + mark + "PLAIN secret") == "AUTH \(mark)PLAIN <redacted>")
+        #expect(!Redactor.isSafeForHistory("AUTH PLAIN\t" + mark + "c2VjcmV0"))
+    }
+}
+
+/// SMTPCommand cuts a line where a server does: at the SP and TAB octets, and at the `<` and `>`
+/// of a path (RFC 5321 §4.1.2), whatever Unicode follows them.
+@Suite struct SMTPCommandTests {
+    @Test func aLineIsCutIntoVerbArgumentPathAndParameters() {
+        let command = SMTPCommand(line: "  mail\tFROM:<a@b.test> SIZE=1000 BODY=8BITMIME")
+        #expect(command.verb == .mail)
+        #expect(command.verbText == "mail")
+        #expect(command.argument == "FROM:<a@b.test> SIZE=1000 BODY=8BITMIME")
+        #expect(command.path == "a@b.test")
+        #expect(command.parameters == [ESMTPParameter("SIZE=1000"), ESMTPParameter("BODY=8BITMIME")])
+    }
+
+    @Test(arguments: ["\u{301}", "\u{200D}", "\u{FE0F}"])
+    func aMarkAfterABlankOrABracketCutsNothingTogether(_ mark: String) {
+        let command = SMTPCommand(line: "MAIL " + mark + "FROM:<" + mark + "a@b.test>" + mark + " SIZE=5")
+        #expect(command.verb == .mail)
+        #expect(command.argument == mark + "FROM:<" + mark + "a@b.test>" + mark + " SIZE=5")
+        #expect(command.path == mark + "a@b.test")
+        #expect(command.parameters.map(\.keyword) == [mark, "SIZE"])
+        let auth = SMTPCommand(line: "AUTH PLAIN " + mark + "x")
+        #expect(auth.authMechanism == "PLAIN")
+        #expect(auth.hasAuthInitialResponse)
+    }
 }

@@ -23,24 +23,44 @@ public struct SMTPCommand: Hashable, Sendable {
         self.line = line
         // RFC 5321 wants one SP, but servers commonly split on any blank; so does ehlo, so that
         // a command it recognises (AUTH above all, for redaction) is recognised however typed.
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        let trimmed = line.drop(while: isBlank)
-        let word = trimmed.prefix { !isBlank($0) }
-        verbText = String(word)
-        argument = String(trimmed.dropFirst(word.count).drop(while: isBlank))
-        verb = SMTPVerb(rawValue: word.uppercased())
-        let argument = self.argument
-        if let open = argument.firstIndex(of: "<"), let close = argument[open...].firstIndex(of: ">") {
-            path = String(argument[argument.index(after: open)..<close])
+        // The line is cut at the octets, as a server cuts it: a blank followed by a combining
+        // mark or a zero-width joiner is one Swift Character, and must still separate words.
+        let octets = Array(line.utf8)
+        var index = octets.startIndex
+        func skip(_ blanks: Bool) {
+            while index < octets.endIndex, Self.isBlank(octets[index]) == blanks { index += 1 }
+        }
+        skip(true)
+        let wordStart = index
+        skip(false)
+        verbText = String(decoding: octets[wordStart..<index], as: UTF8.self)
+        skip(true)
+        let argument = octets[index...]
+        self.argument = String(decoding: argument, as: UTF8.self)
+        verb = SMTPVerb(rawValue: verbText.uppercased())
+        if let open = argument.firstIndex(of: UInt8(ascii: "<")),
+            let close = argument[open...].firstIndex(of: UInt8(ascii: ">"))
+        {
+            path = String(decoding: argument[(open + 1)..<close], as: UTF8.self)
         } else {
             path = nil
         }
-        if let close = argument.firstIndex(of: ">") {
-            parameters = argument[argument.index(after: close)...].split(separator: " ").map {
-                ESMTPParameter(String($0))
+        if let close = argument.firstIndex(of: UInt8(ascii: ">")) {
+            parameters = argument[(close + 1)...].split(separator: UInt8(ascii: " ")).map {
+                ESMTPParameter(String(decoding: $0, as: UTF8.self))
             }
         } else {
             parameters = []
+        }
+    }
+
+    private static func isBlank(_ octet: UInt8) -> Bool { octet == UInt8(ascii: " ") || octet == UInt8(ascii: "\t") }
+
+    /// The words of `text` between its SP and TAB octets, at most `maxSplits + 1` of them (the
+    /// last keeps the rest of the text, blanks and all, as `split(maxSplits:)` does).
+    static func blankSeparatedWords(of text: String, maxSplits: Int = .max) -> [String] {
+        Array(text.utf8).split(maxSplits: maxSplits, whereSeparator: isBlank).map {
+            String(decoding: $0, as: UTF8.self)
         }
     }
 
@@ -62,12 +82,12 @@ public struct SMTPCommand: Hashable, Sendable {
     /// For AUTH: the mechanism name.
     public var authMechanism: String? {
         guard verb == .auth else { return nil }
-        return argument.split(separator: " ").first.map { $0.uppercased() }
+        return Self.blankSeparatedWords(of: argument, maxSplits: 1).first.map { $0.uppercased() }
     }
 
     /// For AUTH: an initial response follows the mechanism (RFC 4954 §4), `=` for an empty one.
     public var hasAuthInitialResponse: Bool {
-        verb == .auth && argument.split(whereSeparator: { $0 == " " || $0 == "\t" }).count > 1
+        verb == .auth && Self.blankSeparatedWords(of: argument, maxSplits: 1).count > 1
     }
 }
 

@@ -15,7 +15,7 @@ public enum Redactor {
     /// The same for a command already taken apart.
     public static func redact(_ command: SMTPCommand) -> String {
         guard command.verb == .auth else { return command.line }
-        let words = command.argument.split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" })
+        let words = SMTPCommand.blankSeparatedWords(of: command.argument, maxSplits: 1)
         guard words.count > 1, command.authMechanism != "LOGIN" else { return command.line }
         return "\(command.verbText) \(words[0]) \(placeholder)"
     }
