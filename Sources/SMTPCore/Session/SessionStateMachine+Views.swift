@@ -64,8 +64,9 @@ extension SessionStateMachine {
     /// What the next typed line is.
     public var inputMode: InputMode {
         if skip != nil { return .skipping }
-        if let chunk = queue.last(where: { $0.octetsToSend > 0 }), let size = chunk.source.command?.bdatChunk?.size {
-            return .chunk(remaining: chunk.octetsToSend, size: size)
+        let marks = queueMarks
+        if let index = marks.lastChunk, let size = queue[index].source.command?.bdatChunk?.size {
+            return .chunk(remaining: queue[index].octetsToSend, size: size)
         }
         switch confirmed.state {
         case .disconnected, .closed: return .offline
@@ -75,13 +76,13 @@ extension SessionStateMachine {
         default: break
         }
         // DATA's 354, STARTTLS's 220 and AUTH's 334 change what the next lines are.
-        if let deciding = queue.first(where: { Self.decidesInput($0.source) }) {
-            return .awaitingReply(deciding.source)
+        if let index = marks.firstDeciding {
+            return .awaitingReply(queue[index].source)
         }
         return .commands
     }
 
-    private static func decidesInput(_ source: ReplySource) -> Bool {
+    static func decidesInput(_ source: ReplySource) -> Bool {
         switch source {
         case .authContinuation: return true
         case .command(let command):

@@ -170,8 +170,20 @@ public struct SessionStateMachine: Sendable {
         var lines = 0
     }
 
-    var confirmed: Snapshot
-    var queue: [PendingExchange] = []
+    var confirmed: Snapshot { didSet { prediction = nil } }
+    var queue: [PendingExchange] = [] {
+        didSet {
+            prediction = nil
+            marks = nil
+        }
+    }
+    /// `predicted` for the `confirmed` state and `queue` as they stand, or nil once either
+    /// changed. Kept across the changes that happen for every line and every reply (a command
+    /// queued, a group written, an exchange answered as predicted), so that a pipelined burst of
+    /// n commands (a student's 20,000 NOOPs in one write) costs n steps of prediction, not n².
+    private var prediction: Snapshot?
+    /// `QueueMarks(scanning: queue)`, or nil once `queue` changed; kept like `prediction`.
+    private var marks: QueueMarks?
     var skip: Skip?
     /// A script's DATA was just answered: an `/expect` on the next line checks that reply (and is
     /// not part of the message); any other line ends the chance.
@@ -211,15 +223,16 @@ public struct SessionStateMachine: Sendable {
         var exchange = PendingExchange(.command(command), sentAt: time, tag: tag)
         exchange.bodyFollowsInInput = bodyFollowsInInput
         exchange.isGrouped = isPipelined
+        let before = predicted
         if let chunk = command.bdatChunk, chunk.size > 0 {
-            let advertised = predictedHello?.capabilities.map { $0.has("CHUNKING") }
+            let advertised = before.state.hello?.capabilities.map { $0.has("CHUNKING") }
             exchange.octetsToSend = chunk.size
-            queue.append(exchange)
+            enqueue(exchange, after: before)
             // A server without CHUNKING answers BDAT at once; one with it only after the octets.
             return advertised == false
                 ? [.awaitEarlyRefusal, .readChunk(octets: chunk.size)] : [.readChunk(octets: chunk.size)]
         }
-        queue.append(exchange)
+        enqueue(exchange, after: before)
         return isPipelined && !CommandTable.endsGroup(command) ? [] : [.awaitReplies]
     }
 
@@ -227,20 +240,22 @@ public struct SessionStateMachine: Sendable {
     /// BDAT was never sent. Returns false if the BDAT line was written already (the server then
     /// waits for every octet, RFC 3030 §2, and only the connection's end stops that).
     public mutating func chunkAbandoned() -> Bool {
-        guard let index = queue.lastIndex(where: { $0.octetsToSend > 0 }), queue[index].sentAt == nil else {
-            return false
-        }
+        guard let index = queueMarks.lastChunk, queue[index].sentAt == nil else { return false }
         queue.remove(at: index)
         return true
     }
 
     /// Octets of the current BDAT chunk went out; when the last one has, its reply is awaited.
     public mutating func chunkOctetsSent(_ count: Int) -> [Action] {
-        guard let index = queue.lastIndex(where: { $0.octetsToSend > 0 }) else {
-            preconditionFailure("chunk octets sent outside a BDAT chunk")
-        }
+        let (marks, prediction) = (queueMarks, predicted)
+        guard let index = marks.lastChunk else { preconditionFailure("chunk octets sent outside a BDAT chunk") }
         queue[index].octetsToSend -= min(count, queue[index].octetsToSend)
-        guard queue[index].octetsToSend == 0 else { return [] }
+        self.prediction = prediction
+        guard queue[index].octetsToSend == 0 else {
+            self.marks = marks
+            return []
+        }
+        self.marks = marks.closingChunk(at: index, in: queue)
         let endsGroup = queue[index].source.command.map(CommandTable.endsGroup) ?? true
         let notes = dropExchangesThatGetNoReply()
         return notes + (queue.indices.contains(index) && queue[index].isGrouped && !endsGroup ? [] : [.awaitReplies])
@@ -287,11 +302,13 @@ public struct SessionStateMachine: Sendable {
 
     /// The held lines were written, in one go: those of a pipelined group, or a single one.
     public mutating func exchangesWritten(at time: Double) {
+        let (marks, prediction) = (queueMarks, predicted)
         let written = queue.indices.filter { queue[$0].sentAt == nil }
         for index in written {
             queue[index].sentAt = time
             queue[index].isPipelined = written.count > 1
         }
+        (self.marks, self.prediction) = (marks, prediction)
     }
 
     public mutating func tlsEstablished() {
@@ -332,6 +349,7 @@ public struct SessionStateMachine: Sendable {
                 nextSteps: nextSteps, stillAwaited: awaitedNames, actions: [], warnings: [])
         }
         let before = confirmed
+        let (predictedBefore, marksBefore) = (predicted, queueMarks)
         var exchange = queue[0]
         var actions: [Action] = []
         var warnings = Self.enhancedCodeWarnings(reply)
@@ -401,9 +419,17 @@ public struct SessionStateMachine: Sendable {
             if exchange.repliesOwed <= 0 {
                 queue.removeFirst()
                 actions += apply(reply, completing: exchange, isEarly: isEarly)
-                actions += dropExchangesThatGetNoReply()
+                let dropped = dropExchangesThatGetNoReply()
+                actions += dropped
+                if dropped.isEmpty {
+                    marks = marksBefore.removingHead(from: queue, wasOpenChunk: isEarly)
+                    // Answered as the prediction assumed: what the rest of the queue predicts stands.
+                    if !isEarly, confirmed == before.advanced(by: source, reply: nil) { prediction = predictedBefore }
+                }
             } else {
                 queue[0] = exchange
+                prediction = predictedBefore
+                marks = isEarly ? marksBefore.closingChunk(at: 0, in: queue) : marksBefore
             }
         }
 
@@ -589,8 +615,73 @@ public struct SessionStateMachine: Sendable {
 
     /// The state after every queued exchange succeeds: what commands typed now are judged against.
     var predicted: Snapshot {
-        queue.reduce(confirmed) { $0.advanced(by: $1.source, reply: nil) }
+        prediction ?? queue.reduce(confirmed) { $0.advanced(by: $1.source, reply: nil) }
     }
+
+    /// Queues an exchange; `before` is `predicted` as it was.
+    private mutating func enqueue(_ exchange: PendingExchange, after before: Snapshot) {
+        var marks = queueMarks
+        if marks.firstDeciding == nil, Self.decidesInput(exchange.source) { marks.firstDeciding = queue.count }
+        if exchange.octetsToSend > 0 {
+            marks.lastChunk = queue.count
+            marks.chunksOpen += 1
+        }
+        queue.append(exchange)
+        prediction = before.advanced(by: exchange.source, reply: nil)
+        self.marks = marks
+    }
+
+    /// Where the exchanges that `inputMode` looks for are in the queue, so that it (asked for
+    /// every line) does not scan a long pipelined queue.
+    struct QueueMarks: Hashable, Sendable {
+        /// The first exchange whose reply decides what the next lines are (`decidesInput`).
+        var firstDeciding: Int?
+        /// The last BDAT whose octets are not all sent, and how many such there are (one, unless
+        /// commands were queued in the middle of a chunk).
+        var lastChunk: Int?
+        var chunksOpen = 0
+
+        init(scanning queue: [PendingExchange]) {
+            firstDeciding = queue.firstIndex { SessionStateMachine.decidesInput($0.source) }
+            lastChunk = queue.lastIndex { $0.octetsToSend > 0 }
+            chunksOpen = queue.count { $0.octetsToSend > 0 }
+        }
+
+        /// The marks once the head was removed from the queue, now `queue`; `wasOpenChunk`: it
+        /// still had octets to send.
+        func removingHead(from queue: [PendingExchange], wasOpenChunk: Bool) -> Self {
+            var marks = self
+            if firstDeciding == 0 {
+                // Each exchange is passed over once on its way to the head: linear in all.
+                marks.firstDeciding = queue.firstIndex { SessionStateMachine.decidesInput($0.source) }
+            } else {
+                marks.firstDeciding = firstDeciding.map { $0 - 1 }
+            }
+            if wasOpenChunk { marks.chunksOpen -= 1 }
+            if marks.chunksOpen == 0 {
+                marks.lastChunk = nil
+            } else if let last = lastChunk, last > 0 {
+                marks.lastChunk = last - 1
+            } else {
+                marks.lastChunk = queue.lastIndex { $0.octetsToSend > 0 }
+            }
+            return marks
+        }
+
+        /// The marks once the chunk at `index` of `queue` has no more octets to send.
+        func closingChunk(at index: Int, in queue: [PendingExchange]) -> Self {
+            var marks = self
+            marks.chunksOpen -= 1
+            if marks.chunksOpen == 0 {
+                marks.lastChunk = nil
+            } else if lastChunk == index {
+                marks.lastChunk = queue.lastIndex { $0.octetsToSend > 0 }
+            }
+            return marks
+        }
+    }
+
+    var queueMarks: QueueMarks { marks ?? QueueMarks(scanning: queue) }
 
     /// How many of the exchanges still owed a reply `ReplyOutcome.stillAwaited` names.
     public static let awaitedNamesShown = 8
@@ -602,7 +693,6 @@ public struct SessionStateMachine: Sendable {
         return more > 0 ? names + ["and \(more) more"] : names
     }
 
-    private var predictedHello: Hello? { predicted.state.hello }
 }
 
 extension SessionStateMachine.Snapshot {
