@@ -215,7 +215,9 @@ public final class Console {
     func step() {
         takeEvents()
         guard !isFinished else { return }
-        switch session.inputMode {
+        // Read once: each read of a view of the session from here copies the whole session.
+        let mode = session.inputMode
+        switch mode {
         case .tlsHandshake:
             // The 220 to STARTTLS came after a Ctrl-C stopped the wait: nothing else may go first.
             performTLSHandshake()
@@ -234,7 +236,6 @@ public final class Console {
         default:
             break
         }
-        let mode = session.inputMode
         switch input.readLine(prompt: { [unowned self] in self.promptText }) {
         case .endOfInput:
             if input.isInteractive { Terminal.write("\n") }
@@ -390,9 +391,10 @@ public final class Console {
         isPipeGroupOpen = wasOpen && isPipeGroupOpen
     }
 
-    /// Replay: a message line exactly as recorded (already dot-stuffed), or skipped as the session says.
-    func replayMessageLine(_ octets: [UInt8]) {
-        switch session.inputMode {
+    /// Replay: a message line exactly as recorded (already dot-stuffed), or skipped as the
+    /// session says; `mode` is the session's input mode now.
+    func replayMessageLine(_ octets: [UInt8], in mode: SessionStateMachine.InputMode) {
+        switch mode {
         case .message:
             sendMessageOctets(octets)
         case .skipping:

@@ -227,14 +227,15 @@ final class ReplayRun {
 
     /// A message line, recorded on the wire, dot-stuffed: sent exactly so (RFC 5321 §4.5.2).
     private func sendMessageLine(_ octets: [UInt8], sourceLine: Int) {
-        if console.session.inputMode == .skipping, !isSkippingMessage {
+        let mode = console.session.inputMode
+        if mode == .skipping, !isSkippingMessage {
             console.emit(
                 .event,
                 "skipping the recorded message (transcript line \(sourceLine)): the server did not answer DATA with 354 this time"
             )
         }
-        isSkippingMessage = console.session.inputMode == .skipping
-        console.replayMessageLine(octets)
+        isSkippingMessage = mode == .skipping
+        console.replayMessageLine(octets, in: mode)
     }
 
     /// The message lines of a run, read from the transcript again one block at a time and sent

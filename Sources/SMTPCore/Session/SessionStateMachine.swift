@@ -170,31 +170,102 @@ public struct SessionStateMachine: Sendable {
         var lines = 0
     }
 
-    var confirmed: Snapshot { didSet { prediction = nil } }
-    var queue: [PendingExchange] = [] {
-        didSet {
-            prediction = nil
-            marks = nil
+    /// What the session holds, in one box that copies of the session share until one of them
+    /// changes (copy on write, as the standard library's arrays do). The console reads a view of
+    /// the session for every line it sends, and each read copies the session: one reference
+    /// counted, not every array and string of the state and the queue.
+    private final class Storage: @unchecked Sendable {
+        var confirmed: Snapshot
+        var queue: [PendingExchange] = []
+        var prediction: Snapshot?
+        var marks: QueueMarks?
+        var skip: Skip?
+        var isReplyCheckDue = false
+        var lastReply: SMTPReply?
+        var lastAnswered: ReplySource?
+
+        init(confirmed: Snapshot) {
+            self.confirmed = confirmed
+        }
+
+        func copy() -> Storage {
+            let copy = Storage(confirmed: confirmed)
+            (copy.queue, copy.prediction, copy.marks) = (queue, prediction, marks)
+            (copy.skip, copy.isReplyCheckDue) = (skip, isReplyCheckDue)
+            (copy.lastReply, copy.lastAnswered) = (lastReply, lastAnswered)
+            return copy
         }
     }
+
+    // `@unchecked Sendable` above: a box is changed only through `uniqueStorage()`, when no other
+    // copy of the session refers to it.
+    private var storage: Storage
+
+    private mutating func uniqueStorage() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    var confirmed: Snapshot {
+        get { storage.confirmed }
+        _modify {
+            let storage = uniqueStorage()
+            yield &storage.confirmed
+            storage.prediction = nil
+        }
+    }
+
+    var queue: [PendingExchange] {
+        get { storage.queue }
+        _modify {
+            let storage = uniqueStorage()
+            yield &storage.queue
+            storage.prediction = nil
+            storage.marks = nil
+        }
+    }
+
     /// `predicted` for the `confirmed` state and `queue` as they stand, or nil once either
     /// changed. Kept across the changes that happen for every line and every reply (a command
     /// queued, a group written, an exchange answered as predicted), so that a pipelined burst of
     /// n commands (a student's 20,000 NOOPs in one write) costs n steps of prediction, not n².
-    private var prediction: Snapshot?
+    private var prediction: Snapshot? {
+        get { storage.prediction }
+        _modify { yield &uniqueStorage().prediction }
+    }
+
     /// `QueueMarks(scanning: queue)`, or nil once `queue` changed; kept like `prediction`.
-    private var marks: QueueMarks?
-    var skip: Skip?
+    private var marks: QueueMarks? {
+        get { storage.marks }
+        _modify { yield &uniqueStorage().marks }
+    }
+
+    var skip: Skip? {
+        get { storage.skip }
+        _modify { yield &uniqueStorage().skip }
+    }
+
     /// A script's DATA was just answered: an `/expect` on the next line checks that reply (and is
     /// not part of the message); any other line ends the chance.
-    var isReplyCheckDue = false
-    public private(set) var lastReply: SMTPReply?
-    public private(set) var lastAnswered: ReplySource?
+    var isReplyCheckDue: Bool {
+        get { storage.isReplyCheckDue }
+        _modify { yield &uniqueStorage().isReplyCheckDue }
+    }
+
+    public private(set) var lastReply: SMTPReply? {
+        get { storage.lastReply }
+        _modify { yield &uniqueStorage().lastReply }
+    }
+
+    public private(set) var lastAnswered: ReplySource? {
+        get { storage.lastAnswered }
+        _modify { yield &uniqueStorage().lastAnswered }
+    }
 
     /// - Parameter sessionProtocol: what the connection is expected to speak; a server that accepts
     ///   LHLO makes it LMTP whatever was expected.
     public init(sessionProtocol: SessionProtocol = .smtp) {
-        confirmed = Snapshot(state: .disconnected, sessionProtocol: sessionProtocol)
+        storage = Storage(confirmed: Snapshot(state: .disconnected, sessionProtocol: sessionProtocol))
     }
 
     // MARK: Events
