@@ -348,7 +348,8 @@ def main():
                              f"`smtp-source -d -m {options.batch}` {source_wall:.2f} s ({options.batch / source_wall:.0f} messages/s),"
                              f" CPU {source_cpu * 1e6 / options.batch:.0f} µs/message",
                              f"{wall / source_wall:.2f}× its time, {cpu / source_cpu:.2f}× its CPU",
-                             "≤ 1.0× its time" if "pipeline" in name else "CPU per message halved (see the --baseline row)"))
+                             "≤ 1.0× its time" if "pipeline" in name else
+                             "CPU per message halved" + (" (see the --baseline row)" if options.baseline else "")))
             if options.baseline:
                 _, cpu, _ = batch["ehlo"]
                 _, baseline_cpu, _ = batch["baseline ehlo"]
