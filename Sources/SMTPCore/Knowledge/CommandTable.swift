@@ -118,7 +118,10 @@ public enum SessionProtocol: String, Hashable, Sendable, CaseIterable {
 }
 
 /// One SMTP command: its syntax, where it is legal, what it needs and the replies it may get.
-public struct CommandSpec: Sendable {
+///
+/// A class, immutable: a row is looked up for every line sent and every reply, and handing one
+/// out is then one reference counted, not each of its strings and sets.
+public final class CommandSpec: Sendable {
     public let verb: SMTPVerb
     public let syntax: String
     /// How the command is written in a list of next steps, e.g. `RCPT TO:<…>`.

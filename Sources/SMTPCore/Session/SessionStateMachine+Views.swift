@@ -98,7 +98,7 @@ extension SessionStateMachine {
 
     /// Whether a command belongs in the lists of what may come next: its phase, its protocol, its
     /// extension, and DATA not after BODY=BINARYMIME (RFC 3030 §3).
-    private func isOffered(_ spec: CommandSpec, in snapshot: Snapshot, phases: KeyPath<CommandSpec, Set<SessionPhase>>)
+    static func isOffered(_ spec: CommandSpec, in snapshot: Snapshot, phases: KeyPath<CommandSpec, Set<SessionPhase>>)
         -> Bool
     {
         spec[keyPath: phases].contains(snapshot.state.phase) && spec.protocols.contains(snapshot.sessionProtocol)
@@ -107,7 +107,7 @@ extension SessionStateMachine {
     }
 
     /// Whether the extension a command needs was advertised, and the command still makes sense.
-    private func extensionSatisfied(_ spec: CommandSpec, in snapshot: Snapshot) -> Bool {
+    private static func extensionSatisfied(_ spec: CommandSpec, in snapshot: Snapshot) -> Bool {
         guard let keyword = spec.requiredExtension else { return true }
         guard snapshot.state.hello?.capabilities?.has(keyword) == true else { return false }
         if spec.verb == .starttls { return !snapshot.isTLS }
@@ -118,27 +118,40 @@ extension SessionStateMachine {
     /// The commands that are in sequence once the queued exchanges are answered, in table order.
     public var legalCommands: [CommandSpec] {
         let snapshot = predicted
-        return CommandTable.commands.filter { isOffered($0, in: snapshot, phases: \.legalIn) }
+        return CommandTable.commands.filter { Self.isOffered($0, in: snapshot, phases: \.legalIn) }
     }
 
     /// The usual next steps, as shown after "next:" (RFC 5321 §4.1.4, §4.3.2).
-    public var nextSteps: [String] {
-        switch inputMode {
-        case .offline: return ["/connect HOST[:PORT]"]
-        case .message: return ["the message lines", "a line holding only . to end it"]
-        case .chunk(let remaining, _): return ["the \(remaining) octets left of this BDAT chunk"]
-        case .challengeAnswer: return ["a base64 answer", "* to cancel"]
-        case .tlsHandshake: return ["the TLS handshake"]
-        case .awaitingReply(let source): return ["wait for the reply to \(source.name)"]
-        case .skipping:
-            return confirmed.state.isMessage
-                ? ["the final . alone: the message lines are skipped (RFC 2920 §3.1)"]
-                : ["the script's lines after the skipped ones"]
-        case .commands: break
+    public var nextSteps: [String] { nextStepsBasis.steps }
+
+    var nextStepsBasis: NextSteps { NextSteps(mode: inputMode, confirmed: confirmed) }
+
+    /// What the next steps follow from, kept in a reply's outcome so that they are worked out
+    /// only if they are shown or recorded.
+    struct NextSteps: Hashable, Sendable {
+        var mode: InputMode
+        var confirmed: Snapshot
+
+        var steps: [String] {
+            switch mode {
+            case .offline: return ["/connect HOST[:PORT]"]
+            case .message: return ["the message lines", "a line holding only . to end it"]
+            case .chunk(let remaining, _): return ["the \(remaining) octets left of this BDAT chunk"]
+            case .challengeAnswer: return ["a base64 answer", "* to cancel"]
+            case .tlsHandshake: return ["the TLS handshake"]
+            case .awaitingReply(let source): return ["wait for the reply to \(source.name)"]
+            case .skipping:
+                return confirmed.state.isMessage
+                    ? ["the final . alone: the message lines are skipped (RFC 2920 §3.1)"]
+                    : ["the script's lines after the skipped ones"]
+            case .commands: break
+            }
+            if confirmed.state == .awaitingGreeting { return ["wait for the greeting"] }
+            if confirmed.state.transaction?.isDataRefused == true { return ["RSET", "QUIT"] }
+            return CommandTable.commands.filter {
+                SessionStateMachine.isOffered($0, in: confirmed, phases: \.suggestedIn)
+            }.map(\.template)
         }
-        if confirmed.state == .awaitingGreeting { return ["wait for the greeting"] }
-        if confirmed.state.transaction?.isDataRefused == true { return ["RSET", "QUIT"] }
-        return CommandTable.commands.filter { isOffered($0, in: confirmed, phases: \.suggestedIn) }.map(\.template)
     }
 
     /// Lines for `/state` and `/next`: each exchange still awaited, oldest first.

@@ -67,7 +67,10 @@ public struct SessionStateMachine: Sendable {
         public var meaning: String
         /// What follows from it, beyond its meaning: the RFC's advice for this reply here.
         public var notes: [String] = []
-        public var nextSteps: [String]
+        /// The usual next steps after it, as `SessionStateMachine.nextSteps` gave them then;
+        /// worked out only when asked for (a console with `--explain off` never does).
+        public var nextSteps: [String] { nextStepsBasis.steps }
+        var nextStepsBasis: NextSteps
         /// The exchanges still owed a reply after this one, oldest first: the first
         /// `awaitedNamesShown`, then `and N more` (a flood of pipelined commands would otherwise
         /// name thousands on every reply).
@@ -417,7 +420,7 @@ public struct SessionStateMachine: Sendable {
             lastAnswered = nil
             return ReplyOutcome(
                 reply: reply, answered: nil, meaning: "an unfinished reply: the server closed before its last line",
-                nextSteps: nextSteps, stillAwaited: awaitedNames, actions: [], warnings: [])
+                nextStepsBasis: nextStepsBasis, stillAwaited: awaitedNames, actions: [], warnings: [])
         }
         let before = confirmed
         let (predictedBefore, marksBefore) = (predicted, queueMarks)
@@ -506,7 +509,7 @@ public struct SessionStateMachine: Sendable {
 
         let outcome = ReplyOutcome(
             reply: reply, answered: source, recipient: recipient, isPipelined: exchange.isPipelined,
-            meaning: interpretation.meaning, notes: notes, nextSteps: nextSteps,
+            meaning: interpretation.meaning, notes: notes, nextStepsBasis: nextStepsBasis,
             stillAwaited: awaitedNames, actions: actions, warnings: warnings, sentAt: exchange.sentAt,
             tag: exchange.tag)
         return outcome
@@ -525,7 +528,8 @@ public struct SessionStateMachine: Sendable {
             meaning = ReplyCodeTable.title(reply.code)
         }
         return ReplyOutcome(
-            reply: reply, answered: nil, meaning: meaning, nextSteps: nextSteps, actions: actions, warnings: warnings)
+            reply: reply, answered: nil, meaning: meaning, nextStepsBasis: nextStepsBasis, actions: actions,
+            warnings: warnings)
     }
 
     /// The effect of an exchange's last reply on the state, and what the console must do about it.
