@@ -225,7 +225,7 @@ def main():
         [options.baseline] if options.baseline and "batch" in only else [])
     for binary in binaries:
         if not Path(binary).exists():
-            sys.exit(f"{binary} not found: `swift build -c release` first (make bench does)")
+            sys.exit(f"{binary} not found: `make release` first (make bench does)")
     tools = ({"swaks"} if only & {"greeting", "send"} else set()) | ({"socat"} if "send" in only else set()) | (
         {"smtp-sink"} if only & {"greeting", "send", "batch"} else set()) | (
         {"smtp-source"} if "batch" in only else set())
