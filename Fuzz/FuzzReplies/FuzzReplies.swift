@@ -8,7 +8,8 @@ import SMTPCore
 /// same replies; every line respects the framer's limit and holds no LF; the lines account for
 /// every input octet; a reply never keeps more lines than the parser's cap; the visible form of
 /// every line is terminal-safe and unescapes to the line's bytes; nothing the console would show
-/// for a reply (server lines, warnings, annotations) holds a control character.
+/// for a reply (server lines, warnings, annotations) holds a control character; the session's
+/// kept prediction and queue marks match its queue after every reply.
 enum RepliesFuzz {
     /// Sent in turn whenever the session may send a command, so replies meet every state.
     static let commands = [
@@ -174,6 +175,7 @@ enum RepliesFuzz {
             case .awaitingReply, .skipping: break
             }
             let outcome = session.replyReceived(reply)
+            Fuzz.check(session.keptViewsAreCurrent, "the session's kept views differ from its queue's")
             // One explain level per reply, from the input's hash: the levels share the server's
             // lines and the warnings, and differ only in the annotations each adds, so over the
             // inputs every reply meets every level; annotating each reply four times made

@@ -10,7 +10,9 @@ import SMTPCore
 /// an annotation, event or warning, `H` a new connection's header; a recorded transcript is
 /// such a script as it is (`S: 250 OK` is a server line). The events are written by
 /// `TranscriptFormatter` in a format chosen from the input, read back, and must give the same
-/// client lines and replies in the same order: the round trip `ehlo replay` relies on.
+/// client lines and replies in the same order: the round trip `ehlo replay` relies on. The
+/// client session the events go through, fed commands whatever its input mode (as a recording
+/// may hold them), keeps its prediction and queue marks current after every event.
 enum TranscriptFuzz {
     static func run(_ data: [UInt8]) {
         readArbitrary(data)
@@ -74,12 +76,14 @@ enum TranscriptFuzz {
                 let shown = VisibleText.escape(Redactor.redact(command: text))
                 let wire = VisibleText.escape(text)
                 _ = session.commandSent(SMTPCommand(line: text), at: clock)
+                Fuzz.check(session.keptViewsAreCurrent, "the session's kept views differ from its queue's")
                 output += formatter.format(TranscriptEntry(time: tick(), content: .client(shown: shown, wire: wire)))
                 let recorded = formatter.redactsSecrets ? shown : wire
                 expected.append(.client(VisibleText.unescape(recorded), isRedacted: recorded != wire))
             case UInt8(ascii: "S"):
                 guard case .reply(let reply) = parser.parse(line: rest) else { continue }
                 let outcome = session.replyReceived(reply)
+                Fuzz.check(session.keptViewsAreCurrent, "the session's kept views differ from its queue's")
                 let lines = ReplyAnnotator.lines(for: outcome, level: .full, latency: 0.010)
                 output += formatter.format(
                     TranscriptEntry(

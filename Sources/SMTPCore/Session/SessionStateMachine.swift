@@ -758,6 +758,14 @@ public struct SessionStateMachine: Sendable {
 
     var queueMarks: QueueMarks { marks ?? QueueMarks(scanning: queue) }
 
+    /// Whether what the session keeps from event to event (the prediction, where the deciding
+    /// exchange and the open chunk are) is what its queue gives when worked out afresh: the
+    /// invariant the fuzz targets check after every event.
+    public var keptViewsAreCurrent: Bool {
+        predicted == queue.reduce(confirmed) { $0.advanced(by: $1.source, reply: nil) }
+            && queueMarks == QueueMarks(scanning: queue)
+    }
+
     /// How many of the exchanges still owed a reply `ReplyOutcome.stillAwaited` names.
     public static let awaitedNamesShown = 8
 
