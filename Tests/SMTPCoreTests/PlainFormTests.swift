@@ -171,5 +171,23 @@ import Testing
         let auth = SMTPCommand(line: "AUTH PLAIN " + mark + "x")
         #expect(auth.authMechanism == "PLAIN")
         #expect(auth.hasAuthInitialResponse)
+        #expect(SMTPCommand(line: "BDAT 5 " + mark + "LAST").bdatChunk == nil)
+    }
+
+    /// RFC 3030 §2: `BDAT <size> [LAST]`, its words cut at blanks as Postfix's smtpd cuts them.
+    @Test(arguments: [
+        ("BDAT 5", 5, false), ("BDAT 8 LAST", 8, true), ("bdat 0 last", 0, true), ("BDAT 5\tLAST", 5, true),
+        ("BDAT  12   LAST ", 12, true), ("BDAT 999999999999999999", 999_999_999_999_999_999, false),
+    ])
+    func aBDATArgumentIsASizeAndPerhapsLAST(line: String, size: Int, isLast: Bool) {
+        let chunk = SMTPCommand(line: line).bdatChunk
+        #expect(chunk?.size == size && chunk?.isLast == isLast)
+    }
+
+    @Test(arguments: [
+        "BDAT", "BDAT LAST", "BDAT 5 LAST X", "BDAT -1", "BDAT +5", "BDAT 5 FIRST", "BDAT ５", "BDAT 9223372036854775808",
+    ])
+    func anythingElseIsNotAChunk(line: String) {
+        #expect(SMTPCommand(line: line).bdatChunk == nil)
     }
 }

@@ -363,6 +363,19 @@ struct ServerSessionChunkingTests {
         #expect(session.codes("BDAT 0 LAST") == [503])
     }
 
+    /// A TAB between the size and LAST separates them, as in Postfix; a size of 2^63 is refused,
+    /// not overflowed, and so is one of 16 digits.
+    @Test func aBDATLineIsCutAtBlanksAndItsSizeIsBounded() {
+        var session = ServerSessionStateMachine.test()
+        session.open()
+        _ = session.line("MAIL FROM:<a@b.test>")
+        _ = session.line("RCPT TO:<student@practice.test>")
+        #expect(session.codes("BDAT 9223372036854775808 LAST") == [501])
+        #expect(session.codes("BDAT 1000000000000000") == [501])
+        let chunk = session.bytesReceived(Array("BDAT 3\tLAST\r\nabc".utf8))
+        #expect(chunk.deliveredMessage.map { String(decoding: $0.content, as: UTF8.self) } == "abc")
+    }
+
     @Test func refusedChunkIsStillReadWhole() {
         var session = ServerSessionStateMachine.test()
         session.open()

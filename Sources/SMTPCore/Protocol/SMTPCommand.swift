@@ -68,9 +68,16 @@ public struct SMTPCommand: Hashable, Sendable {
     /// nil when the argument is not that.
     public var bdatChunk: (size: Int, isLast: Bool)? {
         guard verb == .bdat else { return nil }
-        let words = argument.split(separator: " ")
-        guard (1...2).contains(words.count), words[0].allSatisfy(\.isASCIIDigit), words[0].count <= 18,
-            let size = Int(words[0])
+        return Self.bdatChunk(argument: argument, maximumDigits: 18)
+    }
+
+    /// BDAT's argument, `<size> [LAST]` (RFC 3030 §2), cut into words at its SP and TAB octets as
+    /// servers cut it (Postfix splits a command at any blank); nil when it is not that, or when
+    /// the size has more than `maximumDigits` digits.
+    public static func bdatChunk(argument: String, maximumDigits: Int) -> (size: Int, isLast: Bool)? {
+        let words = blankSeparatedWords(of: argument)
+        guard (1...2).contains(words.count), words[0].utf8.count <= maximumDigits,
+            words[0].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let size = Int(words[0])
         else { return nil }
         if words.count == 2 {
             guard words[1].uppercased() == "LAST" else { return nil }

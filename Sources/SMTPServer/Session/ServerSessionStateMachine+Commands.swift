@@ -345,13 +345,10 @@ extension ServerSessionStateMachine {
     /// RFC 3030 §2: `BDAT <size> [LAST]`; the chunk is read whole even when it will be refused
     /// (`refusal`, out of sequence).
     private mutating func bdat(_ argument: String, refusal: ServerReply?) -> [Action] {
-        let words = argument.split(separator: " ")
-        guard (1...2).contains(words.count), words[0].count <= 15, words[0].allSatisfy(\.isASCIIDigitCharacter),
-            let size = Int(words[0]), words.count == 1 || words[1].uppercased() == "LAST"
-        else {
+        // At most 15 digits: a size past what anyone sends (a 2^63 one is refused, not overflowed).
+        guard let (size, isLast) = SMTPCommand.bdatChunk(argument: argument, maximumDigits: 15) else {
             return [.send(.titled(501, esc(5, 5, 4), detail: "write BDAT <octets> [LAST]"))]
         }
-        let isLast = words.count == 2
         if configuration.isLMTP, isLast, case .transaction(let transaction) = state, transaction.recipients.isEmpty {
             // RFC 2033 §4.3: "If there were no previously successful RCPT commands in the mail
             // transaction, then the BDAT LAST command returns zero replies."
@@ -472,8 +469,4 @@ extension ServerSessionStateMachine {
             return [.send(.titled(504, esc(5, 5, 4), detail: "no help on \(topic)"))]
         }
     }
-}
-
-extension Character {
-    var isASCIIDigitCharacter: Bool { ("0"..."9").contains(self) }
 }
