@@ -69,6 +69,8 @@ public enum VisibleText {
     /// everything else is taken as UTF-8. An unknown escape is kept as written.
     public static func unescape(_ text: String) -> [UInt8] {
         let bytes = Array(text.utf8)
+        // Most lines (a message's) have nothing escaped: their octets are the text's.
+        guard bytes.contains(UInt8(ascii: "\\")) else { return bytes }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = 0

@@ -89,7 +89,7 @@ public enum TranscriptReader {
         ///   - line: the line without its LF; a CR before it is dropped.
         ///   - number: its line number, from 1.
         public mutating func steps(in line: Substring, number: Int) throws(ReadError) -> [RecordedSession.Step] {
-            let line = line.hasSuffix("\r") ? line.dropLast() : line
+            let line = line.withoutCR
             if format == nil {
                 guard !line.isEmpty else { return [] }
                 format = line.hasPrefix("{") ? .jsonLines : .text
@@ -104,9 +104,11 @@ public enum TranscriptReader {
         /// as most message lines do; nil for any other line, and for every line of JSON Lines.
         public func plainClientText(_ line: Substring) -> Substring? {
             guard format == .text else { return nil }
-            let line = TranscriptReader.withoutTimestamp(line.hasSuffix("\r") ? line.dropLast() : line)
+            let line = TranscriptReader.withoutTimestamp(line.withoutCR)
             guard let text = line.afterPrefix("C: ") else { return nil }
-            return text.utf8.contains(UInt8(ascii: "\\")) ? nil : text
+            let backslash = UInt8(ascii: "\\")
+            let hasEscape = text.utf8.withContiguousStorageIfAvailable { $0.contains(backslash) }
+            return (hasEscape ?? text.utf8.contains(backslash)) ? nil : text
         }
 
         private mutating func textSteps(in rawLine: Substring, number: Int) -> [RecordedSession.Step] {
@@ -168,11 +170,14 @@ public enum TranscriptReader {
         }
     }
 
-    /// A line recorded with a secret left out: `<redacted>` alone or after `AUTH MECHANISM`.
+    /// A line recorded with a secret left out: `<redacted>` alone or after `AUTH MECHANISM`, as
+    /// the writer wrote it (its octets: asked of every line a replay reads).
     static func isRedacted(_ text: String) -> Bool {
         text == Redactor.placeholder
-            || text.hasSuffix(" " + Redactor.placeholder) && SMTPCommand(line: text).verb == .auth
+            || text.utf8.reversed().starts(with: redactedSuffix.utf8.reversed()) && SMTPCommand(line: text).verb == .auth
     }
+
+    private static let redactedSuffix = " " + Redactor.placeholder
 
     /// Strips `2026-11-29T10:47:03.120Z ` or `+1.234s ` / `+1.234s (0.045s) ` from the start.
     static func withoutTimestamp(_ line: Substring) -> Substring {
@@ -191,6 +196,12 @@ public enum TranscriptReader {
 }
 
 extension Substring {
+    /// The line without the CR of a CR LF line end. (A CR is a grapheme of its own, so the last
+    /// octet says as much as the last `Character` would, without walking graphemes back.)
+    fileprivate var withoutCR: Substring {
+        utf8.last == UInt8(ascii: "\r") ? self[..<utf8.index(before: endIndex)] : self
+    }
+
     /// The rest of the line after `prefix`, compared octet by octet; nil when it does not start so.
     ///
     /// ### Why not `hasPrefix` and `dropFirst`?
