@@ -231,6 +231,21 @@ import Testing
         #expect(flags == [true, true, false])
     }
 
+    /// The writer appends " <redacted>" after the mechanism, whatever it is; read as Characters, a
+    /// mechanism ending in a prepended mark (U+0600, which joins the space after it into its
+    /// grapheme) hid the suffix, and the redacted line read back as one to send.
+    @Test func aRedactedLineReadsBackAsRedactedWhateverItsMechanismEndsIn() throws {
+        let line = "AUTH PLAIN\u{600} AHVzZXIAcGFzcw=="
+        let shown = VisibleText.escape(Redactor.redact(command: line))
+        #expect(shown.utf8.elementsEqual("AUTH PLAIN\u{600} <redacted>".utf8))
+        let recording = try TranscriptReader.read("C: \(shown)\n")
+        guard case .client(_, let isRedacted, _)? = recording.steps.first else {
+            Issue.record("no client line read")
+            return
+        }
+        #expect(isRedacted)
+    }
+
     @Test func unescapeReversesEscapeForEveryByte() {
         let all = (0...255).map(UInt8.init) + Array("Grüße \\x41 \\\\".utf8)
         #expect(VisibleText.unescape(VisibleText.escape(all)) == all)
