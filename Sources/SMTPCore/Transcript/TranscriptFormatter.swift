@@ -53,15 +53,15 @@ public struct TranscriptFormatter: Sendable {
                 "ehlo \(EhloVersion.current) transcript of \(connection.headerText), started \(RFC3339.format(time)), \(secrets)"
             return prefix(time: time, latency: nil) + DisplayLine(.event, text).plain + "\n"
         case .jsonl:
-            var object: [String: Any] = [
-                "time": RFC3339.format(time), "type": "header", "ehlo": EhloVersion.current,
-                "server": connection.server ?? RecordedConnection.noServer, "redacted": redactsSecrets,
-            ]
-            if connection.isImplicitTLS { object["tls"] = "implicit" }
-            if let serverName = connection.serverName { object["sni"] = serverName }
-            if connection.sessionProtocol == .lmtp { object["protocol"] = "lmtp" }
-            if let proxy = connection.proxy { object["proxy"] = proxy.rawValue }
-            if let client = connection.proxyClient { object["proxy_from"] = client.description }
+            var object = JSONObject(time: time, type: "header")
+            object.ehlo = EhloVersion.current
+            object.server = connection.server ?? RecordedConnection.noServer
+            object.redacted = redactsSecrets
+            if connection.isImplicitTLS { object.tls = "implicit" }
+            object.sni = connection.serverName
+            if connection.sessionProtocol == .lmtp { object.protocol = "lmtp" }
+            object.proxy = connection.proxy?.rawValue
+            object.proxyFrom = connection.proxyClient?.description
             return json(object)
         }
     }
@@ -83,43 +83,43 @@ public struct TranscriptFormatter: Sendable {
             guard includesAnnotations || line.kind == .client || line.kind == .server else { return "" }
             return prefix(time: entry.time, latency: nil) + line.plain + "\n"
         case (.jsonl, .client(let shown, let wire)):
-            return json(["time": RFC3339.format(entry.time), "type": "client", "line": redactsSecrets ? shown : wire])
+            var object = JSONObject(time: entry.time, type: "client")
+            object.line = redactsSecrets ? shown : wire
+            return json(object)
         case (.jsonl, .reply(let reply)):
             let outcome = reply.outcome
-            var object: [String: Any] = [
-                "time": RFC3339.format(entry.time), "type": "reply",
-                "lines": outcome.reply.lines.map(\.visible),
-                "code": outcome.reply.code,
-                "meaning": ReplyCodeTable.title(outcome.reply.code),
-                "context": outcome.meaning,
-                "next": outcome.nextSteps,
-            ]
+            var object = JSONObject(time: entry.time, type: "reply")
+            object.lines = outcome.reply.lines.map(\.visible)
+            object.code = outcome.reply.code
+            object.meaning = ReplyCodeTable.title(outcome.reply.code)
+            object.context = outcome.meaning
+            object.next = outcome.nextSteps
             if let row = ReplyCodeTable.row(outcome.reply.code) {
-                object["plain"] = row.plain + (row.advice.map { " " + $0 } ?? "")
+                object.plain = row.plain + (row.advice.map { " " + $0 } ?? "")
             }
             if let enhanced = outcome.reply.enhancedCode {
-                object["enhanced"] = enhanced.description
+                object.enhanced = enhanced.description
                 let row = EnhancedStatusTable.row(for: enhanced)
-                object["enhancedMeaning"] = row?.title(statusClass: enhanced.statusClass)
-                object["enhancedPlain"] = row?.plainWords(statusClass: enhanced.statusClass)
+                object.enhancedMeaning = row?.title(statusClass: enhanced.statusClass)
+                object.enhancedPlain = row?.plainWords(statusClass: enhanced.statusClass)
             }
             let causes = ReplyCauseTable.recognise(outcome.reply)
-            if !causes.isEmpty { object["causes"] = causes.map(\.name) }
+            if !causes.isEmpty { object.causes = causes.map(\.name) }
             if let answered = outcome.answered {
-                object["answers"] = outcome.isPipelined ? answered.detailedName : answered.name
+                object.answers = outcome.isPipelined ? answered.detailedName : answered.name
             }
-            if let recipient = outcome.recipient {
-                // LMTP and PRDR: the reply after the message is this recipient's.
-                object["recipient"] = recipient.address
-            }
-            if !outcome.stillAwaited.isEmpty { object["awaited"] = outcome.stillAwaited }
-            if let latency = reply.latency { object["latencyMs"] = Int((latency * 1000).rounded()) }
+            // LMTP and PRDR: the reply after the message is this recipient's.
+            object.recipient = outcome.recipient?.address
+            if !outcome.stillAwaited.isEmpty { object.awaited = outcome.stillAwaited }
+            object.latencyMs = reply.latency.map { Int(($0 * 1000).rounded()) }
             let warnings = reply.lines.filter { $0.kind == .warning }.map(\.text)
-            if !warnings.isEmpty { object["warnings"] = warnings }
+            if !warnings.isEmpty { object.warnings = warnings }
             return json(object)
         case (.jsonl, .line(let line)):
             guard includesAnnotations || line.kind == .client || line.kind == .server else { return "" }
-            return json(["time": RFC3339.format(entry.time), "type": line.kind.rawValue, "line": line.text])
+            var object = JSONObject(time: entry.time, type: line.kind.rawValue)
+            object.line = line.text
+            return json(object)
         }
     }
 
@@ -132,7 +132,12 @@ public struct TranscriptFormatter: Sendable {
     public mutating func messageLines(_ lines: [String], time: Double) -> String {
         if start == nil { start = time }
         guard format == .text else {
-            return lines.map { format(TranscriptEntry(time: time, content: .client(shown: $0, wire: $0))) }.joined()
+            let stamp = RFC3339.format(time)
+            return lines.map { line in
+                var object = JSONObject(stamp: stamp, type: "client")
+                object.line = line
+                return json(object)
+            }.joined()
         }
         let linePrefix = prefix(time: time, latency: nil) + DisplayLine.Kind.client.prefix
         var output = ""
@@ -158,12 +163,70 @@ public struct TranscriptFormatter: Sendable {
         }
     }
 
-    private func json(_ object: [String: Any]) -> String {
-        guard
-            let data = try? JSONSerialization.data(
-                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { preconditionFailure("transcript objects hold only strings, numbers, booleans and arrays") }
+    private func json(_ object: JSONObject) -> String {
+        guard let data = try? Self.encoder.encode(object) else {
+            preconditionFailure("transcript objects hold only strings, numbers, booleans and arrays")
+        }
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// ### Why `JSONEncoder`, not `JSONSerialization`?
+    /// The same sorted keys and the same text, an eighth of the time: `JSONSerialization` goes
+    /// through an `NSDictionary` and sorts its keys as `NSString`s, which took a recorded `/send`
+    /// of 100,000 lines 2.2 s, against 0.15 s for the text form.
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// One JSON Lines object: every key any event has, each left out when nil.
+    private struct JSONObject: Encodable {
+        let time: String
+        let type: String
+        // A header.
+        var ehlo: String?
+        var server: String?
+        var redacted: Bool?
+        var tls: String?
+        var sni: String?
+        var `protocol`: String?
+        var proxy: String?
+        var proxyFrom: String?
+        // A client line, an annotation, an event or a warning.
+        var line: String?
+        // A reply.
+        var lines: [String]?
+        var code: Int?
+        var meaning: String?
+        var context: String?
+        var next: [String]?
+        var plain: String?
+        var enhanced: String?
+        var enhancedMeaning: String?
+        var enhancedPlain: String?
+        var causes: [String]?
+        var answers: String?
+        var recipient: String?
+        var awaited: [String]?
+        var latencyMs: Int?
+        var warnings: [String]?
+
+        init(time: Double, type: String) {
+            self.init(stamp: RFC3339.format(time), type: type)
+        }
+
+        init(stamp: String, type: String) {
+            time = stamp
+            self.type = type
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case time, type, ehlo, server, redacted, tls, sni, `protocol`, proxy, line, lines, code, meaning, context
+            case next, plain, enhanced, enhancedMeaning, enhancedPlain, causes, answers, recipient, awaited, latencyMs
+            case warnings
+            case proxyFrom = "proxy_from"
+        }
     }
 }
 
