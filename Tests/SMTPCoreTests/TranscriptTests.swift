@@ -147,6 +147,32 @@ import Testing
         #expect(recording.steps[3] == .newSession(RecordedConnection(server: "mx2.test:2525"), sourceLine: 5))
     }
 
+    /// A JSON Lines file edited by hand: a key of another type than the writer's reads as absent
+    /// (the header's `tls` is no TLS, its `sni` no name), a blank line (JSON's whitespace, RFC 8259
+    /// §2) is skipped, and a line that is no object, or an event without its line or lines, is
+    /// an error that names the line.
+    @Test func handEditedJSONLinesReadKeyByKey() throws {
+        let header = #"{"server":"mx.test:25","sni":["mx"],"tls":5,"type":"header","unknown":{"a":[1]}}"#
+        let recording = try TranscriptReader.read(
+            [
+                header, #"{"lines":["220 mx.test"],"type":"reply"}"#, " \t ",
+                #"{"line":"QUIT","time":7,"type":"client"}"#, #"{"lines":["221 bye"],"type":"reply"}"#,
+            ].joined(separator: "\n"))
+        #expect(recording.connection == RecordedConnection(server: "mx.test:25"))
+        #expect(recording.clientLineCount == 1)
+        #expect(recording.steps.count == 3)
+
+        #expect(throws: TranscriptReader.ReadError(line: 2, reason: "not a JSON object")) {
+            try TranscriptReader.read(header + "\n[\"C: QUIT\"]\n")
+        }
+        #expect(throws: TranscriptReader.ReadError(line: 2, reason: "a client event without \"line\"")) {
+            try TranscriptReader.read(header + "\n" + #"{"line":["QUIT"],"type":"client"}"#)
+        }
+        #expect(throws: TranscriptReader.ReadError(line: 2, reason: "a reply without \"lines\"")) {
+            try TranscriptReader.read(header + "\n" + #"{"lines":["221 bye",5],"type":"reply"}"#)
+        }
+    }
+
     /// Found by FuzzTranscript (Fuzz/corpus/FuzzTranscript/finding-proxy-without-version.txt): a
     /// header whose PROXY field has no version crashed the reader.
     @Test func headerWithAProxyFieldButNoVersionReadsAsNoProxy() throws {

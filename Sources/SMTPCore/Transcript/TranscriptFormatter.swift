@@ -53,7 +53,7 @@ public struct TranscriptFormatter: Sendable {
                 "ehlo \(EhloVersion.current) transcript of \(connection.headerText), started \(RFC3339.format(time)), \(secrets)"
             return prefix(time: time, latency: nil) + DisplayLine(.event, text).plain + "\n"
         case .jsonl:
-            var object = JSONObject(time: time, type: "header")
+            var object = TranscriptJSONObject(time: time, type: "header")
             object.ehlo = EhloVersion.current
             object.server = connection.server ?? RecordedConnection.noServer
             object.redacted = redactsSecrets
@@ -83,12 +83,12 @@ public struct TranscriptFormatter: Sendable {
             guard includesAnnotations || line.kind == .client || line.kind == .server else { return "" }
             return prefix(time: entry.time, latency: nil) + line.plain + "\n"
         case (.jsonl, .client(let shown, let wire)):
-            var object = JSONObject(time: entry.time, type: "client")
+            var object = TranscriptJSONObject(time: entry.time, type: "client")
             object.line = redactsSecrets ? shown : wire
             return json(object)
         case (.jsonl, .reply(let reply)):
             let outcome = reply.outcome
-            var object = JSONObject(time: entry.time, type: "reply")
+            var object = TranscriptJSONObject(time: entry.time, type: "reply")
             object.lines = outcome.reply.lines.map(\.visible)
             object.code = outcome.reply.code
             object.meaning = ReplyCodeTable.title(outcome.reply.code)
@@ -117,7 +117,7 @@ public struct TranscriptFormatter: Sendable {
             return json(object)
         case (.jsonl, .line(let line)):
             guard includesAnnotations || line.kind == .client || line.kind == .server else { return "" }
-            var object = JSONObject(time: entry.time, type: line.kind.rawValue)
+            var object = TranscriptJSONObject(time: entry.time, type: line.kind.rawValue)
             object.line = line.text
             return json(object)
         }
@@ -134,7 +134,7 @@ public struct TranscriptFormatter: Sendable {
         guard format == .text else {
             let stamp = RFC3339.format(time)
             return lines.map { line in
-                var object = JSONObject(stamp: stamp, type: "client")
+                var object = TranscriptJSONObject(stamp: stamp, type: "client")
                 object.line = line
                 return json(object)
             }.joined()
@@ -163,70 +163,11 @@ public struct TranscriptFormatter: Sendable {
         }
     }
 
-    private func json(_ object: JSONObject) -> String {
-        guard let data = try? Self.encoder.encode(object) else {
+    private func json(_ object: TranscriptJSONObject) -> String {
+        guard let data = try? TranscriptJSONObject.encoder.encode(object) else {
             preconditionFailure("transcript objects hold only strings, numbers, booleans and arrays")
         }
         return String(decoding: data, as: UTF8.self) + "\n"
-    }
-
-    /// ### Why `JSONEncoder`, not `JSONSerialization`?
-    /// The same sorted keys and the same text, an eighth of the time: `JSONSerialization` goes
-    /// through an `NSDictionary` and sorts its keys as `NSString`s, which took a recorded `/send`
-    /// of 100,000 lines 2.2 s, against 0.15 s for the text form.
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    /// One JSON Lines object: every key any event has, each left out when nil.
-    private struct JSONObject: Encodable {
-        let time: String
-        let type: String
-        // A header.
-        var ehlo: String?
-        var server: String?
-        var redacted: Bool?
-        var tls: String?
-        var sni: String?
-        var `protocol`: String?
-        var proxy: String?
-        var proxyFrom: String?
-        // A client line, an annotation, an event or a warning.
-        var line: String?
-        // A reply.
-        var lines: [String]?
-        var code: Int?
-        var meaning: String?
-        var context: String?
-        var next: [String]?
-        var plain: String?
-        var enhanced: String?
-        var enhancedMeaning: String?
-        var enhancedPlain: String?
-        var causes: [String]?
-        var answers: String?
-        var recipient: String?
-        var awaited: [String]?
-        var latencyMs: Int?
-        var warnings: [String]?
-
-        init(time: Double, type: String) {
-            self.init(stamp: RFC3339.format(time), type: type)
-        }
-
-        init(stamp: String, type: String) {
-            time = stamp
-            self.type = type
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case time, type, ehlo, server, redacted, tls, sni, `protocol`, proxy, line, lines, code, meaning, context
-            case next, plain, enhanced, enhancedMeaning, enhancedPlain, causes, answers, recipient, awaited, latencyMs
-            case warnings
-            case proxyFrom = "proxy_from"
-        }
     }
 }
 

@@ -132,22 +132,23 @@ public enum TranscriptReader {
         }
 
         private static func jsonSteps(in line: Substring, number: Int) throws(ReadError) -> [RecordedSession.Step] {
-            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return [] }
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+            // Blank: nothing but JSON's whitespace (RFC 8259 §2).
+            guard line.utf8.contains(where: { !" \t\r\n".utf8.contains($0) }) else { return [] }
+            let decoder = TranscriptJSONObject.decoder
+            guard let object = try? decoder.decode(TranscriptJSONObject.self, from: Data(line.utf8)) else {
                 throw ReadError(line: number, reason: "not a JSON object")
             }
-            switch object["type"] as? String {
+            switch object.type {
             case "header":
-                let server = object["server"] as? String
                 let connection = RecordedConnection(
-                    server: server == RecordedConnection.noServer ? nil : server,
-                    isImplicitTLS: object["tls"] as? String == "implicit", serverName: object["sni"] as? String,
-                    sessionProtocol: object["protocol"] as? String == "lmtp" ? .lmtp : .smtp,
-                    proxy: (object["proxy"] as? String).flatMap(ProxyHeader.Version.init(rawValue:)),
-                    proxyClient: (object["proxy_from"] as? String).flatMap(ProxyHeader.Endpoint.init(parsing:)))
+                    server: object.server == RecordedConnection.noServer ? nil : object.server,
+                    isImplicitTLS: object.tls == "implicit", serverName: object.sni,
+                    sessionProtocol: object.protocol == "lmtp" ? .lmtp : .smtp,
+                    proxy: object.proxy.flatMap(ProxyHeader.Version.init(rawValue:)),
+                    proxyClient: object.proxyFrom.flatMap(ProxyHeader.Endpoint.init(parsing:)))
                 return [.newSession(connection, sourceLine: number)]
             case "client":
-                guard let text = object["line"] as? String else {
+                guard let text = object.line else {
                     throw ReadError(line: number, reason: "a client event without \"line\"")
                 }
                 return [
@@ -156,7 +157,7 @@ public enum TranscriptReader {
                         sourceLine: number)
                 ]
             case "reply":
-                guard let texts = object["lines"] as? [String], !texts.isEmpty else {
+                guard let texts = object.lines, !texts.isEmpty else {
                     throw ReadError(line: number, reason: "a reply without \"lines\"")
                 }
                 var parser = ReplyParser()
