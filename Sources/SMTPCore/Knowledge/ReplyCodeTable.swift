@@ -265,8 +265,11 @@ public enum ReplyCodeTable {
     ]
 
     public static func row(_ code: Int) -> Row? {
-        rows.first { $0.code == code }
+        rowsByCode[code]
     }
+
+    /// Asked for every reply shown, recorded or served; the first row of a code, as `rows` lists them.
+    private static let rowsByCode = Dictionary(rows.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
 
     /// RFC 5321 §4.2.1: the second digit's categories.
     public static func category(ofSecondDigit digit: Int) -> String {

@@ -41,8 +41,9 @@ public struct ServerReply: Hashable, Sendable, CustomStringConvertible {
     public var wireBytes: [UInt8] {
         var bytes: [UInt8] = []
         for line in lines {
-            bytes += Array(line.utf8)
-            bytes += [0x0D, 0x0A]
+            bytes.append(contentsOf: line.utf8)
+            bytes.append(0x0D)
+            bytes.append(0x0A)
         }
         return bytes
     }
