@@ -172,19 +172,23 @@ enum ServerSessionFuzz {
                     enhanced.statusClass == code / 100 && code / 100 != 3, "\(enhanced) on a \(code) (RFC 3463 §2)")
             }
             Fuzz.check(!reply.texts.isEmpty, "a reply without lines")
+            // On each line's octets as they are: a copy of each, a `Character` comparison and an
+            // array per wire line took a fifth of a run.
+            let codeOctets = String(code).utf8
             for line in reply.lines {
-                let bytes = Array(line.utf8)
+                let octets = line.utf8
                 Fuzz.check(
-                    bytes.count + 2 <= 512, "a reply line of \(bytes.count + 2) octets (RFC 5321 §4.5.3.1.5): \(line)")
+                    octets.count + 2 <= 512, "a reply line of \(octets.count + 2) octets (RFC 5321 §4.5.3.1.5): \(line)")
                 // RFC 5321 §4.2: textstring = 1*(%d09 / %d32-126), so TAB is the one control allowed.
                 Fuzz.check(
-                    !bytes.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F },
-                    "a control character in reply line \(bytes)")
-                Fuzz.check(line.hasPrefix(String(code)), "a line without its code")
+                    !octets.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F },
+                    "a control character in reply line \(Array(octets))")
+                Fuzz.check(octets.starts(with: codeOctets), "a line without its code")
             }
             let wire = reply.wireBytes
             Fuzz.check(wire.suffix(2) == [0x0D, 0x0A], "reply not ending in CRLF")
-            Fuzz.check(wire.split(separator: 0x0A).count == reply.texts.count, "LFs on the wire do not match the lines")
+            let lineFeeds = wire.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+            Fuzz.check(lineFeeds == reply.texts.count, "LFs on the wire do not match the lines")
         }
     }
 
