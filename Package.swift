@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// An async function that belongs to no actor runs on its caller's executor (SE-0461), not on
+/// the global one: the console's calls into the connection stay on the console's thread (the
+/// network thread, for a script) instead of hopping off it and back at every write.
+let callersExecutor = SwiftSetting.enableUpcomingFeature("NonisolatedNonsendingByDefault")
+
 let package = Package(
     name: "ehlo",
     platforms: [.macOS(.v13)],
@@ -34,7 +39,8 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: [callersExecutor]
         ),
 
         // libedit, and fixed-arity wrappers over its variadic el_set/history calls.
@@ -58,7 +64,13 @@ let package = Package(
         // The REPL, `/` commands, the script runner and the screen.
         .target(
             name: "Console",
-            dependencies: ["SMTPCore", "SMTPClient", "LineEditor", "DNSResolver"]
+            dependencies: [
+                "SMTPCore", "SMTPClient", "LineEditor", "DNSResolver",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: [callersExecutor]
         ),
 
         // The practice server (`ehlo serve`, `ehlo --practice`): a pure session state machine and

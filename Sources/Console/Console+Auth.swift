@@ -7,67 +7,67 @@ import SMTPCore
 extension Console {
     /// What the command line asked for right after the greeting: EHLO, STARTTLS and EHLO
     /// again (`--starttls`), then AUTH (`--user`), and QUIT once `--quit-after` is reached.
-    func openSessionAsAsked() {
+    func openSessionAsAsked() async {
         let stage = options.quitAfter
         if stage == .greeting {
-            finish()
+            await finish()
             return
         }
         let needsTLS = options.tlsMode == .starttls || (stage == .tls && options.tlsMode == .none)
         let isAsked = needsTLS || options.authUser != nil || stage == .ehlo || stage == .tls || stage == .auth
         guard isAsked, session.phase == .greeted else { return }
         let hello = "\(session.sessionProtocol == .lmtp ? "LHLO" : "EHLO") \(heloName ?? "localhost")"
-        sendCommand(hello, quiet: true, savesToScript: true)
+        await sendCommand(hello, quiet: true, savesToScript: true)
         guard session.phase == .helloed else { return }
-        if stage == .ehlo { return finish() }
+        if stage == .ehlo { return await finish() }
         if needsTLS {
             guard session.capabilities?.has("STARTTLS") == true else {
                 emit(
                     .warning,
                     "\(stage == .tls ? "--quit-after tls" : "--starttls"): the server did not advertise STARTTLS; ending the session rather than going on in plaintext"
                 )
-                return stopSession(.tlsFailed)
+                return await stopSession(.tlsFailed)
             }
             emit(
                 .event, "\(stage == .tls ? "--quit-after tls" : "--starttls"): STARTTLS, then \(hello.prefix(4)) again")
-            sendCommand("STARTTLS", quiet: true, savesToScript: true)
+            await sendCommand("STARTTLS", quiet: true, savesToScript: true)
             guard session.isTLS, link.isConnected else {
                 if link.isConnected {
                     emit(.warning, "the server did not start TLS; ending the session rather than going on in plaintext")
                 }
-                return stopSession(.tlsFailed)
+                return await stopSession(.tlsFailed)
             }
-            sendCommand(hello, quiet: true, savesToScript: true)
+            await sendCommand(hello, quiet: true, savesToScript: true)
         }
-        if stage == .tls { return finish() }
-        if let user = options.authUser, !authenticatedAsAsked(user: user) {
+        if stage == .tls { return await finish() }
+        if let user = options.authUser, !(await authenticatedAsAsked(user: user)) {
             guard isScript || stage == .auth else {
                 emit(.event, "/auth MECH \(VisibleText.escape(user)) tries again")
                 return
             }
-            return stopSession(.authenticationFailed)
+            return await stopSession(.authenticationFailed)
         }
-        if stage == .auth { finish() }
+        if stage == .auth { await finish() }
     }
 
     /// `--user`: as `/auth MECH USER` would, and saved as that line by `/save-script`.
-    private func authenticatedAsAsked(user: String) -> Bool {
+    private func authenticatedAsAsked(user: String) async -> Bool {
         let mechanism = options.authMechanism ?? preferredMechanism()
         var succeeded = false
-        savingAsOneStep("/auth \(mechanism?.rawValue.lowercased() ?? "plain") \(user)") {
-            succeeded = authenticate(mechanism: mechanism, user: user)
+        await savingAsOneStep("/auth \(mechanism?.rawValue.lowercased() ?? "plain") \(user)") {
+            succeeded = await authenticate(mechanism: mechanism, user: user)
         }
         return succeeded
     }
 
     /// Ends the session with `status`: QUIT if the server can still take it, then leave.
-    func stopSession(_ status: ExitStatus) {
+    func stopSession(_ status: ExitStatus) async {
         if exitStatus == .success { exitStatus = status }
-        finish()
+        await finish()
     }
 
     /// `/auth MECH [USER]`.
-    func authCommand(_ argument: String) {
+    func authCommand(_ argument: String) async {
         let words = argument.split(separator: " ").map(String.init)
         guard let first = words.first else {
             emit(.warning, "usage: /auth plain|login|cram-md5|xoauth2 [USER]")
@@ -82,13 +82,13 @@ extension Console {
         }
         var user = words.count > 1 ? words[1] : options.authUser
         if user == nil, input.isInteractive {
-            user = input.readLine(prompt: { "user: " }).lineValue
+            user = await input.readLine(prompt: { "user: " }).lineValue
         }
         guard let user, !user.isEmpty else {
             emit(.warning, "usage: /auth \(first) USER")
             return
         }
-        if !authenticate(mechanism: mechanism, user: user), isScript {
+        if !(await authenticate(mechanism: mechanism, user: user)), isScript {
             fail(.authenticationFailed)
         }
     }
@@ -96,7 +96,7 @@ extension Console {
     /// Runs one SASL exchange, each step sent and annotated like a typed line. Returns whether
     /// the server answered 235.
     @discardableResult
-    func authenticate(mechanism: SASL.Mechanism?, user: String) -> Bool {
+    func authenticate(mechanism: SASL.Mechanism?, user: String) async -> Bool {
         guard session.capabilities?.has("AUTH") == true else {
             // Credentials ehlo builds itself go only where the server asked for them.
             let hint =
@@ -116,34 +116,34 @@ extension Console {
             )
             return false
         }
-        guard let secret = readSecret(for: mechanism, user: user) else { return false }
+        guard let secret = await readSecret(for: mechanism, user: user) else { return false }
         switch mechanism {
         case .plain:
-            sendCommand("AUTH PLAIN \(SASL.plain(user: user, password: secret))", quiet: true)
+            await sendCommand("AUTH PLAIN \(SASL.plain(user: user, password: secret))", quiet: true)
             if session.inputMode == .challengeAnswer {  // a server that wants the response after an empty 334
-                sendSecret(SASL.plain(user: user, password: secret), quiet: true)
+                await sendSecret(SASL.plain(user: user, password: secret), quiet: true)
             }
         case .login:
-            sendCommand("AUTH LOGIN", quiet: true)
-            if session.inputMode == .challengeAnswer { sendSecret(SASL.login(user), quiet: true) }
-            if session.inputMode == .challengeAnswer { sendSecret(SASL.login(secret), quiet: true) }
+            await sendCommand("AUTH LOGIN", quiet: true)
+            if session.inputMode == .challengeAnswer { await sendSecret(SASL.login(user), quiet: true) }
+            if session.inputMode == .challengeAnswer { await sendSecret(SASL.login(secret), quiet: true) }
         case .cramMD5:
-            sendCommand("AUTH CRAM-MD5", quiet: true)
+            await sendCommand("AUTH CRAM-MD5", quiet: true)
             if session.inputMode == .challengeAnswer {
                 let challenge = session.lastReply?.texts.first ?? ""
                 guard let response = SASL.cramMD5(user: user, password: secret, challenge: challenge) else {
                     emit(.warning, "the CRAM-MD5 challenge is not base64; cancelling")
-                    sendSecret("*", quiet: true)
+                    await sendSecret("*", quiet: true)
                     return false
                 }
-                sendSecret(response, quiet: true)
+                await sendSecret(response, quiet: true)
             }
         case .xoauth2:
-            sendCommand("AUTH XOAUTH2 \(SASL.xoauth2(user: user, token: secret))", quiet: true)
+            await sendCommand("AUTH XOAUTH2 \(SASL.xoauth2(user: user, token: secret))", quiet: true)
             // RFC 7628 §3.2.3 style: a 334 carries an error report; an empty line ends the exchange.
-            if session.inputMode == .challengeAnswer { sendSecret("", quiet: true) }
+            if session.inputMode == .challengeAnswer { await sendSecret("", quiet: true) }
         }
-        if session.inputMode == .challengeAnswer { cancelChallenges(after: mechanism) }
+        if session.inputMode == .challengeAnswer { await cancelChallenges(after: mechanism) }
         let succeeded = session.isAuthenticated
         emit(
             .event,
@@ -158,12 +158,12 @@ extension Console {
     /// that asks for ever would never let the session go. RFC 4954 §4: the client cancels with
     /// `*` and the server "MUST reject the AUTH command by sending a 501 reply"; one that asks
     /// again after that is closed on.
-    private func cancelChallenges(after mechanism: SASL.Mechanism) {
+    private func cancelChallenges(after mechanism: SASL.Mechanism) async {
         emit(
             .warning,
             "the server answered 334 again after \(mechanism.rawValue) had sent all it has: the exchange is cancelled with * (RFC 4954 §4)"
         )
-        sendSecret("*", quiet: true)
+        await sendSecret("*", quiet: true)
         guard session.inputMode == .challengeAnswer, link.isConnected else { return }
         emit(
             .warning,
@@ -179,10 +179,10 @@ extension Console {
     }
 
     /// The password (or token): asked with echo off at a terminal, else from --password-file or EHLO_PASSWORD.
-    private func readSecret(for mechanism: SASL.Mechanism, user: String) -> String? {
+    private func readSecret(for mechanism: SASL.Mechanism, user: String) async -> String? {
         let what = mechanism == .xoauth2 ? "token" : "password"
         if input.isInteractive {
-            return input.readSecret(prompt: "\(what) for \(VisibleText.escape(user)) (not echoed): ")
+            return await input.readSecret(prompt: "\(what) for \(VisibleText.escape(user)) (not echoed): ")
         }
         if let path = options.passwordFile {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {

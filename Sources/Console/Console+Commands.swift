@@ -4,7 +4,7 @@ import SMTPCore
 
 /// The `/` commands. Their names, arguments and summaries are rows of `ConsoleCommandTable`.
 extension Console {
-    func runConsoleCommand(_ line: String) {
+    func runConsoleCommand(_ line: String) async {
         let trimmed = line.dropFirst().drop { $0 == " " }
         let name = String(trimmed.prefix { $0 != " " }).lowercased()
         let argument = String(trimmed.dropFirst(name.count)).trimmingCharacters(in: .whitespaces)
@@ -20,7 +20,7 @@ extension Console {
         }
         if isScript, name != "pipe" {
             // In a script every other / line ends the group being built: it is sent and answered first.
-            flushAndWait()
+            await flushAndWait()
         }
         guard let row = ConsoleCommandTable.row(name) else {
             let guess = DidYouMean.consoleCommand(name).map { "did you mean \($0)? " } ?? ""
@@ -32,27 +32,27 @@ extension Console {
             return
         }
         if row.isSessionStep {
-            savingAsOneStep("/\(name)\(argument.isEmpty ? "" : " " + argument)") { run(name, argument) }
+            await savingAsOneStep("/\(name)\(argument.isEmpty ? "" : " " + argument)") { await run(name, argument) }
         } else {
-            run(name, argument)
+            await run(name, argument)
         }
     }
 
     /// Runs `body`, which sends what `line` stands for: `/save-script` keeps the line, and one
     /// `/expect` of the last reply it got, not the exchanges inside.
-    func savingAsOneStep(_ line: String, _ body: () -> Void) {
+    func savingAsOneStep(_ line: String, _ body: () async -> Void) async {
         savedScript.consoleCommandRun(line)
         let lastBefore = session.lastReply
         let wasSaving = isSavingReplies
         isSavingReplies = false
-        body()
+        await body()
         isSavingReplies = wasSaving
         if let reply = session.lastReply, reply != lastBefore {
             savedScript.replyCompleted(reply, answering: session.lastAnswered)
         }
     }
 
-    private func run(_ name: String, _ argument: String) {
+    private func run(_ name: String, _ argument: String) async {
         switch name {
         case "help": help(argument)
         case "explain": explain(argument)
@@ -61,26 +61,26 @@ extension Console {
         case "commands": output(HelpRenderer.commandList)
         case "mailbox": mailboxCommand(argument)
         case "caps": showCapabilities()
-        case "connect": connectCommand(argument)
+        case "connect": await connectCommand(argument)
         case "disconnect":
             if !link.isConnected {
                 emit(.output, "not connected")
             } else {
                 closeConnection(reason: "closed by you, without QUIT")
             }
-        case "dns": dnsCommand(argument)
-        case "send": sendFile(argument)
-        case "expect": expect(argument)
+        case "dns": await dnsCommand(argument)
+        case "send": await sendFile(argument)
+        case "expect": await expect(argument)
         case "record": recordCommand(argument)
-        case "starttls": startTLSCommand()
+        case "starttls": await startTLSCommand()
         case "cert": showCertificates(argument)
-        case "auth": authCommand(argument)
+        case "auth": await authCommand(argument)
         case "b64": base64Command(argument)
-        case "quit": finish()
+        case "quit": await finish()
         case "pipe": openPipeGroup()
         case "save-script": saveScript(argument)
         case "timing": timingCommand(argument)
-        case "go": goCommand()
+        case "go": await goCommand()
         case "lesson": lessonCommand(argument)
         case "hint": hintCommand()
         default:
@@ -226,16 +226,16 @@ extension Console {
         emit(.output, "timing is \(isTimingShown ? "on: each reply shows its latency" : "off")")
     }
 
-    private func goCommand() {
+    private func goCommand() async {
         guard isPipeGroupOpen else {
             if !outgoing.isEmpty || !session.pending.isEmpty {
-                flushAndWait()
+                await flushAndWait()
             } else {
                 emit(.output, "no pipelined group is open; /pipe starts one")
             }
             return
         }
-        sendGroup()
+        await sendGroup()
     }
 
     private func showState() {
@@ -332,7 +332,7 @@ extension Console {
     /// settings, and the session is the user's to open (EHLO is typed). `/connect @NAME
     /// [options]` opens a profile's session as `ehlo @NAME` does. `/connect` alone opens the last
     /// connection again, the same way.
-    private func connectCommand(_ argument: String) {
+    private func connectCommand(_ argument: String) async {
         guard let words = ConnectArguments.words(argument) else {
             emit(.warning, "/connect: a quote is not closed")
             if isScript { fail(.usage) }
@@ -346,7 +346,7 @@ extension Console {
             target = link.server
             takesSteps = profileReference != nil
         } else if words.count == 1, ProfileReference.isReference(words[0]) {
-            return connectToProfile(words[0], over: commandLine)
+            return await connectToProfile(words[0], over: commandLine)
         } else if let parse = commandLine.connectArguments, hasOptions || words.count > 1 {
             switch parse(words, commandLine) {
             case .help(let text):
@@ -358,7 +358,7 @@ extension Console {
                 return
             case .connect(var parsed):
                 if let reference = parsed.startProfile {
-                    return connectToProfile(reference.description, over: parsed)
+                    return await connectToProfile(reference.description, over: parsed)
                 }
                 target = parsed.server ?? link.server
                 // `server` stays the command line's: a failure to reach it decides the exit status.
@@ -386,16 +386,16 @@ extension Console {
             )
             return
         }
-        guard connect(to: target), takesSteps else { return }
-        openSessionAsAskedHere()
+        guard await connect(to: target), takesSteps else { return }
+        await openSessionAsAskedHere()
     }
 
     /// After a `/connect` with options or to a profile: --starttls and --user run their steps as
     /// on the command line (the command line's own ran at the start only); at a terminal a
     /// failure ends this connection, not ehlo.
-    func openSessionAsAskedHere() {
+    func openSessionAsAskedHere() async {
         let status = exitStatus
-        openSessionAsAsked()
+        await openSessionAsAsked()
         if input.isInteractive, isFinished {
             isFinished = false
             exitStatus = status
@@ -403,7 +403,7 @@ extension Console {
         }
     }
 
-    private func expect(_ argument: String) {
+    private func expect(_ argument: String) async {
         let expectation: ReplyExpectation
         do {
             expectation = try ReplyExpectation(parsing: argument)
@@ -424,7 +424,7 @@ extension Console {
             emit(.warning, "expect \(expectation): FAILED, the last reply was \(got)")
             if isScript {
                 fail(.expectationFailed)
-                finish()
+                await finish()
             }
         }
     }

@@ -5,8 +5,9 @@ import SMTPCore
 
 /// Finding the server from a mail domain (`--mx`, `--mx-all`, `mx:DOMAIN`) and `/dns`.
 ///
-/// The DNS questions block the main thread, as connecting does, for at most the resolver's
-/// timeouts (`--timeout`, else the system's, 5 s and 2 attempts by default).
+/// The DNS questions block the console's thread (a script's console runs on the network
+/// thread: what the server sends meanwhile is read after the answer) for at most the
+/// resolver's timeouts (`--timeout`, else the system's, 5 s and 2 attempts by default).
 extension Console {
     /// The resolver for `--mx` and `/dns`: `--resolver`, else the system's.
     var resolver: DNSResolver {
@@ -34,7 +35,7 @@ extension Console {
     /// refuses, cannot be reached or greets otherwise is named with why, as an MTA's log does.
     ///
     /// - Returns: whether a session is open.
-    func connect(toMailDomain target: MailDomainTarget) -> Bool {
+    func connect(toMailDomain target: MailDomainTarget) async -> Bool {
         let asked = resolver.serverDescription
         var generator = SystemRandomNumberGenerator()
         let (route, notes) = MailRoute.route(
@@ -74,14 +75,14 @@ extension Console {
                 let place = "\(host.exchanger.host)[\(address)]:\(target.port)"
                 emit(.event, "trying \(place) (\(label))")
                 let address = ServerAddress(host: address.description, port: target.port)
-                if connect(to: address, mailExchanger: host.exchanger.host) {
+                if await connect(to: address, mailExchanger: host.exchanger.host) {
                     if !target.triesEveryExchanger || session.phase == .greeted {
                         exitStatus = statusBefore
                         return true
                     }
                     let reply = session.lastReply.map { "greeted with \($0.code), not 220" } ?? "sent no greeting"
                     emit(.warning, "\(place) \(reply): trying the next, as an MTA would")
-                    leaveRefusingServer()
+                    await leaveRefusingServer()
                 }
                 failures += 1
                 exitStatus = statusBefore
@@ -105,10 +106,10 @@ extension Console {
 
     /// After a greeting other than 220: QUIT if the server waits for it (RFC 5321 §3.1: after 554
     /// it "MUST wait for the client to send a QUIT"), then close.
-    private func leaveRefusingServer() {
+    private func leaveRefusingServer() async {
         if link.isConnected, session.phase == .refused {
-            sendCommand("QUIT", quiet: true, replyTimeout: min(options.timeoutOverride ?? 5, 5))
-            flushAndWait()
+            await sendCommand("QUIT", quiet: true, replyTimeout: min(options.timeoutOverride ?? 5, 5))
+            await flushAndWait()
         }
         closeConnection(reason: nil)
     }
@@ -117,7 +118,7 @@ extension Console {
 
     /// `/dns [ADDRESS]`: the PTR names of the server connected to (or of ADDRESS), and whether
     /// each leads back to it (forward-confirmed reverse DNS).
-    func dnsCommand(_ argument: String) {
+    func dnsCommand(_ argument: String) async {
         let address: IPAddress
         if !argument.isEmpty {
             guard let given = IPAddress(parsing: argument.trimmingCharacters(in: CharacterSet(charactersIn: "[]")))

@@ -43,7 +43,7 @@ extension Console {
     /// `/connect @NAME[:PORT] [options]`: the profile's server and settings under `base`'s (the
     /// command line's, or the options given to `/connect`), then what they ask for after the
     /// greeting (STARTTLS, AUTH), as `ehlo @NAME` does.
-    func connectToProfile(_ text: String, over base: ConsoleOptions) {
+    func connectToProfile(_ text: String, over base: ConsoleOptions) async {
         let sessionOptions: ConsoleOptions
         let reference: ProfileReference
         do {
@@ -61,7 +61,7 @@ extension Console {
         if screen.transcript == nil, let path = profileTranscriptPath() {
             startRecording(to: path, isBeforeFirstConnection: true)
         }
-        if connect(to: server) { openSessionAsAskedHere() }
+        if await connect(to: server) { await openSessionAsAskedHere() }
     }
 
     /// A new file in the current profile's `transcripts` folder, which is made (mode 0700) if

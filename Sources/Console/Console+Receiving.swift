@@ -8,12 +8,13 @@ extension Console {
     /// Waits until every written exchange has its replies, the connection ends, a reply times out
     /// (RFC 5321 §4.5.3.2) or the user presses Ctrl-C. Returns false if it did not get them.
     @discardableResult
-    func waitForReplies(timeout: Int? = nil) -> Bool {
+    func waitForReplies(timeout: Int? = nil) async -> Bool {
         while let head = session.pending.first, head.sentAt != nil, head.octetsToSend == 0, link.isConnected {
             let seconds = timeout ?? options.timeoutOverride ?? head.source.exchange?.timeout ?? 300
             // The head changes with each reply it takes (LMTP and PRDR take several) and when it is done.
             let answered = { self.session.pending.first != head }
-            switch takeEvents(until: answered, seconds: Double(seconds), waitingFor: "the reply to \(head.source.name)")
+            switch await takeEvents(
+                until: answered, seconds: Double(seconds), waitingFor: "the reply to \(head.source.name)")
             {
             case .done, .disconnected:
                 continue
@@ -36,7 +37,7 @@ extension Console {
     /// - Parameter what: what is awaited; at a terminal, a silence of more than a second shows
     ///   `waiting 3 s for the reply to AUTH…` until it ends (a slow DNSBL check, tarpitting,
     ///   Dovecot's auth penalty are everyday causes).
-    func takeEvents(until isDone: () -> Bool, seconds: Double, waitingFor what: String? = nil) -> WaitOutcome {
+    func takeEvents(until isDone: () -> Bool, seconds: Double, waitingFor what: String? = nil) async -> WaitOutcome {
         let start = Date()
         let deadline = start.addingTimeInterval(seconds)
         let showsProgress = what != nil && input.isInteractive && Terminal.stdoutIsTerminal
@@ -54,8 +55,11 @@ extension Console {
             // With a progress line, wake each second to update it.
             let slice = showsProgress ? min(remaining, 1 - waited.truncatingRemainder(dividingBy: 1)) : remaining
             let milliseconds = Int32(min(max(slice, 0.001) * 1000, Double(Int32.max)))
-            if link.waitForEvents(milliseconds: milliseconds) == .interrupted {
-                return .interrupted
+            if input.isInteractive {
+                // The console's own thread: blocking it is what lets Ctrl-C end the wait.
+                if link.waitForEvents(milliseconds: milliseconds) == .interrupted { return .interrupted }
+            } else {
+                _ = await link.awaitEvents(milliseconds: milliseconds)
             }
         }
     }
@@ -86,7 +90,7 @@ extension Console {
             let outcome = session.replyReceived(reply)
             show(outcome)
             lessonObserved(.replyReceived(outcome.reply, answering: outcome.answered))
-            run(outcome.actions)
+            runAfterReply(outcome.actions)
         case .plaintextDiscarded(let octets):
             emit(
                 .warning,

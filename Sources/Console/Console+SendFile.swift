@@ -11,7 +11,7 @@ extension Console {
     }
 
     /// DATA, then the file as the body (CRLF-normalised, dot-stuffed, streamed), then the dot.
-    func sendFile(_ argument: String) {
+    func sendFile(_ argument: String) async {
         let path = NSString(string: argument).expandingTildeInPath
         guard !argument.isEmpty else {
             emit(.warning, "usage: /send FILE")
@@ -30,7 +30,7 @@ extension Console {
             emit(.warning, "/send starts its own DATA; it needs a session where commands may be sent now")
             return
         }
-        sendCommand("DATA", quiet: true)
+        await sendCommand("DATA", quiet: true)
         guard session.inputMode == .message, link.isConnected else {
             emit(.event, "the server did not accept DATA; \(argument) was not sent")
             return
@@ -53,14 +53,14 @@ extension Console {
                 chunk.withUnsafeBufferPointer {
                     encoder.encode(UnsafeBufferPointer(rebasing: $0[..<count]), into: &wire)
                 }
-                try link.stream(wire, timeout: dataBlockTimeout)
+                try await link.stream(wire, timeout: dataBlockTimeout)
                 screen.recordMessageLines(recorder.lines(in: wire))
             }
             // The final dot goes with the end of data, below; its CRLF before it, if the file lacked
             // one. This write returns once every block before it is written too.
             let closing = encoder.finish()
             let lineEnd = Array(closing.dropLast(DotStuffing.terminator.count))
-            try link.write(lineEnd, timeout: dataBlockTimeout)
+            try await link.write(lineEnd, timeout: dataBlockTimeout)
             screen.recordMessageLines(recorder.lines(in: lineEnd))
         } catch {
             emit(.event, "sending \(argument) failed: \(error)")
@@ -69,7 +69,7 @@ extension Console {
             return
         }
         emit(.event, "sent \(argument): \(encoder.bodyOctets) octets on the wire (CRLF, dot-stuffed), then the final .")
-        sendBodyLine(".", quiet: true, tag: nil)
+        await sendBodyLine(".", quiet: true, tag: nil)
     }
 }
 

@@ -74,7 +74,7 @@ extension Console {
     ///     EHLO and STARTTLS of `--starttls`).
     func sendCommand(
         _ line: String, quiet: Bool = false, replyTimeout: Int? = nil, tag: Int? = nil, savesToScript: Bool = false
-    ) {
+    ) async {
         // Show what arrived meanwhile first: the server may have closed the connection.
         takeEvents()
         guard link.isConnected else {
@@ -108,7 +108,7 @@ extension Console {
             // A command ehlo sends itself (QUIT on the way out, /send's DATA, /auth's AUTH) does
             // not join the group being typed: the group goes first, as /go would send it.
             emit(.event, "the pipelined group is sent first")
-            sendGroup()
+            await sendGroup()
             guard link.isConnected else { return }
         }
         let command = SMTPCommand(line: line)
@@ -130,8 +130,8 @@ extension Console {
         if command.verb == .starttls {
             // The replies owed before it (a group, LMTP's per-recipient replies, an interrupted
             // wait) come first: the hold against injected plaintext arms on STARTTLS's own.
-            if session.repliesOwed == nil { flushAndWait() }
-            try? link.connection?.expectSTARTTLSReply(repliesBefore: session.repliesOwed ?? 0)
+            if session.repliesOwed == nil { await flushAndWait() }
+            try? await link.connection?.expectSTARTTLSReply(repliesBefore: session.repliesOwed ?? 0)
         }
         let actions = session.commandSent(
             command, isPipelined: isPipelined, bodyFollowsInInput: isScript && !quiet, tag: tag)
@@ -141,8 +141,8 @@ extension Console {
             lessonEvent: .commandSent(command, isPipelined: false, isComposed: quiet))
         if command.bdatChunk != nil { outgoing.markLastLineOpensChunk() }
         if !quiet || savesToScript { savedScript.commandSent(command) }
-        run(actions, replyTimeout: replyTimeout)
-        if session.inputMode == .tlsHandshake { performTLSHandshake() }
+        await run(actions, replyTimeout: replyTimeout)
+        if session.inputMode == .tlsHandshake { await performTLSHandshake() }
     }
 
     /// Ctrl-C at the chunk prompt: a chunk nothing of which was written is given up, BDAT line and all.
@@ -160,37 +160,34 @@ extension Console {
     }
 
     /// A body line in data mode: dot-stuffed on the wire (RFC 5321 §4.5.2); a lone "." ends the message.
-    func sendBodyLine(_ line: String, quiet: Bool = false, tag: Int?) {
+    func sendBodyLine(_ line: String, quiet: Bool = false, tag: Int?) async {
         if !quiet { savedScript.messageLineSent(line) }
         if line == "." {
             hold(Array(line.utf8), shown: line, isEchoed: isScript || quiet, expectsReply: true)
-            run(session.endOfDataSent(isPipelined: isGrouping, tag: tag))
+            await run(session.endOfDataSent(isPipelined: isGrouping, tag: tag))
             return
         }
-        var line = line
-        line.withUTF8 { octets in
-            // RFC 5321 §4.5.2: a line starting with a period gets another one on the wire.
-            if octets.first == UInt8(ascii: ".") {
-                sendMessageOctets([UInt8(ascii: ".")] + Array(octets))
-            } else {
-                sendMessageOctets(octets)
-            }
+        // RFC 5321 §4.5.2: a line starting with a period gets another one on the wire.
+        if line.utf8.first == UInt8(ascii: ".") {
+            await sendMessageOctets([UInt8(ascii: ".")] + line.utf8)
+        } else {
+            await sendMessageOctets(line.utf8)
         }
     }
 
     /// A message line exactly as it goes on the wire, already dot-stuffed (replay sends what was recorded).
-    func sendMessageOctets(_ wire: some Collection<UInt8>) {
+    func sendMessageOctets(_ wire: some Collection<UInt8>) async {
         session.messageLineSent()
         let shown = VisibleText.escape(wire)
         // A lesson cannot start while message lines are held (they are not commands), so without
         // one now none will want this line's octets.
         let event = lesson == nil ? nil : LessonEvent.messageLineSent(wire: Array(wire))
         hold(wire, shown: shown, isEchoed: isScript, lessonEvent: event)
-        if outgoing.octetCount >= Self.messageBufferOctets { flush(streaming: true) }
+        if outgoing.octetCount >= Self.messageBufferOctets { await flush(streaming: true) }
     }
 
     /// A line of a BDAT chunk: sent with CRLF, not dot-stuffed (RFC 3030 §2); cut to the octets left.
-    func sendChunkLine(_ line: String) {
+    func sendChunkLine(_ line: String) async {
         guard case .chunk(let remaining, _) = session.inputMode else {
             preconditionFailure("a chunk line outside a BDAT chunk")
         }
@@ -207,18 +204,18 @@ extension Console {
         outgoing.append(
             OutgoingLines.Line(shown: shown, wire: shown, isEchoed: isScript), octets: wire, endsLine: false)
         let actions = session.chunkOctetsSent(wire.count)
-        if outgoing.octetCount >= Self.messageBufferOctets { flush() }
-        run(actions)
+        if outgoing.octetCount >= Self.messageBufferOctets { await flush() }
+        await run(actions)
     }
 
     /// An answer to a 334 challenge; redacted unless the challenge asked for the user name.
-    func sendSecret(_ line: String, quiet: Bool = false, tag: Int? = nil) {
+    func sendSecret(_ line: String, quiet: Bool = false, tag: Int? = nil) async {
         // "*" cancels (RFC 4954 §4) and is no secret either.
         let isSecret = !session.isUserNameAsked && line != "*"
         hold(
             Array(line.utf8), shown: isSecret ? Redactor.placeholder : VisibleText.escape(line),
             isEchoed: isScript || quiet, wire: line, lessonEvent: .authResponseSent)
-        run(session.authResponseSent(tag: tag))
+        await run(session.authResponseSent(tag: tag))
     }
 
     /// Adds a line (CRLF appended) to what is written next.
@@ -241,7 +238,7 @@ extension Console {
     /// - Parameter streaming: the write need not be done before this returns (`ServerLink.stream`):
     ///   a block of message data with more to follow, or lines whose replies are awaited next.
     @discardableResult
-    func flush(streaming: Bool = false) -> Bool {
+    func flush(streaming: Bool = false) async -> Bool {
         guard !outgoing.isEmpty else { return true }
         let lines = outgoing.lines
         let octets = outgoing.octets
@@ -250,9 +247,9 @@ extension Console {
         let repliesOwedBefore = lesson == nil ? 0 : session.pending.filter { $0.sentAt != nil }.count
         do {
             if streaming {
-                try link.stream(octets, timeout: dataBlockTimeout)
+                try await link.stream(octets, timeout: dataBlockTimeout)
             } else {
-                try link.write(octets, timeout: dataBlockTimeout)
+                try await link.write(octets, timeout: dataBlockTimeout)
             }
         } catch {
             // The close event usually explains why; show it before anything else.
@@ -278,21 +275,19 @@ extension Console {
     /// The write is not waited for: the replies are (within their own timeouts, RFC 5321
     /// §4.5.3.2), and a write that fails closes the connection, which ends the wait. That saves a
     /// round trip between the threads for every command of a lock-step session.
-    func flushAndWait(timeout: Int? = nil) {
-        guard flush(streaming: true) else { return }
-        waitForReplies(timeout: timeout)
+    func flushAndWait(timeout: Int? = nil) async {
+        guard await flush(streaming: true) else { return }
+        await waitForReplies(timeout: timeout)
     }
 
     /// `/go`, an empty line, or a command that ends the group: the `/pipe` group is sent.
-    func sendGroup() {
+    func sendGroup() async {
         isPipeGroupOpen = false
-        flushAndWait()
+        await flushAndWait()
     }
 
-    /// Carries out what the session asked for after a line was sent or a reply came.
-    ///
-    /// Called while taking events too, so only the actions that follow a send may block.
-    func run(_ actions: [SessionStateMachine.Action], replyTimeout: Int? = nil) {
+    /// Carries out what the session asked for after a line was sent: a wait, or a note.
+    func run(_ actions: [SessionStateMachine.Action], replyTimeout: Int? = nil) async {
         for action in actions {
             switch action {
             case .awaitReplies:
@@ -301,44 +296,60 @@ extension Console {
                     let name = session.pending.last?.source.name ?? "that command"
                     emit(.event, "\(name) ends the pipelined group (RFC 2920 §3.1): the group is sent")
                 }
-                flushAndWait(timeout: replyTimeout)
-            case .readChunk(let octets):
-                if input.isInteractive {
-                    emit(
-                        .event,
-                        "chunk mode: the next lines (each with its CRLF) are the \(octets) octets of this BDAT, sent as typed"
-                    )
-                }
+                await flushAndWait(timeout: replyTimeout)
             case .awaitEarlyRefusal:
-                awaitEarlyRefusalOfChunk()
-            case .enterDataMode:
-                if input.isInteractive {
-                    emit(.event, "data mode: type the message, end it with a line holding only .")
-                }
-            case .skipInput(let note):
-                emit(.warning, note)
-            case .abandonChunk(let octets):
-                emit(.event, "chunk mode ends: the \(octets) octets left of it are not sent")
-            case .noReplyDue(let reason):
-                emit(.annotation, reason)
-            case .startTLSHandshake, .expectSecretResponse, .closeConnection:
-                // The loop starts the handshake or asks for the secret once this reply is shown
-                // (the session's input mode says so); the server's close comes as an event.
-                break
+                await awaitEarlyRefusalOfChunk()
+            default:
+                note(action)
             }
+        }
+    }
+
+    /// Carries out what the session asked for after a reply came, while events are taken: a
+    /// note, never a wait (the session asks for waits only after a send).
+    func runAfterReply(_ actions: [SessionStateMachine.Action]) {
+        for action in actions { note(action) }
+    }
+
+    /// What the session asked for that is shown, not waited for.
+    private func note(_ action: SessionStateMachine.Action) {
+        switch action {
+        case .awaitReplies, .awaitEarlyRefusal:
+            assertionFailure("\(action) is carried out by run(_:), after a send")
+        case .readChunk(let octets):
+            if input.isInteractive {
+                emit(
+                    .event,
+                    "chunk mode: the next lines (each with its CRLF) are the \(octets) octets of this BDAT, sent as typed"
+                )
+            }
+        case .enterDataMode:
+            if input.isInteractive {
+                emit(.event, "data mode: type the message, end it with a line holding only .")
+            }
+        case .skipInput(let note):
+            emit(.warning, note)
+        case .abandonChunk(let octets):
+            emit(.event, "chunk mode ends: the \(octets) octets left of it are not sent")
+        case .noReplyDue(let reason):
+            emit(.annotation, reason)
+        case .startTLSHandshake, .expectSecretResponse, .closeConnection:
+            // The loop starts the handshake or asks for the secret once this reply is shown
+            // (the session's input mode says so); the server's close comes as an event.
+            break
         }
     }
 
     /// A server that did not advertise CHUNKING treats BDAT as an unknown command and answers at
     /// once; its octets would then arrive as commands (RFC 3030 §2). Give it a moment to say so.
-    private func awaitEarlyRefusalOfChunk() {
-        guard flush() else { return }
+    private func awaitEarlyRefusalOfChunk() async {
+        guard await flush() else { return }
         let seconds = min(options.timeoutOverride ?? 3, 3)
         emit(
             .event,
             "the server did not advertise CHUNKING: waiting \(seconds) s for it to refuse BDAT before the chunk's octets go out"
         )
-        _ = takeEvents(until: { !self.session.inputMode.isMessageText }, seconds: Double(seconds))
+        _ = await takeEvents(until: { !self.session.inputMode.isMessageText }, seconds: Double(seconds))
     }
 
     /// Once per connection: pipelining to a server that did not offer it.

@@ -10,25 +10,25 @@ struct TLSFailure: Error {
 /// STARTTLS, implicit TLS and `/cert`.
 extension Console {
     /// After the server's 220 to STARTTLS: the handshake, then the report (or the failure).
-    func performTLSHandshake() {
+    func performTLSHandshake() async {
         tls.outcome = nil
         guard let connection = link.connection else {
             tlsFailed("the server closed the connection before the TLS handshake")
             return
         }
         do {
-            try connection.startTLS(settings: tlsSettings)
+            try await connection.startTLS(settings: tlsSettings)
         } catch {
             tlsFailed("cannot start TLS: \(error)")
             return
         }
-        waitForTLSOutcome()
+        await waitForTLSOutcome()
     }
 
     /// Waits for the handshake to end (with implicit TLS it runs before the greeting).
-    func waitForTLSOutcome() {
+    func waitForTLSOutcome() async {
         let seconds = options.timeoutOverride ?? 60
-        switch takeEvents(until: { self.tls.outcome != nil }, seconds: Double(seconds)) {
+        switch await takeEvents(until: { self.tls.outcome != nil }, seconds: Double(seconds)) {
         case .done, .disconnected:
             break
         case .timedOut:
@@ -121,8 +121,8 @@ extension Console {
     }
 
     /// `/starttls`: the command, then the handshake.
-    func startTLSCommand() {
-        sendCommand("STARTTLS", quiet: true)
+    func startTLSCommand() async {
+        await sendCommand("STARTTLS", quiet: true)
     }
 
     /// `/cert [pem]`: the chain the server presented, also when the handshake failed (a refused

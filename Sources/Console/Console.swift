@@ -1,21 +1,41 @@
 import Foundation
 import LineEditor
+import NIOCore
+import NIOPosix
 import SMTPClient
 import SMTPCore
 
 /// The REPL: reads lines, hands them to the session, and carries out what it says.
 ///
 /// `SessionStateMachine` decides everything (what a line is, what a reply means, when to wait);
-/// the console only interprets its actions (`run(_:)`). All of it runs on the main thread; the
-/// network thread posts events to the inbox, taken here either while waiting for a reply or,
-/// when the user is typing, through the line editor's wake-up (so the line being edited is
-/// redrawn, not garbled).
+/// the console only interprets its actions (`run(_:)`). The network thread posts events to the
+/// inbox, taken here while waiting for a reply or, when the user is typing, through the line
+/// editor's wake-up (so the line being edited is redrawn, not garbled).
+///
+/// ### Where does it run?
+/// An actor, on one of two executors. A script's console runs on the network thread's event
+/// loop: a command is written and its reply read on the same thread, and the wait between is a
+/// suspension that the reply's post resumes (`ServerLink.awaitEvents`), not a hand-off from one
+/// thread to another and back. At a terminal the console has a thread of its own, which libedit
+/// blocks while the user types; there the waits block too (`Terminal.wait`), which lets Ctrl-C
+/// end them.
 ///
 /// The work is split by concern: this file has the loop and the dispatch of input lines;
 /// `Console+Sending` writes to the server, `Console+Receiving` waits and shows replies,
 /// `Console+Commands` has the `/` commands, `Console+TLS` and `Console+Auth` the handshake and
 /// the SASL exchanges, `Console+SendFile` streams `/send`.
-public final class Console {
+public actor Console {
+    /// The event loop of the console's thread at a terminal; nil for a script (which runs on
+    /// the network thread's).
+    private nonisolated let terminalThread: MultiThreadedEventLoopGroup?
+    private nonisolated let executor: any SerialExecutor
+    /// The same event loop as a task's executor: what resumes the console's waits (see there).
+    nonisolated let taskExecutor: EventLoopTaskExecutor
+    /// The network thread, stopped by `shutdown()` once the run is over.
+    private nonisolated let network: SMTPConnector
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     /// The options in force for the current connection: the command line's, those a `/connect`
     /// gave for its connection, or a profile's over the command line's (`Console+Profiles`).
     var options: ConsoleOptions
@@ -51,7 +71,7 @@ public final class Console {
     /// `/auth` runs its own exchanges: the command line stands for them).
     var isSavingReplies = true
     /// Each reply's latency is shown (`/timing on|off`; on at a terminal, or with `--timing`).
-    lazy var isTimingShown = options.showsTiming || input.isInteractive
+    var isTimingShown: Bool
     /// Replies shown, collected for a caller that compares them (replay) while it is not nil.
     var observed: [SessionStateMachine.ReplyOutcome]?
     /// The lesson running (`--lesson N`, `/lesson N`), fed the session's events.
@@ -68,14 +88,22 @@ public final class Console {
 
     private static let localName = hostName()
 
+    /// - Parameter terminalThread: the console's own thread, at a terminal; without, the console
+    ///   runs on the network thread's event loop (`input` must not block it).
     init(
         options: ConsoleOptions, commandLine: ConsoleOptions? = nil, input: InputSource, colorEnabled: Bool,
-        link: ServerLink = ServerLink()
+        link: ServerLink = ServerLink(), terminalThread: MultiThreadedEventLoopGroup? = nil
     ) {
+        self.terminalThread = terminalThread
+        let loop = terminalThread?.next() ?? link.eventLoop
+        self.executor = loop.executor
+        self.taskExecutor = EventLoopTaskExecutor(loop)
+        self.network = link.connector
         self.options = options
         self.commandLine = commandLine ?? options
         self.profileReference = options.startProfile
         self.input = input
+        self.isTimingShown = options.showsTiming || input.isInteractive
         self.link = link
         self.screen = Screen(colorEnabled: colorEnabled)
         link.beforeBlocking = { [screen] in screen.writeGathered() }
@@ -95,7 +123,7 @@ public final class Console {
                 if fd >= 0 { close(fd) }
                 throw ConsoleError(status: .inputUnreadable, message: "cannot read the script \(path)")
             }
-            return Console.scripted(
+            return Console(
                 options: options, commandLine: commandLine, input: ScriptInput(fileDescriptor: fd),
                 colorEnabled: colorEnabled)
         }
@@ -105,34 +133,34 @@ public final class Console {
                 programName: "ehlo", historyFile: options.historyFile, wakeFileDescriptor: link.inbox.fileDescriptor)
             let console = Console(
                 options: options, commandLine: commandLine, input: EditorInput(editor: editor),
-                colorEnabled: colorEnabled, link: link)
-            console.attach(to: editor)
-            console.screen.columns = { editor.terminalColumns }
+                colorEnabled: colorEnabled, link: link, terminalThread: MultiThreadedEventLoopGroup(numberOfThreads: 1))
             return console
         }
-        return Console.scripted(
+        return Console(
             options: options, commandLine: commandLine, input: ScriptInput(fileDescriptor: STDIN_FILENO),
             colorEnabled: colorEnabled)
     }
 
-    private static func scripted(
-        options: ConsoleOptions, commandLine: ConsoleOptions, input: ScriptInput, colorEnabled: Bool
-    ) -> Console {
-        let console = Console(options: options, commandLine: commandLine, input: input, colorEnabled: colorEnabled)
-        input.wakeFileDescriptor = console.link.inbox.fileDescriptor
-        input.onWake = { [unowned console] in
-            console.takeEvents()
-            return console.isFinished
+    /// Connects the input's callbacks to the console: the editor's completion and wake-up, or
+    /// the script's.
+    private func attachInput() {
+        if let editor = (input as? EditorInput)?.editor {
+            editor.complete = { [unowned self] text in self.complete(text) }
+            editor.onWake = { [unowned self] in self.takeEventsWhileEditing() }
+            screen.columns = { editor.terminalColumns }
+        } else if let script = input as? ScriptInput {
+            script.wakeFileDescriptor = link.inbox.fileDescriptor
+            script.onWake = { [unowned self] in
+                self.takeEvents()
+                return self.isFinished
+            }
+            script.beforeWaiting = { [screen] in screen.writeGathered() }
         }
-        input.beforeWaiting = { [screen = console.screen] in screen.writeGathered() }
-        return console
     }
 
-    private func attach(to editor: LineEditor) {
-        editor.complete = { [unowned self] text in self.complete(text) }
-        editor.onWake = { [unowned self] in
-            self.screen.collecting { self.takeEvents() }
-        }
+    /// What arrived while the user was typing, as lines for the editor to print above theirs.
+    private func takeEventsWhileEditing() -> [String] {
+        screen.collecting { takeEvents() }
     }
 
     private static func hostName() -> String? {
@@ -145,16 +173,28 @@ public final class Console {
     // MARK: The loop
 
     /// Runs until QUIT, Ctrl-D, the end of the script, or a failed `/expect` in a script.
-    public func run() -> ExitStatus {
-        if start() {
-            while !isFinished { step() }
+    ///
+    /// Then call `shutdown()`, from outside the console.
+    public func run() async -> ExitStatus {
+        await withTaskExecutorPreference(taskExecutor) {
+            attachInput()
+            if await start() {
+                while !isFinished { await step() }
+            }
+            return await end()
         }
-        return end()
+    }
+
+    /// Stops the network thread and the console's own; after `run()`, from another thread
+    /// than theirs (the caller of `run()` is).
+    public nonisolated func shutdown() {
+        network.shutdown()
+        try? terminalThread?.syncShutdownGracefully()
     }
 
     /// Opens the transcript and the connection the command line asked for. Returns false if
     /// that connection failed (the run is over).
-    func start() -> Bool {
+    func start() async -> Bool {
         if let path = options.transcriptFile ?? profileTranscriptPath() {
             startRecording(to: path, isBeforeFirstConnection: true)
         }
@@ -164,12 +204,12 @@ public final class Console {
         case nil: break
         }
         if let target = options.mailDomain {
-            guard connect(toMailDomain: target) else {
+            guard await connect(toMailDomain: target) else {
                 if case .failure = tls.outcome { exitStatus = .tlsFailed }
                 if exitStatus == .success { exitStatus = .connectionFailed }
                 return false
             }
-            openSessionAsAsked()
+            await openSessionAsAsked()
             return true
         }
         guard let server = options.server else {
@@ -181,7 +221,7 @@ public final class Console {
             }
             return true
         }
-        guard connect(to: server, waitsForGreeting: options.quitAfter != .connect) else {
+        guard await connect(to: server, waitsForGreeting: options.quitAfter != .connect) else {
             if case .failure = tls.outcome { exitStatus = .tlsFailed }
             if exitStatus == .success { exitStatus = .connectionFailed }
             return false
@@ -191,7 +231,7 @@ public final class Console {
             isFinished = true
             return true
         }
-        openSessionAsAsked()
+        await openSessionAsAsked()
         welcomeToPractice()
         return true
     }
@@ -212,7 +252,7 @@ public final class Console {
     }
 
     /// Reads one line (or does what is due before one may be read) and handles it.
-    func step() {
+    func step() async {
         takeEvents()
         guard !isFinished else { return }
         // Read once: each read of a view of the session from here copies the whole session.
@@ -220,32 +260,32 @@ public final class Console {
         switch mode {
         case .tlsHandshake:
             // The 220 to STARTTLS came after a Ctrl-C stopped the wait: nothing else may go first.
-            performTLSHandshake()
+            await performTLSHandshake()
             return
         case .challengeAnswer where input.isInteractive && session.isUserNameAsked:
             // AUTH LOGIN's user name is no secret: typed with echo, like any line.
             break
         case .challengeAnswer where input.isInteractive:
-            guard let secret = input.readSecret(prompt: "answer to 334 (not echoed)> ") else {
+            guard let secret = await input.readSecret(prompt: "answer to 334 (not echoed)> ") else {
                 emit(.event, "no answer: the exchange is cancelled with * (RFC 4954 §4)")
-                sendSecret("*", quiet: true)
+                await sendSecret("*", quiet: true)
                 return
             }
-            sendSecret(secret)
+            await sendSecret(secret)
             return
         default:
             break
         }
-        switch input.readLine(prompt: { [unowned self] in self.promptText }) {
+        switch await input.readLine(prompt: { [unowned self] in self.promptText }) {
         case .endOfInput:
             if input.isInteractive { Terminal.write("\n") }
-            finish()
+            await finish()
         case .interrupted:
             if case .chunk = session.inputMode { abandonChunk() }
         case .line(let line):
             guard !isFinished else { return }
-            handle(line, typedIn: mode)
-            if isStageReached { finish() }
+            await handle(line, typedIn: mode)
+            if isStageReached { await finish() }
         }
     }
 
@@ -258,15 +298,14 @@ public final class Console {
     }
 
     /// After the loop: the server's close, then ours; the exit status.
-    func end() -> ExitStatus {
-        quitIfPossible()
+    func end() async -> ExitStatus {
+        await quitIfPossible()
         if session.phase == .closed {
             // After 221 the server closes the connection; give it a moment so the close is shown and recorded.
-            _ = takeEvents(until: { false }, seconds: 1)
+            _ = await takeEvents(until: { false }, seconds: 1)
         }
         closeConnection(reason: nil)
         endLesson()
-        link.shutdown()
         screen.writeGathered()
         if isScript, exitStatus == .success, screen.hasTranscriptFailed { exitStatus = .transcriptFailed }
         return exitStatus
@@ -290,7 +329,7 @@ public final class Console {
     /// - Parameter mode: the input mode when the prompt was shown. At a terminal, a line typed as
     ///   message text (data or chunk mode) and finished after a reply ended that mode, or a line
     ///   typed as a command and finished after a 354, is not sent: its meaning changed under it.
-    func handle(_ line: String, typedIn mode: SessionStateMachine.InputMode? = nil, tag: Int? = nil) {
+    func handle(_ line: String, typedIn mode: SessionStateMachine.InputMode? = nil, tag: Int? = nil) async {
         let now = session.inputMode
         if input.isInteractive, let mode, mode.isMessageText != now.isMessageText {
             emit(
@@ -304,16 +343,16 @@ public final class Console {
         switch now {
         case .message where session.isReplyCheck(line):
             // A script's /expect right after DATA checks the 354; the message starts after it.
-            runConsoleCommand(line)
+            await runConsoleCommand(line)
         case .message:
-            sendBodyLine(line, tag: tag)
+            await sendBodyLine(line, tag: tag)
         case .chunk:
-            sendChunkLine(line)
+            await sendChunkLine(line)
         case .skipping:
-            skip(line)
+            await skip(line)
         case .challengeAnswer where !isConsoleCommand(line):
             // In a script, the answer to a 334 is the next ordinary line (// for one starting with /).
-            sendSecret(line.hasPrefix("//") ? String(line.dropFirst()) : line, tag: tag)
+            await sendSecret(line.hasPrefix("//") ? String(line.dropFirst()) : line, tag: tag)
         case .awaitingReply(let source) where !isConsoleCommand(line):
             if !line.allSatisfy({ $0 == " " || $0 == "\t" }) {
                 emit(
@@ -324,7 +363,7 @@ public final class Console {
         case .tlsHandshake where !isConsoleCommand(line):
             emit(.warning, "not sent: after the 220 to STARTTLS only the TLS handshake may follow (RFC 3207 §4)")
         case .commands, .offline, .challengeAnswer, .awaitingReply, .tlsHandshake:
-            handleCommandLine(line, tag: tag)
+            await handleCommandLine(line, tag: tag)
         }
     }
 
@@ -335,36 +374,36 @@ public final class Console {
         line.hasPrefix("/") && !line.hasPrefix("//")
     }
 
-    private func handleCommandLine(_ line: String, tag: Int?) {
+    private func handleCommandLine(_ line: String, tag: Int?) async {
         if line.hasPrefix("#") { return }
         if line.allSatisfy({ $0 == " " || $0 == "\t" }) {
             // An empty line sends a `/pipe` group.
-            if isPipeGroupOpen { sendGroup() }
+            if isPipeGroupOpen { await sendGroup() }
             return
         }
         if line.hasPrefix("//") {
             input.remember(line, persist: Redactor.isSafeForHistory(String(line.dropFirst())))
-            sendCommand(String(line.dropFirst()), tag: tag)
+            await sendCommand(String(line.dropFirst()), tag: tag)
             return
         }
         if !link.isConnected, Self.leavingWords.contains(line.trimmingCharacters(in: .whitespaces).lowercased()) {
             // Offline there is no server to say QUIT to: the word a person types to leave, leaves.
-            finish()
+            await finish()
             return
         }
         if line.hasPrefix("/") {
             // /b64 may hold a password being encoded: memory only.
             input.remember(line, persist: !line.lowercased().hasPrefix("/b64"))
-            runConsoleCommand(line)
+            await runConsoleCommand(line)
             return
         }
         // A line with a secret stays in memory for the up arrow, never in the history file.
         input.remember(line, persist: Redactor.isSafeForHistory(line))
-        sendCommand(line, tag: tag)
+        await sendCommand(line, tag: tag)
     }
 
     /// A line the session says is not to be sent (a refused message in a script).
-    private func skip(_ line: String) {
+    private func skip(_ line: String) async {
         switch session.lineSkipped(line) {
         case .skipped:
             break
@@ -372,10 +411,10 @@ public final class Console {
             emit(.warning, note)
         case .endedSendingLine(let note):
             emit(.warning, note)
-            sendBodyLine(line, tag: nil)
+            await sendBodyLine(line, tag: nil)
         case .notSkipped(let note):
             emit(.event, note)
-            handle(line)
+            await handle(line)
         }
     }
 
@@ -383,29 +422,29 @@ public final class Console {
     ///
     /// - Parameter holdsForGroup: the line joins a pipelined group: it is written with the lines
     ///   that follow, up to one that ends the group.
-    func perform(_ line: String, tag: Int?, holdsForGroup: Bool) {
+    func perform(_ line: String, tag: Int?, holdsForGroup: Bool) async {
         let wasOpen = isPipeGroupOpen
         isPipeGroupOpen = holdsForGroup
-        handle(line, tag: tag)
-        if !holdsForGroup { flushAndWait() }
+        await handle(line, tag: tag)
+        if !holdsForGroup { await flushAndWait() }
         isPipeGroupOpen = wasOpen && isPipeGroupOpen
     }
 
     /// Replay: a message line exactly as recorded (already dot-stuffed), or skipped as the
     /// session says; `mode` is the session's input mode now.
-    func replayMessageLine(_ octets: [UInt8], in mode: SessionStateMachine.InputMode) {
+    func replayMessageLine(_ octets: [UInt8], in mode: SessionStateMachine.InputMode) async {
         switch mode {
         case .message:
-            sendMessageOctets(octets)
+            await sendMessageOctets(octets)
         case .skipping:
-            skip(String(decoding: octets, as: UTF8.self))
+            await skip(String(decoding: octets, as: UTF8.self))
         case .offline, .commands, .chunk, .challengeAnswer, .awaitingReply, .tlsHandshake:
             emit(.warning, "a recorded message line is not sent: no message is being sent now")
         }
     }
 
     /// End of input: leave politely (QUIT, and show the 221).
-    func finish() {
+    func finish() async {
         switch session.inputMode {
         case .chunk:
             emit(.warning, "input ended inside a BDAT chunk: the server still waits for its octets")
@@ -422,24 +461,24 @@ public final class Console {
             }
         case .challengeAnswer:
             // A QUIT now would be taken as the answer to the challenge (RFC 4954 §4): cancel first.
-            sendSecret("*", quiet: true)
+            await sendSecret("*", quiet: true)
         case .commands, .offline, .awaitingReply, .tlsHandshake:
             break
         }
-        quitIfPossible()
+        await quitIfPossible()
         isFinished = true
     }
 
     /// Every way out of a session says QUIT to a server that can still take it (RFC 5321
     /// §4.1.1.10), whatever ended the run: the input, a failure, `--quit-after`.
-    private func quitIfPossible() {
+    private func quitIfPossible() async {
         if link.isConnected, session.inputMode == .commands,
             SessionPhase.connected.union([.refused]).contains(session.predictedPhase)
         {
             // A courtesy on the way out: a server that does not answer must not keep the user waiting.
-            sendCommand("QUIT", quiet: true, replyTimeout: min(options.timeoutOverride ?? 5, 5))
+            await sendCommand("QUIT", quiet: true, replyTimeout: min(options.timeoutOverride ?? 5, 5))
         }
-        flushAndWait()
+        await flushAndWait()
     }
 
     // MARK: Connecting
@@ -448,12 +487,12 @@ public final class Console {
     ///   - waitsForGreeting: false only for `--quit-after connect`.
     ///   - mailExchanger: the MX host whose address `address` is (`--mx`).
     @discardableResult
-    func connect(to address: ServerAddress, waitsForGreeting: Bool = true, mailExchanger: String? = nil) -> Bool {
+    func connect(to address: ServerAddress, waitsForGreeting: Bool = true, mailExchanger: String? = nil) async -> Bool {
         if link.isConnected { closeConnection(reason: "closed to connect elsewhere") }
         mailExchangerName = mailExchanger
         do {
             let implicitTLS = options.tlsMode == .implicit ? tlsSettings : nil
-            let opened = try link.connect(
+            let opened = try await link.connect(
                 to: address, timeoutSeconds: options.timeoutOverride ?? 30, implicitTLS: implicitTLS,
                 settings: options.connection)
             session = SessionStateMachine(sessionProtocol: options.sessionProtocol)
@@ -479,7 +518,7 @@ public final class Console {
             return false
         }
         // Ctrl-C while waiting for the greeting keeps the connection: the greeting shows when it comes.
-        if waitsForGreeting { waitForReplies() }
+        if waitsForGreeting { await waitForReplies() }
         guard link.isConnected else {
             if isScript { exitStatus = .connectionFailed }
             return false

@@ -1,14 +1,17 @@
 import Foundation
 import LineEditor
+import NIOCore
+import NIOPosix
+import SMTPClient
 import SMTPCore
 
 /// Where the console's lines come from: a person at a terminal, or a script.
 protocol InputSource: AnyObject {
     /// Whether lines are echoed as `C:` (a script) or were already seen as typed (a person).
     var isInteractive: Bool { get }
-    func readLine(prompt: @escaping () -> String) -> LineEditor.ReadResult
+    func readLine(prompt: @escaping () -> String) async -> LineEditor.ReadResult
     /// A line that must not be echoed or stored (an answer to a 334 challenge).
-    func readSecret(prompt: String) -> String?
+    func readSecret(prompt: String) async -> String?
     /// Adds a line to the history; `persist` false keeps it out of the history file.
     func remember(_ line: String, persist: Bool)
 }
@@ -17,6 +20,10 @@ protocol InputSource: AnyObject {
 ///
 /// While it waits for the next line it also watches `wakeFileDescriptor`, so what the server
 /// sends meanwhile (a 421, a closed connection) is shown when it happens, not with the next line.
+///
+/// The console that reads it runs on the network thread's event loop, which must not block:
+/// input that is not there yet (a pipe from a slower program) is waited for on a thread of
+/// SwiftNIO's pool, and the console is suspended meanwhile.
 final class ScriptInput: InputSource {
     private let fileDescriptor: Int32
     private var buffer: [UInt8] = []
@@ -40,7 +47,7 @@ final class ScriptInput: InputSource {
 
     var isInteractive: Bool { false }
 
-    func readLine(prompt: @escaping () -> String) -> LineEditor.ReadResult {
+    func readLine(prompt: @escaping () -> String) async -> LineEditor.ReadResult {
         while true {
             if let newline = buffer.withUnsafeBufferPointer({
                 ByteScan.firstIndex(of: UInt8(ascii: "\n"), in: $0, from: readIndex)
@@ -58,17 +65,19 @@ final class ScriptInput: InputSource {
                 }
                 return .line(String(decoding: buffer[readIndex...], as: UTF8.self))
             }
-            beforeWaiting?()
             if wakeFileDescriptor >= 0, let onWake {
-                var fds = [
-                    pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0),
-                    pollfd(fd: wakeFileDescriptor, events: Int16(POLLIN), revents: 0),
-                ]
-                if poll(&fds, 2, -1) < 0 { continue }
-                if fds[1].revents & Int16(POLLIN) != 0 {
+                switch await Self.waitForReadable(fileDescriptor, or: wakeFileDescriptor, beforeWaiting: beforeWaiting)
+                {
+                case .failed:
+                    continue
+                case .woken:
                     if onWake() { return .endOfInput }
                     continue
+                case .readable:
+                    break
                 }
+            } else {
+                beforeWaiting?()
             }
             buffer.removeSubrange(..<readIndex)
             readIndex = 0
@@ -78,6 +87,36 @@ final class ScriptInput: InputSource {
                 isAtEnd = true
             }
         }
+    }
+
+    private enum Readiness: Sendable { case readable, woken, failed }
+
+    /// Whether `input` has something to read (or its end) or `wake` was signalled first. A look
+    /// that does not wait comes first; only if neither is ready does a pool thread wait in
+    /// `poll(2)`, with `beforeWaiting` run before.
+    private static func waitForReadable(
+        _ input: Int32, or wake: Int32, beforeWaiting: (() -> Void)?
+    ) async -> Readiness {
+        let now = poll(input, or: wake, milliseconds: 0)
+        guard now == .failed || now == nil else { return now! }
+        beforeWaiting?()
+        let waited = try? await NIOThreadPool.singleton.runIfActive {
+            poll(input, or: wake, milliseconds: -1) ?? .failed
+        }
+        return waited ?? .failed
+    }
+
+    /// One `poll(2)` of both descriptors; nil if it timed out. The wake-up wins a tie: what the
+    /// server said comes before the next line.
+    private static func poll(_ input: Int32, or wake: Int32, milliseconds: Int32) -> Readiness? {
+        var fds = [
+            pollfd(fd: input, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
+        ]
+        let ready = Foundation.poll(&fds, 2, milliseconds)
+        if ready < 0 { return .failed }
+        if ready == 0 { return nil }
+        return fds[1].revents & Int16(POLLIN) != 0 ? .woken : .readable
     }
 
     /// Reads up to 64 KiB onto the end of `buffer`; returns what `read(2)` returned.
@@ -90,8 +129,8 @@ final class ScriptInput: InputSource {
         return count
     }
 
-    func readSecret(prompt: String) -> String? {
-        if case .line(let line) = readLine(prompt: { prompt }) { return line }
+    func readSecret(prompt: String) async -> String? {
+        if case .line(let line) = await readLine(prompt: { prompt }) { return line }
         return nil
     }
 

@@ -53,11 +53,11 @@ extension ConsoleOptions {
 }
 
 public enum Replayer {
-    public static func run(_ options: ReplayOptions) throws(ConsoleError) -> ExitStatus {
+    public static func run(_ options: ReplayOptions) async throws(ConsoleError) -> ExitStatus {
         guard let file = TranscriptFile(path: options.file) else {
             throw ConsoleError(status: .inputUnreadable, message: "cannot read the transcript \(options.file)")
         }
-        let (plan, reader, clientLineCount) = try read(file, named: options.file)
+        let (plan, reader, clientLineCount) = try await read(file, named: options.file)
         guard clientLineCount > 0 else {
             throw ConsoleError(status: .inputUnreadable, message: "\(options.file) holds no C: lines to replay")
         }
@@ -73,19 +73,21 @@ public enum Replayer {
             stdoutIsTerminal: Terminal.stdoutIsTerminal, environment: ProcessInfo.processInfo.environment)
         let console = Console(
             options: consoleOptions, commandLine: commandLine, input: ReplayInput(), colorEnabled: colorEnabled)
-        return ReplayRun(plan: plan, file: file, reader: reader, options: options, console: console).run()
+        let status = await ReplayRun(plan: plan, file: file, reader: reader, options: options).run(console)
+        console.shutdown()
+        return status
     }
 
     /// Plans the replay of a transcript, reading it a block at a time; its message lines stay in
     /// the file. Returns the reader as the file left it (it knows the file's format).
     private static func read(
         _ file: TranscriptFile, named name: String
-    ) throws(ConsoleError) -> (ReplayPlan, TranscriptReader.LineByLine, clientLines: Int) {
+    ) async throws(ConsoleError) -> (ReplayPlan, TranscriptReader.LineByLine, clientLines: Int) {
         var builder = ReplayPlan.Builder()
         var reader = TranscriptReader.LineByLine()
         var number = 0
         do {
-            _ = try file.forEachLine { line, offsets in
+            _ = try await file.forEachLine { line, offsets in
                 number += 1
                 try builder.read(line, number: number, at: offsets, with: &reader)
                 return true
@@ -102,8 +104,8 @@ public enum Replayer {
 /// The console's input during a replay: none of its own; `ReplayRun` hands it each line.
 final class ReplayInput: InputSource {
     var isInteractive: Bool { false }
-    func readLine(prompt: @escaping () -> String) -> LineEditor.ReadResult { .endOfInput }
-    func readSecret(prompt: String) -> String? { nil }
+    func readLine(prompt: @escaping () -> String) async -> LineEditor.ReadResult { .endOfInput }
+    func readSecret(prompt: String) async -> String? { nil }
     func remember(_ line: String, persist: Bool) {}
 }
 
@@ -118,7 +120,6 @@ final class ReplayRun {
     private let file: TranscriptFile
     private let reader: TranscriptReader.LineByLine
     private let options: ReplayOptions
-    private let console: Console
     /// Replies that came, by the transcript line of the exchange they answered.
     private var observed: [Int: [SMTPReply]] = [:]
     private var observedGreeting: [SMTPReply] = []
@@ -130,28 +131,31 @@ final class ReplayRun {
     private var secretsUsed = 0
 
     init(
-        plan: ReplayPlan, file: TranscriptFile, reader: TranscriptReader.LineByLine, options: ReplayOptions,
-        console: Console
+        plan: ReplayPlan, file: TranscriptFile, reader: TranscriptReader.LineByLine, options: ReplayOptions
     ) {
         self.plan = plan
         self.file = file
         self.reader = reader
         self.options = options
-        self.console = console
     }
 
-    func run() -> ExitStatus {
+    func run(_ console: isolated Console) async -> ExitStatus {
+        // The console's waits resume on its event loop (see `EventLoopTaskExecutor`).
+        await withTaskExecutorPreference(console.taskExecutor) { await replay(console) }
+    }
+
+    private func replay(_ console: isolated Console) async -> ExitStatus {
         console.observed = []
-        if console.start() {
-            replaySessions()
-            if !console.isFinished { console.finish() }
-            collect()
+        if await console.start() {
+            await replaySessions(console)
+            if !console.isFinished { await console.finish() }
+            collect(console)
         } else {
-            collect()
+            collect(console)
             stoppedEarly = "the connection failed"
         }
-        let status = console.end()
-        summarise()
+        let status = await console.end()
+        summarise(console)
         console.screen.writeGathered()
         if status == .success, failedCheck || (options.check != nil && stoppedEarly != nil) {
             return .replayDiffered
@@ -159,7 +163,7 @@ final class ReplayRun {
         return status
     }
 
-    private func replaySessions() {
+    private func replaySessions(_ console: isolated Console) async {
         for (index, session) in plan.sessions.enumerated() {
             if index > 0 {
                 guard let target = options.server(for: session.connection) else { continue }
@@ -167,10 +171,10 @@ final class ReplayRun {
                 var reaching = console.commandLine.reaching(session.connection)
                 reaching.server = console.commandLine.server
                 console.options = reaching
-                console.connect(to: target)
+                await console.connect(to: target)
             }
-            collect()
-            compare(session.greeting, observedGreeting, sourceLine: session.sourceLine)
+            collect(console)
+            await compare(console, session.greeting, observedGreeting, sourceLine: session.sourceLine)
             observedGreeting = []
             guard !failedCheck else { return }
             var comparedUpTo = 0
@@ -179,11 +183,12 @@ final class ReplayRun {
                     stoppedEarly = "the connection ended before transcript line \(line.sourceLine)"
                     return
                 }
-                guard send(line) else { return }
-                collect()
+                guard await send(console, line) else { return }
+                collect(console)
                 guard line.isFollowedByReplies || position == session.lines.count - 1 else { continue }
                 for earlier in session.lines[comparedUpTo...position] {
-                    compare(earlier.replies, observed[earlier.sourceLine] ?? [], sourceLine: earlier.sourceLine)
+                    await compare(
+                        console, earlier.replies, observed[earlier.sourceLine] ?? [], sourceLine: earlier.sourceLine)
                     if failedCheck { return }
                 }
                 comparedUpTo = position + 1
@@ -192,16 +197,16 @@ final class ReplayRun {
     }
 
     /// Hands one recorded line to the console. Returns false when the replay must stop.
-    private func send(_ line: ReplayPlan.Line) -> Bool {
+    private func send(_ console: isolated Console, _ line: ReplayPlan.Line) async -> Bool {
         let holds = !line.isFollowedByReplies
         switch line.kind {
         case .messageLine:
-            if let run = line.run { return sendMessageRun(run, sourceLine: line.sourceLine) }
-            sendMessageLine(line.octets, sourceLine: line.sourceLine)
+            if let run = line.run { return await sendMessageRun(console, run, sourceLine: line.sourceLine) }
+            await sendMessageLine(console, line.octets, sourceLine: line.sourceLine)
             return true
         case .endOfData, .chunk:
             isSkippingMessage = false
-            console.perform(line.text, tag: line.sourceLine, holdsForGroup: holds)
+            await console.perform(line.text, tag: line.sourceLine, holdsForGroup: holds)
             return true
         case .command, .challengeAnswer:
             var text = line.text
@@ -210,7 +215,7 @@ final class ReplayRun {
                 return false
             }
             if line.isRedacted {
-                guard let secret = secret(for: text, sourceLine: line.sourceLine) else {
+                guard let secret = secret(console, for: text, sourceLine: line.sourceLine) else {
                     stoppedEarly = "no secret for transcript line \(line.sourceLine)"
                     return false
                 }
@@ -218,7 +223,7 @@ final class ReplayRun {
                     text == Redactor.placeholder
                     ? secret : text.replacingOccurrences(of: Redactor.placeholder, with: secret)
             }
-            console.perform(text, tag: line.sourceLine, holdsForGroup: holds)
+            await console.perform(text, tag: line.sourceLine, holdsForGroup: holds)
             return true
         }
     }
@@ -226,7 +231,7 @@ final class ReplayRun {
     private var isSkippingMessage = false
 
     /// A message line, recorded on the wire, dot-stuffed: sent exactly so (RFC 5321 §4.5.2).
-    private func sendMessageLine(_ octets: [UInt8], sourceLine: Int) {
+    private func sendMessageLine(_ console: isolated Console, _ octets: [UInt8], sourceLine: Int) async {
         let mode = console.session.inputMode
         if mode == .skipping, !isSkippingMessage {
             console.emit(
@@ -235,24 +240,26 @@ final class ReplayRun {
             )
         }
         isSkippingMessage = mode == .skipping
-        console.replayMessageLine(octets, in: mode)
+        await console.replayMessageLine(octets, in: mode)
     }
 
     /// The message lines of a run, read from the transcript again one block at a time and sent
     /// as they are read: the console writes them a buffer at a time, as fast as the server takes
     /// them. Returns false when the replay must stop.
-    private func sendMessageRun(_ run: ReplayPlan.MessageRun, sourceLine: Int) -> Bool {
+    private func sendMessageRun(_ console: isolated Console, _ run: ReplayPlan.MessageRun, sourceLine: Int) async
+        -> Bool
+    {
         var reader = reader
         var number = sourceLine
         do {
-            return try file.forEachLine(in: run.offsets) { line, _ in
+            return try await file.forEachLine(in: run.offsets) { line, _ in
                 defer { number += 1 }
                 for case .client(let octets, _, let lineNumber) in try reader.steps(in: line, number: number) {
                     guard console.link.isConnected, !console.isFinished else {
                         stoppedEarly = "the connection ended before transcript line \(lineNumber)"
                         return false
                     }
-                    sendMessageLine(octets, sourceLine: lineNumber)
+                    await sendMessageLine(console, octets, sourceLine: lineNumber)
                 }
                 return true
             }
@@ -263,7 +270,7 @@ final class ReplayRun {
     }
 
     /// Files the replies the console showed under the exchanges they answered.
-    private func collect() {
+    private func collect(_ console: isolated Console) {
         for outcome in console.observed ?? [] {
             if outcome.answered == .greeting {
                 observedGreeting.append(outcome.reply)
@@ -275,15 +282,18 @@ final class ReplayRun {
     }
 
     /// Compares the replies one exchange got with the recorded ones, position by position.
-    private func compare(_ recorded: [ReplayPlan.RecordedReply], _ now: [SMTPReply], sourceLine: Int) {
+    private func compare(
+        _ console: isolated Console, _ recorded: [ReplayPlan.RecordedReply], _ now: [SMTPReply], sourceLine: Int
+    ) async {
         for (position, expected) in recorded.enumerated() {
             guard position < now.count else {
                 report(
+                    console,
                     "the recording has a reply here that did not come (transcript line \(expected.sourceLine)):",
                     recorded: expected.reply, now: nil)
                 if options.check != nil {
                     stoppedEarly = stoppedEarly ?? "at the first difference"
-                    stop()
+                    await stop(console)
                 }
                 return
             }
@@ -293,34 +303,36 @@ final class ReplayRun {
             let enhancedDiffers = reply.enhancedCode != expected.reply.enhancedCode
             guard codeDiffers || enhancedDiffers else { continue }
             report(
+                console,
                 "differs from the recording (transcript line \(expected.sourceLine)):", recorded: expected.reply,
                 now: reply)
             if codeDiffers && options.check != nil || enhancedDiffers && options.check == .enhanced {
                 stoppedEarly = stoppedEarly ?? "at the first difference"
-                stop()
+                await stop(console)
                 return
             }
         }
         if now.count > recorded.count {
             for extra in now[recorded.count...] {
                 report(
+                    console,
                     "a reply came that the recording does not have (after transcript line \(sourceLine)):",
                     recorded: nil, now: extra)
             }
             if options.check != nil {
                 stoppedEarly = stoppedEarly ?? "at the first difference"
-                stop()
+                await stop(console)
             }
         }
     }
 
-    private func stop() {
+    private func stop(_ console: isolated Console) async {
         failedCheck = true
         console.emit(.event, "replay --check: stopping at the first difference")
-        console.finish()
+        await console.finish()
     }
 
-    private func summarise() {
+    private func summarise(_ console: isolated Console) {
         let total = plan.replyCount
         let plural = { (count: Int) in count == 1 ? "reply" : "replies" }
         var summary = "replay of \(options.file): \(compared) \(plural(compared)) compared, "
@@ -335,7 +347,7 @@ final class ReplayRun {
         console.emit(.event, summary)
     }
 
-    private func report(_ title: String, recorded: SMTPReply?, now: SMTPReply?) {
+    private func report(_ console: isolated Console, _ title: String, recorded: SMTPReply?, now: SMTPReply?) {
         differences += 1
         var lines = [DisplayLine(.warning, title)]
         let recordedLines = recorded?.lines.map(\.visible) ?? ["(nothing)"]
@@ -349,7 +361,7 @@ final class ReplayRun {
         console.emit(lines)
     }
 
-    private func secret(for text: String, sourceLine: Int) -> String? {
+    private func secret(_ console: isolated Console, for text: String, sourceLine: Int) -> String? {
         secretsUsed += 1
         if options.secretsFromEnvironment {
             let name = "EHLO_SECRET_\(secretsUsed)"

@@ -30,7 +30,9 @@ final class TranscriptFile {
     /// the LF (a line that is not UTF-8 is read as `String(decoding:as:)` reads it), and the
     /// offsets it takes, LF included. A last line without an LF is a line too. Stops when `body`
     /// returns false; returns whether it went to the end.
-    func forEachLine(in range: Range<Int>? = nil, _ body: (Substring, Range<Int>) throws -> Bool) throws -> Bool {
+    func forEachLine(
+        in range: Range<Int>? = nil, _ body: (Substring, Range<Int>) async throws -> Bool
+    ) async throws -> Bool {
         var offset = range?.lowerBound ?? 0
         let end = range?.upperBound ?? Int.max
         var block: [UInt8] = []
@@ -45,7 +47,7 @@ final class TranscriptFile {
             if count == 0 {
                 guard lineStart < block.count else { return true }
                 let text = Substring(String(decoding: block[lineStart...], as: UTF8.self))
-                return try body(text, (offset + lineStart)..<(offset + block.count))
+                return try await body(text, (offset + lineStart)..<(offset + block.count))
             }
             block.append(contentsOf: buffer[..<count])
             var scanFrom = scanned
@@ -53,7 +55,7 @@ final class TranscriptFile {
                 ByteScan.firstIndex(of: UInt8(ascii: "\n"), in: $0, from: scanFrom)
             }) {
                 let text = Substring(String(decoding: block[lineStart..<lineFeed], as: UTF8.self))
-                guard try body(text, (offset + lineStart)..<(offset + lineFeed + 1)) else { return false }
+                guard try await body(text, (offset + lineStart)..<(offset + lineFeed + 1)) else { return false }
                 lineStart = lineFeed + 1
                 scanFrom = lineStart
             }

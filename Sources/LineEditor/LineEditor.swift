@@ -32,7 +32,7 @@ public final class LineEditor {
     public var prompt: () -> String = { "> " }
     /// Called on Tab with the text before the cursor.
     public var complete: ((String) -> Completion)?
-    /// Called on the main thread when `wakeFileDescriptor` becomes readable while the user
+    /// Called on the editor's thread when `wakeFileDescriptor` becomes readable while the user
     /// types; returns lines to show above the line being edited.
     public var onWake: (() -> [String])?
 

@@ -9,13 +9,19 @@ public protocol WakeUpHolding: AnyObject, Sendable {
     func releaseWakeUp()
 }
 
-/// A queue from the network threads to the console's main thread.
+/// A queue from the network thread to the console.
 ///
 /// ### Why a pipe?
-/// The main thread spends its time inside libedit, blocked in `poll` on the terminal. Posting
-/// an event writes one byte to a pipe that the same `poll` watches, so a reply that arrives
-/// while the user is typing wakes the editor at once, and nothing is printed from a network
-/// thread (which would garble the line being edited).
+/// At a terminal the console's thread spends its time inside libedit, blocked in `poll` on the
+/// terminal. Posting an event writes one byte to a pipe that the same `poll` watches, so a reply
+/// that arrives while the user is typing wakes the editor at once, and nothing is printed from
+/// the network thread (which would garble the line being edited).
+///
+/// ### And a waiter?
+/// A script's console runs on the network thread's event loop itself: while it waits for a
+/// reply it is suspended, not blocked in `poll`, and the event is posted on the same thread.
+/// Then `whenEventsArrive` leaves a closure that resumes it, called where the byte would be
+/// written: no system call and no second thread between a reply and what follows it.
 public final class EventInbox<Event: Sendable>: WakeUpHolding, @unchecked Sendable {
     private let lock = NSLock()
     private var events: [Event] = []
@@ -26,6 +32,8 @@ public final class EventInbox<Event: Sendable>: WakeUpHolding, @unchecked Sendab
     private var unreadBytes = 0
     /// Holds in force (`holdWakeUp`); while any is, posting writes no byte.
     private var holds = 0
+    /// Called, once, instead of writing a byte for the next events (`whenEventsArrive`).
+    private var waiter: (@Sendable () -> Void)?
     private let readEnd: Int32
     private let writeEnd: Int32
 
@@ -63,15 +71,48 @@ public final class EventInbox<Event: Sendable>: WakeUpHolding, @unchecked Sendab
     /// already taken the events it was for; `unreadBytes` counts it, and the taker that finds no
     /// events reads it then, so the pipe is never left readable for nothing.
     public func post(_ event: Event) {
-        if enqueue(event) { writeWakeUpByte() }
+        wake(enqueue(event))
     }
 
-    /// The first half of `post`: queues the event and says whether its byte is due.
-    func enqueue(_ event: Event) -> Bool {
+    /// The first half of `post`: queues the event and says how its taker is to be woken.
+    func enqueue(_ event: Event) -> WakeUp {
         lock.lock()
         defer { lock.unlock() }
         events.append(event)
-        return claimSignal()
+        return claimWakeUp()
+    }
+
+    /// How a taker is woken for the events waiting, if one is due to be.
+    enum WakeUp {
+        case none
+        case byte
+        case waiter(@Sendable () -> Void)
+    }
+
+    /// The second half of `post`, outside the lock.
+    func wake(_ wakeUp: WakeUp) {
+        switch wakeUp {
+        case .none: break
+        case .byte: writeWakeUpByte()
+        case .waiter(let resume): resume()
+        }
+    }
+
+    /// Calls `resume` once events wait and no hold is in force: at once if they do now, else
+    /// instead of the byte the next post would write. One waiter at a time.
+    public func whenEventsArrive(_ resume: @escaping @Sendable () -> Void) {
+        lock.lock()
+        waiter = resume
+        let wakeUp = claimWakeUp()
+        lock.unlock()
+        wake(wakeUp)
+    }
+
+    /// Takes back the closure `whenEventsArrive` left, if it was not called.
+    public func cancelWaiter() {
+        lock.lock()
+        defer { lock.unlock() }
+        waiter = nil
     }
 
     public func holdWakeUp() {
@@ -83,22 +124,27 @@ public final class EventInbox<Event: Sendable>: WakeUpHolding, @unchecked Sendab
     public func releaseWakeUp() {
         lock.lock()
         holds = max(holds - 1, 0)
-        let signals = claimSignal()
+        let wakeUp = claimWakeUp()
         lock.unlock()
-        if signals { writeWakeUpByte() }
+        wake(wakeUp)
     }
 
-    /// Whether a byte is due (events wait, none is written for them and no hold is in force);
-    /// if so it is counted as written: write it once the lock is released. Call with the lock held.
-    private func claimSignal() -> Bool {
-        guard holds == 0, !isSignalled, !events.isEmpty else { return false }
+    /// How the taker is to be woken for the events waiting, if no hold is in force: the waiter,
+    /// if one is left, else a byte unless one is written already (it is counted as written:
+    /// write it once the lock is released). Call with the lock held.
+    private func claimWakeUp() -> WakeUp {
+        guard holds == 0, !events.isEmpty else { return .none }
+        if let waiter {
+            self.waiter = nil
+            return .waiter(waiter)
+        }
+        guard !isSignalled else { return .none }
         isSignalled = true
         unreadBytes += 1
-        return true
+        return .byte
     }
 
-    /// The second half of `post`, outside the lock.
-    func writeWakeUpByte() {
+    private func writeWakeUpByte() {
         var byte: UInt8 = 1
         _ = write(writeEnd, &byte, 1)
     }

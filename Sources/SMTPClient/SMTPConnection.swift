@@ -4,11 +4,11 @@ import NIOCore
 import NIOPosix
 import SMTPCore
 
-/// One connection to a mail server, over TCP or a UNIX-domain socket, used from a thread that
-/// may block (the console's).
+/// One connection to a mail server, over TCP or a UNIX-domain socket.
 ///
 /// Lines from the server arrive as `ConnectionEvent`s in the inbox; sending never waits for a
-/// reply. The console decides what to wait for, and for how long.
+/// reply. The console decides what to wait for, and for how long. Its calls may come from the
+/// connection's own event loop (a script's console runs there) or from any other thread.
 public final class SMTPConnection: @unchecked Sendable {
     /// Where this connection goes, as given.
     public let address: ServerAddress
@@ -27,7 +27,7 @@ public final class SMTPConnection: @unchecked Sendable {
         self.channel = channel
     }
 
-    /// Opens the connection; blocks until connected or failed.
+    /// Opens the connection; returns once connected, or throws.
     ///
     /// A socket address connects with `connect(unixDomainSocketPath:)`; `~/` at the start of its
     /// path is the user's home directory (`/connect ~/sock` has no shell to expand it).
@@ -43,7 +43,7 @@ public final class SMTPConnection: @unchecked Sendable {
         to address: ServerAddress, connectTimeout: TimeAmount, implicitTLS: TLSSettings?,
         settings: ConnectionSettings = ConnectionSettings(), group: EventLoopGroup,
         wakeUps: (any WakeUpHolding)? = nil, report: @escaping @Sendable (ConnectionEvent) -> Void
-    ) throws(ConnectionError) -> SMTPConnection {
+    ) async throws(ConnectionError) -> SMTPConnection {
         var bootstrap = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelOption(.allowRemoteHalfClosure, value: false)
@@ -76,13 +76,13 @@ public final class SMTPConnection: @unchecked Sendable {
             let channel: Channel
             switch address.endpoint {
             case .tcp(let host, let port) where settings.resolvedFamily != .any:
-                channel = try connectInTurn(
+                channel = try await connectInTurn(
                     to: try AddressLookup.addresses(of: host, port: port, family: settings.resolvedFamily),
                     bootstrap: bootstrap)
             case .tcp(let host, let port):
-                channel = try bootstrap.connect(host: host, port: port).wait()
+                channel = try await bootstrap.connect(host: host, port: port).completion()
             case .unixSocket:
-                channel = try bootstrap.connect(unixDomainSocketPath: socketPath ?? "").wait()
+                channel = try await bootstrap.connect(unixDomainSocketPath: socketPath ?? "").completion()
             }
             return SMTPConnection(address: address, socketPath: socketPath, channel: channel)
         } catch {
@@ -104,11 +104,12 @@ public final class SMTPConnection: @unchecked Sendable {
     }
 
     /// Connects to each address in turn until one answers; throws the first one's failure.
-    private static func connectInTurn(to addresses: [SocketAddress], bootstrap: ClientBootstrap) throws -> Channel {
+    private static func connectInTurn(to addresses: [SocketAddress], bootstrap: ClientBootstrap) async throws -> Channel
+    {
         var firstError: (any Error)?
         for address in addresses {
             do {
-                return try bootstrap.connect(to: address).wait()
+                return try await bootstrap.connect(to: address).completion()
             } catch {
                 if firstError == nil { firstError = error }
             }
@@ -165,11 +166,11 @@ public final class SMTPConnection: @unchecked Sendable {
     /// of replies owed before it.
     ///
     /// - Throws: `ConnectionError`: `.writeTimedOut`, `.closed`, `.brokenPipe`, …
-    public func send(raw bytes: [UInt8], timeout: TimeAmount) throws(ConnectionError) {
+    public func send(raw bytes: [UInt8], timeout: TimeAmount) async throws(ConnectionError) {
         guard !bytes.isEmpty else { return }
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        try write(buffer, timeout: timeout)
+        try await awaitWithin(timeout, channel.writeAndFlush(buffer))
     }
 
     /// How much message data may wait in the channel for the kernel while `stream` goes on:
@@ -181,8 +182,9 @@ public final class SMTPConnection: @unchecked Sendable {
     /// channel is writable again (SwiftNIO's backpressure), at most `timeout` (RFC 5321
     /// §4.5.3.2.5: 3 minutes per block of data).
     ///
-    /// So reading and encoding the next block overlaps with the network thread's writing of
-    /// this one, and what is in flight stays under the water mark whatever the message's size.
+    /// So what is in flight stays under the water mark whatever the message's size; from
+    /// another thread than the event loop's, reading and encoding the next block also overlaps
+    /// with the writing of this one.
     /// A failed write closes the connection; the next `stream` or `send` throws. End a stream
     /// with `send(raw:timeout:)`, which returns once everything before it is written too.
     ///
@@ -190,7 +192,7 @@ public final class SMTPConnection: @unchecked Sendable {
     /// - Throws: `ConnectionError`: `.writeTimedOut`, `.closed`, `.brokenPipe`, …
     public func stream(
         raw bytes: [UInt8], timeout: TimeAmount, beforeWaiting: () -> Void = {}
-    ) throws(ConnectionError) {
+    ) async throws(ConnectionError) {
         guard !bytes.isEmpty else { return }
         if !channel.isWritable {
             beforeWaiting()
@@ -202,7 +204,7 @@ public final class SMTPConnection: @unchecked Sendable {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
             }
-            try awaitWithin(timeout, writable)
+            try await awaitWithin(timeout, writable)
         }
         guard channel.isActive else { throw ConnectionError(.closed, "the connection is closed") }
         var buffer = channel.allocator.buffer(capacity: bytes.count)
@@ -210,12 +212,8 @@ public final class SMTPConnection: @unchecked Sendable {
         channel.writeAndFlush(buffer, promise: nil)
     }
 
-    private func write(_ buffer: ByteBuffer, timeout: TimeAmount) throws(ConnectionError) {
-        try awaitWithin(timeout, channel.writeAndFlush(buffer))
-    }
-
     /// Waits for a write (or for writability); closes the connection if it takes longer than `timeout`.
-    private func awaitWithin(_ timeout: TimeAmount, _ future: EventLoopFuture<Void>) throws(ConnectionError) {
+    private func awaitWithin(_ timeout: TimeAmount, _ future: EventLoopFuture<Void>) async throws(ConnectionError) {
         let timedOut = NIOLockedValueBox(false)
         // A write not done within `timeout` ends the connection (RFC 5321 §4.5.3.2).
         let timer = channel.eventLoop.scheduleTask(in: timeout) { [channel] in
@@ -224,7 +222,7 @@ public final class SMTPConnection: @unchecked Sendable {
         }
         defer { timer.cancel() }
         do {
-            try future.wait()
+            try await future.completion()
         } catch {
             if timedOut.withLockedValue({ $0 }) {
                 throw ConnectionError(
@@ -240,12 +238,12 @@ public final class SMTPConnection: @unchecked Sendable {
     /// - Parameter repliesBefore: replies still owed to commands sent earlier (pipelining, or a
     ///   wait the user interrupted), so that the hold arms on STARTTLS's own reply.
     /// - Throws: `ConnectionError` `.closed` once the connection is gone.
-    public func expectSTARTTLSReply(repliesBefore: Int) throws(ConnectionError) {
+    public func expectSTARTTLSReply(repliesBefore: Int) async throws(ConnectionError) {
         do {
-            try channel.eventLoop.submit { [channel] in
+            try await channel.eventLoop.submit { [channel] in
                 try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self)
                     .expectSTARTTLSReply(repliesBefore: repliesBefore)
-            }.wait()
+            }.completion()
         } catch {
             throw ConnectionError(error)
         }
@@ -258,12 +256,12 @@ public final class SMTPConnection: @unchecked Sendable {
     /// decoder) is discarded and counted in the report (RFC 3207 §6; CVE-2011-0411 class).
     ///
     /// - Throws: `ConnectionError` `.closed` once the connection is gone.
-    public func startTLS(settings: TLSSettings) throws(ConnectionError) {
+    public func startTLS(settings: TLSSettings) async throws(ConnectionError) {
         let address = self.address
         do {
-            try channel.eventLoop.submit { [channel] in
+            try await channel.eventLoop.submit { [channel] in
                 try Self.installTLS(on: channel.pipeline.syncOperations, address: address, settings: settings)
-            }.wait()
+            }.completion()
         } catch {
             throw ConnectionError(error)
         }
@@ -288,7 +286,7 @@ public final class SMTPConnection: @unchecked Sendable {
     }
 
     /// Waits until the channel has closed (after `close()` or the server's close).
-    public func waitUntilClosed() {
-        try? channel.closeFuture.wait()
+    public func waitUntilClosed() async {
+        try? await channel.closeFuture.completion()
     }
 }

@@ -8,8 +8,11 @@ public final class SMTPConnector: @unchecked Sendable {
 
     public init() {}
 
+    /// The network thread's event loop: every connection of this connector is served there.
+    public var eventLoop: any EventLoop { group.next() }
+
     /// Connects to `address`: over TCP, resolving names (IPv4 and IPv6), or to a UNIX-domain
-    /// socket. Blocks until connected or failed.
+    /// socket. Returns once connected, or throws.
     ///
     /// - Parameter report: called on the network thread for every reply, malformed line and the close.
     /// - Throws: `ConnectionError`: a `code` such as `.connectionRefused` or `.noSocket`, and a
@@ -22,12 +25,13 @@ public final class SMTPConnector: @unchecked Sendable {
         to address: ServerAddress, timeoutSeconds: Int, implicitTLS: TLSSettings? = nil,
         settings: ConnectionSettings = ConnectionSettings(), wakeUps: (any WakeUpHolding)? = nil,
         report: @escaping @Sendable (ConnectionEvent) -> Void
-    ) throws(ConnectionError) -> SMTPConnection {
-        try SMTPConnection.connect(
+    ) async throws(ConnectionError) -> SMTPConnection {
+        try await SMTPConnection.connect(
             to: address, connectTimeout: .seconds(Int64(timeoutSeconds)), implicitTLS: implicitTLS,
             settings: settings, group: group, wakeUps: wakeUps, report: report)
     }
 
+    /// Stops the network thread; call it from another thread than the network thread.
     public func shutdown() {
         try? group.syncShutdownGracefully()
     }

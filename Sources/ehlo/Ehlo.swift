@@ -207,7 +207,8 @@ struct ConsoleCommand: ParsableCommand {
         }
         do {
             let console = try Console.make(options: options)
-            let status = console.run()
+            let status = waitForTask { await console.run() }
+            console.shutdown()
             if status != .success { throw ExitCode(status.rawValue) }
         } catch let error as ConsoleError {
             FileHandle.standardError.write(Data("ehlo: \(error.message)\n".utf8))

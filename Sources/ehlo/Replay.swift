@@ -87,7 +87,13 @@ struct Replay: ParsableCommand {
         options.console.tls = try handshake.settings()
         transcript.apply(to: &options.console)
         do {
-            let status = try Replayer.run(options)
+            let status = try waitForTask { [options] () async -> Result<ExitStatus, ConsoleError> in
+                do throws(ConsoleError) {
+                    return .success(try await Replayer.run(options))
+                } catch {
+                    return .failure(error)
+                }
+            }.get()
             if status != .success { throw ExitCode(status.rawValue) }
         } catch let error as ConsoleError {
             FileHandle.standardError.write(Data("ehlo: \(error.message)\n".utf8))

@@ -19,15 +19,15 @@ import Testing
     private func connect(
         _ address: ServerAddress, _ settings: ConnectionSettings, implicitTLS: TLSSettings? = nil,
         inbox: EventInbox<ConnectionEvent> = EventInbox()
-    ) throws(ConnectionError) -> SMTPConnection {
-        try SMTPConnection.connect(
+    ) async throws(ConnectionError) -> SMTPConnection {
+        try await SMTPConnection.connect(
             to: address, connectTimeout: .seconds(5), implicitTLS: implicitTLS, settings: settings, group: group,
             report: { inbox.post($0) })
     }
 
-    private func failure(_ address: ServerAddress, _ settings: ConnectionSettings) -> ConnectionError? {
+    private func failure(_ address: ServerAddress, _ settings: ConnectionSettings) async -> ConnectionError? {
         do {
-            try connect(address, settings).close()
+            try await connect(address, settings).close()
             return nil
         } catch {
             return error
@@ -41,11 +41,11 @@ import Testing
     }
 
     @Test(arguments: ProxyHeader.Version.allCases)
-    func proxyHeaderIsTheFirstThingTheServerReads(version: ProxyHeader.Version) throws {
+    func proxyHeaderIsTheFirstThingTheServerReads(version: ProxyHeader.Version) async throws {
         let server = try LoopbackServer.start(on: group)
         defer { server.close() }
         let inbox = EventInbox<ConnectionEvent>()
-        let connection = try connect(
+        let connection = try await connect(
             ServerAddress(host: "127.0.0.1", port: server.port), ConnectionSettings(proxy: version), inbox: inbox)
         defer { connection.close() }
         let client = try #require(connection.localAddressDescription.flatMap(Self.endpoint))
@@ -56,16 +56,16 @@ import Testing
                 server: ProxyHeader.Endpoint(address: IPAddress(parsing: "127.0.0.1")!, port: server.port)))
         #expect(inbox.next() == .proxyHeaderSent(expected))
         #expect(inbox.next() == .reply(SMTPReply(220, "loop.test ESMTP")))
-        try connection.send(raw: Array("EHLO client.test\r\n".utf8), timeout: .seconds(5))
+        try await connection.send(raw: Array("EHLO client.test\r\n".utf8), timeout: .seconds(5))
         server.waitForReads(octets: expected.bytes.count + 18)
         #expect(server.octets == expected.bytes + Array("EHLO client.test\r\n".utf8))
     }
 
-    @Test func proxyHeaderNamesTheClaimedClient() throws {
+    @Test func proxyHeaderNamesTheClaimedClient() async throws {
         let server = try LoopbackServer.start(on: group)
         defer { server.close() }
         let claimed = try #require(Self.endpoint("192.0.2.7:4242"))
-        let connection = try connect(
+        let connection = try await connect(
             ServerAddress(host: "127.0.0.1", port: server.port), ConnectionSettings(proxy: .v1, proxyClient: claimed))
         defer { connection.close() }
         server.waitForReads(octets: 1)
@@ -73,10 +73,10 @@ import Testing
     }
 
     /// The header belongs to the TCP connection: it goes out before the TLS ClientHello.
-    @Test func proxyHeaderPrecedesImplicitTLS() throws {
+    @Test func proxyHeaderPrecedesImplicitTLS() async throws {
         let server = try LoopbackServer.start(on: group, greeting: "")
         defer { server.close() }
-        let connection = try connect(
+        let connection = try await connect(
             ServerAddress(host: "127.0.0.1", port: server.port), ConnectionSettings(proxy: .v2),
             implicitTLS: TLSSettings(isInsecure: true))
         defer { connection.close() }
@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test(arguments: ProxyHeader.Version.allCases)
-    func overAUnixSocketTheHeaderSaysUnknownOrLocal(version: ProxyHeader.Version) throws {
+    func overAUnixSocketTheHeaderSaysUnknownOrLocal(version: ProxyHeader.Version) async throws {
         let path = "/tmp/ehlo-proxy-\(UUID().uuidString.prefix(8))"
         let server = try LoopbackServer.start(on: group, unixSocketPath: path)
         defer {
@@ -97,7 +97,7 @@ import Testing
             unlink(path)
         }
         let inbox = EventInbox<ConnectionEvent>()
-        let connection = try connect(
+        let connection = try await connect(
             ServerAddress(unixSocketPath: path), ConnectionSettings(proxy: version), inbox: inbox)
         defer { connection.close() }
         let expected = ProxyHeader(version: version, connection: .unknown)
@@ -107,11 +107,11 @@ import Testing
         #expect(connection.localAddressDescription == nil)
     }
 
-    @Test func sourceAddressIsWhereTheServerSeesTheConnectionComeFrom() throws {
+    @Test func sourceAddressIsWhereTheServerSeesTheConnectionComeFrom() async throws {
         let server = try LoopbackServer.start(on: group)
         defer { server.close() }
         let source = try #require(IPAddress(parsing: "127.0.0.2"))
-        let connection = try connect(
+        let connection = try await connect(
             ServerAddress(host: "localhost", port: server.port), ConnectionSettings(sourceAddress: source))
         defer { connection.close() }
         #expect(connection.localAddressDescription?.hasPrefix("127.0.0.2:") == true)
@@ -121,42 +121,42 @@ import Testing
         #expect(server.peers.first?.ipAddress == "127.0.0.2")
     }
 
-    @Test func aSourceAddressNotOfThisMachineCannotBeBound() {
+    @Test func aSourceAddressNotOfThisMachineCannotBeBound() async {
         // TEST-NET-1 (RFC 5737): on no interface here, so bind(2) refuses it; nothing is sent.
-        let error = failure(
+        let error = await failure(
             ServerAddress(host: "127.0.0.1", port: 25),
             ConnectionSettings(sourceAddress: IPAddress(parsing: "192.0.2.9")))
         #expect(error?.code == .badAddress)
         #expect(error?.description.hasPrefix("cannot bind the local address 192.0.2.9 (--source)") == true)
     }
 
-    @Test func ipv4OnlyConnectsToLocalhostOverIPv4() throws {
+    @Test func ipv4OnlyConnectsToLocalhostOverIPv4() async throws {
         let server = try LoopbackServer.start(on: group)
         defer { server.close() }
-        let connection = try connect(
+        let connection = try await connect(
             ServerAddress(host: "localhost", port: server.port), ConnectionSettings(family: .ipv4))
         defer { connection.close() }
         #expect(connection.remoteAddressDescription == "127.0.0.1:\(server.port)")
     }
 
-    @Test func ipv6OnlyRefusesAnIPv4Literal() {
-        let error = failure(ServerAddress(host: "127.0.0.1", port: 25), ConnectionSettings(family: .ipv6))
+    @Test func ipv6OnlyRefusesAnIPv4Literal() async {
+        let error = await failure(ServerAddress(host: "127.0.0.1", port: 25), ConnectionSettings(family: .ipv6))
         #expect(error?.code == .noAddress)
         #expect(error?.description == "127.0.0.1 is an IPv4 address, not an IPv6 one (-6)")
     }
 
-    @Test func ipv4OnlyRefusesAnIPv6Literal() {
-        let error = failure(ServerAddress(host: "::1", port: 25), ConnectionSettings(family: .ipv4))
+    @Test func ipv4OnlyRefusesAnIPv6Literal() async {
+        let error = await failure(ServerAddress(host: "::1", port: 25), ConnectionSettings(family: .ipv4))
         #expect(error?.code == .noAddress)
         #expect(error?.description == "::1 is an IPv6 address, not an IPv4 one (-4)")
     }
 
     /// `localhost` over IPv6 where /etc/hosts gives it ::1, else a sentence that says it has none.
-    @Test func ipv6OnlyReachesLocalhostOverIPv6OrSaysItHasNoSuchAddress() throws {
+    @Test func ipv6OnlyReachesLocalhostOverIPv6OrSaysItHasNoSuchAddress() async throws {
         let server = try LoopbackServer.start(on: group, host: "::1")
         defer { server.close() }
         do {
-            let connection = try connect(
+            let connection = try await connect(
                 ServerAddress(host: "localhost", port: server.port), ConnectionSettings(family: .ipv6))
             defer { connection.close() }
             #expect(connection.remoteAddressDescription == "[::1]:\(server.port)")
@@ -166,8 +166,9 @@ import Testing
         }
     }
 
-    @Test func unknownHostsStayUnknownWithAFamily() {
-        let error = failure(ServerAddress(host: "no-such-host.invalid", port: 25), ConnectionSettings(family: .ipv4))
+    @Test func unknownHostsStayUnknownWithAFamily() async {
+        let error = await failure(
+            ServerAddress(host: "no-such-host.invalid", port: 25), ConnectionSettings(family: .ipv4))
         #expect(error?.code == .unknownHost)
     }
 

@@ -189,7 +189,7 @@ import X509
         -> (outcome: ConnectionEvent, afterEHLO: ConnectionEvent?)
     {
         let inbox = EventInbox<ConnectionEvent>()
-        let connection = try SMTPConnection.connect(
+        let connection = try await SMTPConnection.connect(
             to: address, connectTimeout: .seconds(5), implicitTLS: nil, group: group, report: { inbox.post($0) })
         defer { connection.close() }
         func next() async throws -> ConnectionEvent {
@@ -202,13 +202,14 @@ import X509
             throw ConnectionError(.timedOut, "no event within 10 s")
         }
         #expect(try await next() == .reply(SMTPReply(220, "tls.test ESMTP")))
-        try connection.expectSTARTTLSReply(repliesBefore: before.count)
-        try connection.send(raw: Array((before + ["STARTTLS"]).map { $0 + "\r\n" }.joined().utf8), timeout: .seconds(5))
+        try await connection.expectSTARTTLSReply(repliesBefore: before.count)
+        try await connection.send(
+            raw: Array((before + ["STARTTLS"]).map { $0 + "\r\n" }.joined().utf8), timeout: .seconds(5))
         for _ in before {
             #expect(try await next() == .reply(SMTPReply(250, "ok")))
         }
         #expect(try await next() == .reply(SMTPReply(220, "2.0.0 go ahead")))
-        try connection.startTLS(settings: settings)
+        try await connection.startTLS(settings: settings)
         var outcome = try await next()
         // Discarded plaintext is reported before the handshake's outcome, with the report's count.
         var discarded: Int?
@@ -220,7 +221,7 @@ import X509
         #expect(discarded == (report.discardedPlaintextOctets > 0 ? report.discardedPlaintextOctets : nil))
         // TLS 1.3: a server that refuses the client's certificate says so only now; the write
         // may then find the connection closed, and the event says why.
-        try? connection.send(raw: Array("EHLO me.test\r\n".utf8), timeout: .seconds(5))
+        try? await connection.send(raw: Array("EHLO me.test\r\n".utf8), timeout: .seconds(5))
         return (outcome, try await next())
     }
 

@@ -27,19 +27,19 @@ import Testing
         directory.appendingPathComponent(name).path
     }
 
-    private func connect(_ text: String, inbox: EventInbox<ConnectionEvent>) throws(ConnectionError)
+    private func connect(_ text: String, inbox: EventInbox<ConnectionEvent>) async throws(ConnectionError)
         -> SMTPConnection
     {
         guard let address = try? ServerAddress(parsing: text, defaultPort: 25) else {
             preconditionFailure("test address \(text) does not parse")
         }
-        return try SMTPConnection.connect(
+        return try await SMTPConnection.connect(
             to: address, connectTimeout: .seconds(5), implicitTLS: nil, group: group, report: { inbox.post($0) })
     }
 
-    private func failure(connecting text: String) -> ConnectionError? {
+    private func failure(connecting text: String) async -> ConnectionError? {
         do {
-            let connection = try connect(text, inbox: EventInbox())
+            let connection = try await connect(text, inbox: EventInbox())
             connection.close()
             return nil
         } catch {
@@ -48,13 +48,13 @@ import Testing
     }
 
     @Test(arguments: ["unix:", ""])
-    func greetingArrivesOverASocket(prefix: String) throws {
+    func greetingArrivesOverASocket(prefix: String) async throws {
         let socket = path("lmtp")
         let server = try LoopbackServer.start(
             on: group, unixSocketPath: socket, greeting: "220 lmtp.test LMTP ready\r\n")
         defer { server.close() }
         let inbox = EventInbox<ConnectionEvent>()
-        let connection = try connect(prefix + socket, inbox: inbox)
+        let connection = try await connect(prefix + socket, inbox: inbox)
         defer { connection.close() }
         #expect(inbox.next() == .reply(SMTPReply(220, "lmtp.test LMTP ready")))
         #expect(connection.remoteAddressDescription == socket)
@@ -62,36 +62,36 @@ import Testing
         #expect(connection.host == "lmtp")
         #expect(connection.port == 0)
 
-        try connection.send(raw: Array("LHLO client.test\r\n".utf8), timeout: .seconds(5))
+        try await connection.send(raw: Array("LHLO client.test\r\n".utf8), timeout: .seconds(5))
         #expect(inbox.next() == .reply(SMTPReply(250, "ok")))
         #expect(server.reads == ["LHLO client.test\r\n"])
     }
 
-    @Test func connectorConnectsToASocket() throws {
+    @Test func connectorConnectsToASocket() async throws {
         let socket = path("smtp")
         let server = try LoopbackServer.start(on: group, unixSocketPath: socket)
         defer { server.close() }
         let connector = SMTPConnector()
         defer { connector.shutdown() }
         let inbox = EventInbox<ConnectionEvent>()
-        let connection = try connector.connect(to: ServerAddress(unixSocketPath: socket), timeoutSeconds: 5) {
+        let connection = try await connector.connect(to: ServerAddress(unixSocketPath: socket), timeoutSeconds: 5) {
             inbox.post($0)
         }
         defer { connection.close() }
         #expect(inbox.next() == .reply(SMTPReply(220, "loop.test ESMTP")))
     }
 
-    @Test func missingSocketIsNoSocket() {
+    @Test func missingSocketIsNoSocket() async {
         let socket = path("absent")
-        let error = failure(connecting: socket)
+        let error = await failure(connecting: socket)
         #expect(error?.code == .noSocket)
         #expect(error?.description == "no such socket \(socket)")
-        #expect(failure(connecting: path("absent/deeper"))?.code == .noSocket)
+        await #expect(failure(connecting: path("absent/deeper"))?.code == .noSocket)
     }
 
     /// A socket file left behind by a server that stopped: nothing accepts on it. (NIO removes
     /// its own socket file on close, so the test binds one by hand and never listens.)
-    @Test func staleSocketIsConnectionRefused() throws {
+    @Test func staleSocketIsConnectionRefused() async throws {
         let socket = path("stale")
         #if canImport(Glibc)
             let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -104,33 +104,33 @@ import Testing
             bind(descriptor, address, socklen_t(size))
         }
         try #require(bound == 0, "bind: errno \(errno)")
-        let error = failure(connecting: socket)
+        let error = await failure(connecting: socket)
         #expect(error?.code == .connectionRefused)
         #expect(error?.description == "connection refused: nothing listens on \(socket)")
     }
 
-    @Test func regularFileIsNotASocket() throws {
+    @Test func regularFileIsNotASocket() async throws {
         let file = path("plain")
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
-        let error = failure(connecting: "unix:" + file)
+        let error = await failure(connecting: "unix:" + file)
         #expect(error?.code == .notASocket)
         #expect(error?.description == "\(file) is not a socket")
-        #expect(failure(connecting: directory.path + "/")?.code == .notASocket)
+        await #expect(failure(connecting: directory.path + "/")?.code == .notASocket)
     }
 
-    @Test func overlongPathIsSaidSo() {
-        let error = failure(connecting: "/tmp/" + String(repeating: "s", count: 200))
+    @Test func overlongPathIsSaidSo() async {
+        let error = await failure(connecting: "/tmp/" + String(repeating: "s", count: 200))
         #expect(error?.code == .socketPathTooLong)
     }
 
     /// A socket the user may not write to (root may write to any, so only as another user).
     @Test(.enabled(if: geteuid() != 0, "root may connect to any socket"))
-    func unwritableSocketIsPermissionDenied() throws {
+    func unwritableSocketIsPermissionDenied() async throws {
         let socket = path("private")
         let server = try LoopbackServer.start(on: group, unixSocketPath: socket)
         defer { server.close() }
         try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: socket)
-        let error = failure(connecting: socket)
+        let error = await failure(connecting: socket)
         #expect(error?.code == .permissionDenied)
         #expect(error?.description == "permission denied: cannot write to the socket \(socket)")
     }
