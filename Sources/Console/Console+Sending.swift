@@ -168,22 +168,28 @@ extension Console {
             return
         }
         // RFC 5321 §4.5.2: a line starting with a period gets another one on the wire.
-        if line.utf8.first == UInt8(ascii: ".") {
-            await sendMessageOctets([UInt8(ascii: ".")] + line.utf8)
-        } else {
-            await sendMessageOctets(line.utf8)
-        }
+        let isFull =
+            line.utf8.first == UInt8(ascii: ".")
+            ? holdMessageOctets([UInt8(ascii: ".")] + line.utf8) : holdMessageOctets(line.utf8)
+        if isFull { await flush(streaming: true) }
     }
 
     /// A message line exactly as it goes on the wire, already dot-stuffed (replay sends what was recorded).
     func sendMessageOctets(_ wire: some Collection<UInt8>) async {
+        if holdMessageOctets(wire) { await flush(streaming: true) }
+    }
+
+    /// The first half of `sendMessageOctets`, which does not wait: holds the line, and says
+    /// whether the buffer is full, to be flushed (`flush(streaming: true)`) before the next line.
+    /// A message's lines come in their thousands; most need no more than this.
+    func holdMessageOctets(_ wire: some Collection<UInt8>) -> Bool {
         session.messageLineSent()
         let shown = VisibleText.escape(wire)
         // A lesson cannot start while message lines are held (they are not commands), so without
         // one now none will want this line's octets.
         let event = lesson == nil ? nil : LessonEvent.messageLineSent(wire: Array(wire))
         hold(wire, shown: shown, isEchoed: isScript, lessonEvent: event)
-        if outgoing.octetCount >= Self.messageBufferOctets { await flush(streaming: true) }
+        return outgoing.octetCount >= Self.messageBufferOctets
     }
 
     /// A line of a BDAT chunk: sent with CRLF, not dot-stuffed (RFC 3030 §2); cut to the octets left.

@@ -57,7 +57,7 @@ public enum Replayer {
         guard let file = TranscriptFile(path: options.file) else {
             throw ConsoleError(status: .inputUnreadable, message: "cannot read the transcript \(options.file)")
         }
-        let (plan, reader, clientLineCount) = try await read(file, named: options.file)
+        let (plan, reader, clientLineCount) = try read(file, named: options.file)
         guard clientLineCount > 0 else {
             throw ConsoleError(status: .inputUnreadable, message: "\(options.file) holds no C: lines to replay")
         }
@@ -82,12 +82,12 @@ public enum Replayer {
     /// the file. Returns the reader as the file left it (it knows the file's format).
     private static func read(
         _ file: TranscriptFile, named name: String
-    ) async throws(ConsoleError) -> (ReplayPlan, TranscriptReader.LineByLine, clientLines: Int) {
+    ) throws(ConsoleError) -> (ReplayPlan, TranscriptReader.LineByLine, clientLines: Int) {
         var builder = ReplayPlan.Builder()
         var reader = TranscriptReader.LineByLine()
         var number = 0
         do {
-            _ = try await file.forEachLine { line, offsets in
+            _ = try file.forEachLine { line, offsets in
                 number += 1
                 try builder.read(line, number: number, at: offsets, with: &reader)
                 return true
@@ -250,19 +250,25 @@ final class ReplayRun {
         -> Bool
     {
         var reader = reader
+        var lines = file.lines(in: run.offsets)
         var number = sourceLine
         do {
-            return try await file.forEachLine(in: run.offsets) { line, _ in
+            while let (line, _) = try lines.next() {
                 defer { number += 1 }
                 for case .client(let octets, _, let lineNumber) in try reader.steps(in: line, number: number) {
                     guard console.link.isConnected, !console.isFinished else {
                         stoppedEarly = "the connection ended before transcript line \(lineNumber)"
                         return false
                     }
-                    await sendMessageLine(console, octets, sourceLine: lineNumber)
+                    // A line of the message being sent only joins the buffer, until it is full.
+                    if console.session.inputMode == .message {
+                        if console.holdMessageOctets(octets) { await console.flush(streaming: true) }
+                    } else {
+                        await sendMessageLine(console, octets, sourceLine: lineNumber)
+                    }
                 }
-                return true
             }
+            return true
         } catch {
             stoppedEarly = "cannot read \(options.file) again: \(error)"
             return false
