@@ -153,9 +153,4 @@ final class ServerLink {
         guard !events.isEmpty else { return nil }
         return events.filter { $0.connectionID == connectionID }.map(\.event)
     }
-
-    func shutdown() {
-        close()
-        connector.shutdown()
-    }
 }
