@@ -1,5 +1,6 @@
 import Foundation
 import LineEditor
+import NIOPosix
 import SMTPClient
 import SMTPCore
 
@@ -185,7 +186,12 @@ extension Console {
             return await input.readSecret(prompt: "\(what) for \(VisibleText.escape(user)) (not echoed): ")
         }
         if let path = options.passwordFile {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            // A pool thread reads it: the file may be a pipe that a password manager is slow to
+            // fill, and a script's console runs on the network thread.
+            let read = try? await NIOThreadPool.singleton.runIfActive {
+                try String(contentsOfFile: path, encoding: .utf8)
+            }
+            guard let text = read else {
                 emit(.warning, "cannot read --password-file \(path)")
                 return nil
             }

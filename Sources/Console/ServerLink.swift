@@ -1,6 +1,5 @@
 import Foundation
 import LineEditor
-import NIOConcurrencyHelpers
 import NIOCore
 import SMTPClient
 import SMTPCore
@@ -98,52 +97,7 @@ final class ServerLink {
     /// event loop (a script's), which must not block it. Returns false if the time passed first.
     func awaitEvents(milliseconds: Int32) async -> Bool {
         beforeBlocking()
-        let inbox = self.inbox
-        let eventLoop = self.eventLoop
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let wait = PendingWait(continuation)
-            // A callback, not a scheduled task: no promise and future to make for every reply.
-            guard
-                let timer = try? eventLoop.scheduleCallback(
-                    in: .milliseconds(Int64(milliseconds)), handler: WaitTimeout(inbox: inbox, wait: wait))
-            else {
-                // The loop is shutting down: nothing will arrive.
-                wait.resume(arrived: false)
-                return
-            }
-            inbox.whenEventsArrive {
-                timer.cancel()
-                wait.resume(arrived: true)
-            }
-        }
-    }
-
-    /// A wait for events that ends once: when they arrive, or when its time is up.
-    private final class PendingWait: Sendable {
-        private let continuation: NIOLockedValueBox<CheckedContinuation<Bool, Never>?>
-
-        init(_ continuation: CheckedContinuation<Bool, Never>) {
-            self.continuation = NIOLockedValueBox(continuation)
-        }
-
-        func resume(arrived: Bool) {
-            let waiting = continuation.withLockedValue { continuation in
-                defer { continuation = nil }
-                return continuation
-            }
-            waiting?.resume(returning: arrived)
-        }
-    }
-
-    /// The end of a `PendingWait` whose time is up.
-    private struct WaitTimeout: NIOScheduledCallbackHandler, Sendable {
-        let inbox: EventInbox<TaggedEvent>
-        let wait: PendingWait
-
-        func handleScheduledCallback(eventLoop: some EventLoop) {
-            inbox.cancelWaiter()
-            wait.resume(arrived: false)
-        }
+        return await inbox.awaitEvents(on: eventLoop, milliseconds: Int64(milliseconds))
     }
 
     /// The events of the current connection that arrived since the last call, oldest first.

@@ -33,7 +33,8 @@ public final class EventInbox<Event: Sendable>: WakeUpHolding, @unchecked Sendab
     /// Holds in force (`holdWakeUp`); while any is, posting writes no byte.
     private var holds = 0
     /// Called, once, instead of writing a byte for the next events (`whenEventsArrive`).
-    private var waiter: (@Sendable () -> Void)?
+    private var waiter: (token: WaiterToken, resume: @Sendable () -> Void)?
+    private var lastWaiterToken: UInt64 = 0
     private let readEnd: Int32
     private let writeEnd: Int32
 
@@ -98,21 +99,32 @@ public final class EventInbox<Event: Sendable>: WakeUpHolding, @unchecked Sendab
         }
     }
 
+    /// Names the closure one `whenEventsArrive` left, so that only its own wait takes it back.
+    public struct WaiterToken: Hashable, Sendable {
+        fileprivate let value: UInt64
+    }
+
     /// Calls `resume` once events wait and no hold is in force: at once if they do now, else
-    /// instead of the byte the next post would write. One waiter at a time.
-    public func whenEventsArrive(_ resume: @escaping @Sendable () -> Void) {
+    /// instead of the byte the next post would write. One waiter at a time: a new one replaces
+    /// the last.
+    @discardableResult
+    public func whenEventsArrive(_ resume: @escaping @Sendable () -> Void) -> WaiterToken {
         lock.lock()
-        waiter = resume
+        lastWaiterToken += 1
+        let token = WaiterToken(value: lastWaiterToken)
+        waiter = (token, resume)
         let wakeUp = claimWakeUp()
         lock.unlock()
         wake(wakeUp)
+        return token
     }
 
-    /// Takes back the closure `whenEventsArrive` left, if it was not called.
-    public func cancelWaiter() {
+    /// Takes back the closure that `whenEventsArrive` left and named `token`, if it is still
+    /// there: not one a later wait left in its place.
+    public func cancelWaiter(_ token: WaiterToken) {
         lock.lock()
         defer { lock.unlock() }
-        waiter = nil
+        if waiter?.token == token { waiter = nil }
     }
 
     public func holdWakeUp() {
@@ -136,7 +148,7 @@ public final class EventInbox<Event: Sendable>: WakeUpHolding, @unchecked Sendab
         guard holds == 0, !events.isEmpty else { return .none }
         if let waiter {
             self.waiter = nil
-            return .waiter(waiter)
+            return .waiter(waiter.resume)
         }
         guard !isSignalled else { return .none }
         isSignalled = true

@@ -76,9 +76,13 @@ public final class SMTPConnection: @unchecked Sendable {
             let channel: Channel
             switch address.endpoint {
             case .tcp(let host, let port) where settings.resolvedFamily != .any:
-                channel = try await connectInTurn(
-                    to: try AddressLookup.addresses(of: host, port: port, family: settings.resolvedFamily),
-                    bootstrap: bootstrap)
+                // getaddrinfo(3) blocks for as long as the resolver takes: on a pool thread, not
+                // on the event loop that a script's console runs on.
+                let family = settings.resolvedFamily
+                let addresses = try await NIOThreadPool.singleton.runIfActive {
+                    try AddressLookup.addresses(of: host, port: port, family: family)
+                }
+                channel = try await connectInTurn(to: addresses, bootstrap: bootstrap)
             case .tcp(let host, let port):
                 channel = try await bootstrap.connect(host: host, port: port).completion()
             case .unixSocket:

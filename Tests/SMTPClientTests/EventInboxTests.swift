@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import Testing
 
 @testable import SMTPClient
@@ -85,12 +86,62 @@ import Testing
     @Test func aCancelledWaiterIsNotCalledAndTheByteIsWrittenAgain() {
         let inbox = EventInbox<Int>()
         let calls = Counter()
-        inbox.whenEventsArrive { calls.add() }
-        inbox.cancelWaiter()
+        let token = inbox.whenEventsArrive { calls.add() }
+        inbox.cancelWaiter(token)
         inbox.post(1)
         #expect(calls.value == 0)
         #expect(isReadable(inbox))
         #expect(inbox.takeAll() == [1])
+    }
+
+    /// A wait that ends late takes back only its own closure, not the next wait's.
+    @Test func cancellingAnEarlierWaitLeavesTheLaterWaiter() {
+        let inbox = EventInbox<Int>()
+        let calls = Counter()
+        let earlier = inbox.whenEventsArrive { Issue.record("the replaced waiter was called") }
+        inbox.whenEventsArrive { calls.add() }
+        inbox.cancelWaiter(earlier)
+        inbox.post(1)
+        #expect(calls.value == 1)
+        #expect(!isReadable(inbox))
+    }
+
+    @Test func anAwaitEndsWhenAnEventArrives() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let inbox = EventInbox<Int>()
+        // Posted from the loop a little later, as the network thread would.
+        loop.scheduleTask(in: .milliseconds(20)) { inbox.post(1) }
+        #expect(await inbox.awaitEvents(on: loop, milliseconds: 30_000))
+        #expect(inbox.takeAll() == [1])
+        // Already waiting (and their byte written, no waiter being left): at once.
+        inbox.post(2)
+        #expect(await inbox.awaitEvents(on: loop, milliseconds: 30_000))
+        #expect(inbox.takeAll() == [2])
+        #expect(!isReadable(inbox))
+        try await group.shutdownGracefully()
+    }
+
+    /// When its time is up the wait takes its closure back: the next post writes the byte.
+    @Test func anAwaitThatTimesOutLeavesTheByteToTheNextPost() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let inbox = EventInbox<Int>()
+        #expect(await !inbox.awaitEvents(on: group.next(), milliseconds: 20))
+        inbox.post(1)
+        #expect(isReadable(inbox))
+        try await group.shutdownGracefully()
+    }
+
+    /// The loop shuts down while a wait is pending: the wait ends (nothing arrived), it is not
+    /// left suspended for ever.
+    @Test(.timeLimit(.minutes(1))) func anAwaitEndsWhenItsLoopShutsDown() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let inbox = EventInbox<Int>()
+        let waiting = Task { await inbox.awaitEvents(on: loop, milliseconds: 600_000) }
+        try await Task.sleep(for: .milliseconds(50))
+        try await group.shutdownGracefully()
+        #expect(await !waiting.value)
     }
 
     /// The interleaving the racing test below can only hope for: the taker takes the events
