@@ -188,14 +188,12 @@ extension Console {
         if let path = options.passwordFile {
             // A pool thread reads it: the file may be a pipe that a password manager is slow to
             // fill, and a script's console runs on the network thread.
-            let read = try? await NIOThreadPool.singleton.runIfActive {
-                try String(contentsOfFile: path, encoding: .utf8)
-            }
-            guard let text = read else {
-                emit(.warning, "cannot read --password-file \(path)")
+            do {
+                return try await NIOThreadPool.singleton.runIfActive { try Self.firstLine(ofFile: path) }
+            } catch {
+                emit(.warning, "cannot read --password-file \(VisibleText.escape(path)): \(Self.reason(error))")
                 return nil
             }
-            return String(text.prefix { $0 != "\n" && $0 != "\r" })
         }
         if let secret = ProcessInfo.processInfo.environment["EHLO_PASSWORD"] {
             return secret
@@ -205,6 +203,31 @@ extension Console {
             "no terminal to ask for the \(what): give --password-file FILE or set EHLO_PASSWORD (never on the command line)"
         )
         return nil
+    }
+
+    /// The first line of the file at `path`, read to its end. It may be a pipe
+    /// (`--password-file <(pass show mail)`), which `String(contentsOfFile:)` refuses.
+    private nonisolated static func firstLine(ofFile path: String) throws -> String {
+        let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? file.close() }
+        let octets = try file.readToEnd() ?? Data()
+        guard let text = String(data: octets, encoding: .utf8) else {
+            throw CocoaError(.fileReadInapplicableStringEncoding)
+        }
+        return String(text.prefix { $0 != "\n" && $0 != "\r" })
+    }
+
+    /// What went wrong reading a file, in the system's words ("No such file or directory").
+    private nonisolated static func reason(_ error: any Error) -> String {
+        if let cocoa = error as? CocoaError, cocoa.code == .fileReadInapplicableStringEncoding {
+            return "it is not UTF-8"
+        }
+        if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError,
+            posix.domain == NSPOSIXErrorDomain, let text = strerror(Int32(posix.code))
+        {
+            return String(cString: text)
+        }
+        return error.localizedDescription
     }
 
     /// `/b64 encode|decode TEXT`.

@@ -9,9 +9,12 @@ implicit TLS (tls_mta.py), and a scripted server that switches to TLS (tls_scrip
 listen on 127.0.0.1; ehlo connects to 127.0.0.1 and checks names with --sni localhost.
 """
 
+import errno
 import json
+import os
 import re
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -530,6 +533,58 @@ def test_auth_with_password_file(tls_practice, certs, console, tmp_path, mechani
                    str(password_file))
     assert run.returncode == 0, run
     assert run.lines_starting("S: 235 ") and f"*  authenticated as student with {mechanism.upper()}" in run.lines, run
+
+
+def test_password_file_may_be_a_pipe_that_is_filled_later(tls_practice, certs, console, tmp_path):
+    """A password manager's pipe (`--password-file <(pass show mail)`) gives the password when it
+    is ready; the console reads it then, off the connection's thread, and authenticates."""
+    server = tls_practice()
+    fifo = tmp_path / "password"
+    os.mkfifo(fifo)
+    written = []
+
+    def fill_when_opened():
+        time.sleep(1)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                descriptor = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as error:
+                if error.errno != errno.ENXIO:  # no reader yet
+                    raise
+                time.sleep(0.05)
+                continue
+            os.write(descriptor, (PASSWORD + "\n").encode())
+            os.close(descriptor)
+            written.append(True)
+            return
+
+    writer = threading.Thread(target=fill_when_opened)
+    writer.start()
+    run = auth_run(console, server, certs, "/auth plain student\nNOOP\nQUIT\n", "--password-file", str(fifo))
+    writer.join()
+    assert written, f"the console never opened the pipe: {run}"
+    assert run.returncode == 0, run
+    assert "*  authenticated as student with PLAIN" in run.lines, run
+    assert "C: AUTH PLAIN <redacted>" in run.lines, run
+    assert run.lines_starting("S: 250 "), run
+
+
+@pytest.mark.parametrize("kind, reason", [("missing", "No such file or directory"),
+                                          ("directory", "Is a directory"),
+                                          ("latin-1", "it is not UTF-8")])
+def test_an_unreadable_password_file_says_why_and_sends_nothing(tls_practice, certs, console, tmp_path, kind,
+                                                                reason):
+    server = tls_practice()
+    path = tmp_path / "password"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "latin-1":
+        path.write_bytes("pass\xe9\n".encode("latin-1"))
+    run = auth_run(console, server, certs, "/auth plain student\nNOOP\nQUIT\n", "--password-file", str(path))
+    assert f"!  cannot read --password-file {path}: {reason}" in run.lines, run
+    assert not run.lines_starting("C: AUTH"), run
+    assert run.lines_starting("S: 250 "), run  # the session goes on: NOOP is answered
 
 
 def test_user_option_on_the_command_line(tls_practice, certs, console):
