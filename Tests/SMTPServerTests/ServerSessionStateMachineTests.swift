@@ -254,8 +254,24 @@ struct ServerSessionStateMachineTests {
         _ = session.bytesReceived(
             Array("MAIL FROM:<a@b.test>\r\nRCPT TO:<student@practice.test>\r\nDATA\r\nhalf a mess".utf8))
         let actions = session.connectionClosed()
-        #expect(actions == [.log(.dataAbandoned(octets: 0))])
+        #expect(actions == [.log(.dataAbandoned(octets: 11))])
         #expect(actions.deliveredMessage == nil)
+    }
+
+    /// Found by FuzzServerSession: a line past 1,000 octets is taken in pieces as it comes, so
+    /// the octets a client left behind were counted one way whole and another way cut.
+    @Test(arguments: [[1_500], [600, 600, 300], [1_001, 1, 498], [1, 1_499]])
+    func theOctetsOfAnAbandonedLongLineAreCountedHoweverTheyCame(cuts: [Int]) {
+        var session = ServerSessionStateMachine.test()
+        session.open()
+        _ = session.bytesReceived(Array("MAIL FROM:<a@b.test>\r\nRCPT TO:<student@practice.test>\r\nDATA\r\n".utf8))
+        let line = Array(repeating: UInt8(ascii: "x"), count: 1_499) + [0x0D]
+        var offset = 0
+        for cut in cuts {
+            _ = session.bytesReceived(line[offset..<(offset + cut)])
+            offset += cut
+        }
+        #expect(session.connectionClosed() == [.log(.dataAbandoned(octets: 1_500))])
     }
 }
 

@@ -490,7 +490,9 @@ public struct ServerSessionStateMachine: Sendable {
     private func abandonedData() -> [Action] {
         switch state {
         case .receivingData(let transaction, _):
-            return [.log(.dataAbandoned(octets: transaction.receivedOctets))]
+            // What is read of an unfinished line counts too: a long line is taken into the
+            // message in pieces, so how much of it was taken depends on how the stream was cut.
+            return [.log(.dataAbandoned(octets: transaction.receivedOctets + input.count - readIndex))]
         case .receivingChunk(let reader, _):
             guard let transaction = reader.transaction else { return [] }
             return [.log(.dataAbandoned(octets: transaction.receivedOctets + reader.size - reader.remaining))]
