@@ -186,14 +186,7 @@ extension Console {
             return await input.readSecret(prompt: "\(what) for \(VisibleText.escape(user)) (not echoed): ")
         }
         if let path = options.passwordFile {
-            // A pool thread reads it: the file may be a pipe that a password manager is slow to
-            // fill, and a script's console runs on the network thread.
-            do {
-                return try await NIOThreadPool.singleton.runIfActive { try Self.firstLine(ofFile: path) }
-            } catch {
-                emit(.warning, "cannot read --password-file \(VisibleText.escape(path)): \(Self.reason(error))")
-                return nil
-            }
+            return await secret(fromFile: path)
         }
         if let secret = ProcessInfo.processInfo.environment["EHLO_PASSWORD"] {
             return secret
@@ -205,29 +198,38 @@ extension Console {
         return nil
     }
 
-    /// The first line of the file at `path`, read to its end. It may be a pipe
-    /// (`--password-file <(pass show mail)`), which `String(contentsOfFile:)` refuses.
-    private nonisolated static func firstLine(ofFile path: String) throws -> String {
-        let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? file.close() }
-        let octets = try file.readToEnd() ?? Data()
-        guard let text = String(data: octets, encoding: .utf8) else {
-            throw CocoaError(.fileReadInapplicableStringEncoding)
+    /// The first line of `--password-file`, read once for the run. A pool thread waits for it:
+    /// the file may be a pipe that a password manager is slow to fill (it may ask for its own
+    /// passphrase first), and a script's console runs on the network thread. After a second
+    /// without it the user is told what is awaited, and after the timeout it is given up.
+    private func secret(fromFile path: String) async -> String? {
+        if let kept = passwordFromFile, kept.path == path { return kept.secret }
+        let shownPath = VisibleText.escape(path)
+        let seconds = options.timeoutOverride ?? 60
+        do {
+            let (file, firstLine) = try await NIOThreadPool.singleton.runIfActive {
+                let file = try PasswordFile(path: path)
+                return (file, try file.read(waitingAtMost: min(seconds, 1) * 1000))
+            }
+            var secret = firstLine
+            if secret == nil, seconds > 1 {
+                emit(.event, "waiting up to \(seconds) s for a line in --password-file \(shownPath)")
+                secret = try await NIOThreadPool.singleton.runIfActive {
+                    try file.read(waitingAtMost: (seconds - 1) * 1000)
+                }
+            }
+            guard let secret else {
+                emit(.warning, "no line came in --password-file \(shownPath) in \(seconds) s: not authenticating")
+                return nil
+            }
+            passwordFromFile = (path, secret)
+            return secret
+        } catch let error as PasswordFile.ReadError {
+            emit(.warning, "cannot read --password-file \(shownPath): \(error.reason)")
+        } catch {
+            emit(.warning, "cannot read --password-file \(shownPath): \(error)")
         }
-        return String(text.prefix { $0 != "\n" && $0 != "\r" })
-    }
-
-    /// What went wrong reading a file, in the system's words ("No such file or directory").
-    private nonisolated static func reason(_ error: any Error) -> String {
-        if let cocoa = error as? CocoaError, cocoa.code == .fileReadInapplicableStringEncoding {
-            return "it is not UTF-8"
-        }
-        if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError,
-            posix.domain == NSPOSIXErrorDomain, let text = strerror(Int32(posix.code))
-        {
-            return String(cString: text)
-        }
-        return error.localizedDescription
+        return nil
     }
 
     /// `/b64 encode|decode TEXT`.

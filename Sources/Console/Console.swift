@@ -76,6 +76,9 @@ public actor Console {
     var observed: [SessionStateMachine.ReplyOutcome]?
     /// The lesson running (`--lesson N`, `/lesson N`), fed the session's events.
     var lesson: ActiveLesson?
+    /// The password read from `--password-file`, with its path, kept for the run: a pipe gives
+    /// it once.
+    var passwordFromFile: (path: String, secret: String)?
 
     var isScript: Bool { !input.isInteractive }
 

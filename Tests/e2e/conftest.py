@@ -67,14 +67,15 @@ class Run:
 
 @pytest.fixture
 def run_ehlo(ehlo_bin, tmp_path):
-    """run_ehlo(*args, input="...", timeout=30) -> Run. Script mode: stdin is a pipe.
+    """run_ehlo(*args, input="...", timeout=30, pass_fds=()) -> Run. Script mode: stdin is a pipe;
+    pass_fds are descriptors the child inherits (a pipe named /dev/fd/N, as a shell's <(...)).
 
     HOME points at a temporary directory and --no-history is added for the console, so no test
     touches the real user's files; XDG_CONFIG_HOME is tmp_path/config, so no real config file's
     profiles are read (a test writes tmp_path/config/ehlo/config.toml for its own).
     """
 
-    def run(*args, input="", timeout=RUN_TIMEOUT, env=None):
+    def run(*args, input="", timeout=RUN_TIMEOUT, env=None, pass_fds=()):
         environment = dict(os.environ)
         environment.update({"HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state"),
                             "XDG_CONFIG_HOME": str(tmp_path / "config"), "NO_COLOR": "1", "TERM": "dumb"})
@@ -83,7 +84,7 @@ def run_ehlo(ehlo_bin, tmp_path):
         data = input.encode() if isinstance(input, str) else input
         start = time.monotonic()
         completed = subprocess.run([ehlo_bin, *args], input=data, capture_output=True,
-                                   timeout=timeout, env=environment, cwd=str(tmp_path))
+                                   timeout=timeout, env=environment, cwd=str(tmp_path), pass_fds=pass_fds)
         return Run(completed, time.monotonic() - start)
 
     return run

@@ -570,9 +570,58 @@ def test_password_file_may_be_a_pipe_that_is_filled_later(tls_practice, certs, c
     assert run.lines_starting("S: 250 "), run
 
 
+def test_a_password_pipe_is_read_once_for_the_run_without_waiting_for_its_end(tls_practice, certs, run_ehlo):
+    """`--password-file <(pass show mail)`: a pipe (/dev/fd/N) gives its line once, and its writer
+    may stay open after it. The password is kept for the run, so the --user login of a /connect
+    with the same --password-file has it too (read again, the pipe would give nothing)."""
+    server = tls_practice()
+    reader, writer = os.pipe()
+    os.write(writer, (PASSWORD + "\n").encode())
+    try:
+        run = run_ehlo("--color", "never", "--no-history", "--timeout", REPLY_TIMEOUT, "--starttls", *trust(certs),
+                       "--user", USER, "--password-file", f"/dev/fd/{reader}", f"127.0.0.1:{server.port}",
+                       input=f"NOOP\n/connect 127.0.0.1:{server.port} --starttls {' '.join(trust(certs))} "
+                             f"--user {USER} --password-file /dev/fd/{reader}\nNOOP\nQUIT\n", pass_fds=[reader])
+    finally:
+        os.close(reader)
+        os.close(writer)
+    assert run.returncode == 0, run
+    assert run.lines.count(f"*  authenticated as {USER} with PLAIN") == 2, run
+    assert not run.lines_starting("!  "), run
+    assert run.elapsed < QUICK, run
+
+
+def test_a_password_pipe_nobody_writes_is_given_up_after_the_timeout(tls_practice, certs, console, tmp_path):
+    """A FIFO that no writer opens: the console says what it waits for, gives up after --timeout,
+    sends no credentials, and the session goes on."""
+    server = tls_practice()
+    fifo = tmp_path / "password"
+    os.mkfifo(fifo)
+    run = auth_run(console, server, certs, "/auth plain student\nNOOP\nQUIT\n", "--password-file", str(fifo),
+                   "--timeout", "3")
+    assert f"*  waiting up to 3 s for a line in --password-file {fifo}" in run.lines, run
+    assert f"!  no line came in --password-file {fifo} in 3 s: not authenticating" in run.lines, run
+    assert not run.lines_starting("C: AUTH"), run
+    assert run.lines_starting("S: 250 "), run  # NOOP is answered
+    assert run.returncode == 5, run  # the exit status of an AUTH that failed
+    assert 3 <= run.elapsed < 3 + QUICK, run
+
+
+def test_a_password_file_with_crlf_line_ends(tls_practice, certs, console, tmp_path):
+    """Saved on Windows: the CR of CR LF is not part of the password."""
+    server = tls_practice()
+    path = tmp_path / "password"
+    path.write_bytes((PASSWORD + "\r\nsecond line\r\n").encode())
+    run = auth_run(console, server, certs, "/auth plain student\nQUIT\n", "--password-file", str(path))
+    assert f"*  authenticated as {USER} with PLAIN" in run.lines, run
+
+
 @pytest.mark.parametrize("kind, reason", [("missing", "No such file or directory"),
                                           ("directory", "Is a directory"),
-                                          ("latin-1", "it is not UTF-8")])
+                                          ("latin-1", "it is not UTF-8"),
+                                          ("empty", "its first line is empty"),
+                                          ("blank-line", "its first line is empty"),
+                                          ("no-line-end", "it has no line end in its first 64 KiB")])
 def test_an_unreadable_password_file_says_why_and_sends_nothing(tls_practice, certs, console, tmp_path, kind,
                                                                 reason):
     server = tls_practice()
@@ -581,6 +630,12 @@ def test_an_unreadable_password_file_says_why_and_sends_nothing(tls_practice, ce
         path.mkdir()
     elif kind == "latin-1":
         path.write_bytes("pass\xe9\n".encode("latin-1"))
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "blank-line":
+        path.write_bytes(b"\n" + PASSWORD.encode() + b"\n")
+    elif kind == "no-line-end":
+        path.write_bytes(b"x" * (70 * 1024))
     run = auth_run(console, server, certs, "/auth plain student\nNOOP\nQUIT\n", "--password-file", str(path))
     assert f"!  cannot read --password-file {path}: {reason}" in run.lines, run
     assert not run.lines_starting("C: AUTH"), run
