@@ -273,6 +273,50 @@ struct ServerSessionStateMachineTests {
         }
         #expect(session.connectionClosed() == [.log(.dataAbandoned(octets: 1_500))])
     }
+
+    /// The count is of the message: a stuffing period is not part of it (RFC 5321 §4.5.2), and
+    /// a lone period, with or without its CR, may be the end of the data.
+    @Test(arguments: [
+        ("..abc", 4), ("x\r\n.", 3), ("x\r\n.\r", 3), (".x\r\n.y", 4), ("x\r\n..", 4), ("x\r", 2),
+    ])
+    func anAbandonedMessageIsCountedWithoutItsStuffingPeriods(tail: String, octets: Int) {
+        for cut in 0...tail.utf8.count {
+            var session = ServerSessionStateMachine.test()
+            session.open()
+            _ = session.bytesReceived(
+                Array("MAIL FROM:<a@b.test>\r\nRCPT TO:<student@practice.test>\r\nDATA\r\n".utf8))
+            _ = session.bytesReceived(tail.utf8.prefix(cut))
+            _ = session.bytesReceived(tail.utf8.dropFirst(cut))
+            #expect(session.connectionClosed() == [.log(.dataAbandoned(octets: octets))], "cut at \(cut)")
+        }
+    }
+
+    /// Replies past the budget of one read leave the rest of the input unread until the replies
+    /// are written: a client that sent the whole message and QUIT, and left before that, has
+    /// sent no more than the message.
+    @Test func anAbandonedMessageLeftUnreadIsCountedUpToItsEnd() throws {
+        let start = "MAIL FROM:<a@b.test>\r\nRCPT TO:<student@practice.test>\r\nDATA\r\n"
+        let message = "line one\r\n..two\r\n.\r\nQUIT\r\n"
+        func session(afterNOOPs count: Int) -> (ServerSessionStateMachine, [ServerSessionStateMachine.Action]) {
+            var session = ServerSessionStateMachine.test()
+            session.open()
+            let actions = session.bytesReceived(
+                Array((String(repeating: "NOOP\r\n", count: count) + start + message).utf8))
+            return (session, actions)
+        }
+        // The fewest NOOPs that spend the budget: with one fewer, not even the 354 spent it, so
+        // with these it is the 354 that does (a NOOP's reply is shorter).
+        var range = 0..<100_000
+        while range.count > 1 {
+            let middle = range.lowerBound + range.count / 2
+            let isSpent = session(afterNOOPs: middle - 1).0.isReplyBudgetSpent
+            range = isSpent ? range.lowerBound..<middle : middle..<range.upperBound
+        }
+        var (session, actions) = session(afterNOOPs: range.lowerBound)
+        try #require(actions.codes.last == 354)
+        actions = session.connectionClosed()
+        #expect(actions == [.log(.dataAbandoned(octets: "line one\r\n.two\r\n".utf8.count))])
+    }
 }
 
 @Suite("VRFY, EXPN, HELP and the session's limits")

@@ -48,6 +48,25 @@ extension ServerSessionStateMachine {
         return .lineTaken
     }
 
+    /// The message octets a client had sent when it left in the middle of DATA: those taken, and
+    /// those read but not taken yet, counted as `readDataLine` would take them, so that the count
+    /// does not depend on how the stream was cut (a long line is taken in pieces as it comes, and
+    /// a reply budget can leave whole lines unread). No stuffing period is counted, nor anything
+    /// from the end of the data on; an unfinished `.` or `.` CR may be that end.
+    func octetsOfAbandonedMessage(_ transaction: Transaction, _ reader: DataReader) -> Int {
+        var machine = self
+        var counting = transaction
+        var reader = reader
+        counting.isOversized = true  // `take` counts and keeps nothing
+        var step = DataStep.lineTaken
+        while step == .lineTaken { step = machine.readDataLine(&counting, &reader) }
+        guard step == .needsMoreInput else { return counting.receivedOctets }
+        let rest = machine.input[machine.readIndex...]
+        if reader.isInsideLongLine { return counting.receivedOctets + rest.count }
+        if rest.elementsEqual([0x2E]) || rest.elementsEqual([0x2E, 0x0D]) { return counting.receivedOctets }
+        return counting.receivedOctets + rest.count - (rest.first == 0x2E ? 1 : 0)
+    }
+
     enum DataStep {
         case needsMoreInput
         case lineTaken

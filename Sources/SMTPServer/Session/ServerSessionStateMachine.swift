@@ -489,10 +489,8 @@ public struct ServerSessionStateMachine: Sendable {
     /// A message in progress is dropped: nothing of it is stored.
     private func abandonedData() -> [Action] {
         switch state {
-        case .receivingData(let transaction, _):
-            // What is read of an unfinished line counts too: a long line is taken into the
-            // message in pieces, so how much of it was taken depends on how the stream was cut.
-            return [.log(.dataAbandoned(octets: transaction.receivedOctets + input.count - readIndex))]
+        case .receivingData(let transaction, let reader):
+            return [.log(.dataAbandoned(octets: octetsOfAbandonedMessage(transaction, reader)))]
         case .receivingChunk(let reader, _):
             guard let transaction = reader.transaction else { return [] }
             return [.log(.dataAbandoned(octets: transaction.receivedOctets + reader.size - reader.remaining))]
