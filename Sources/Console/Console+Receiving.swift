@@ -59,7 +59,8 @@ extension Console {
                 // The console's own thread: blocking it is what lets Ctrl-C end the wait.
                 if link.waitForEvents(milliseconds: milliseconds) == .interrupted { return .interrupted }
             } else {
-                _ = await link.awaitEvents(milliseconds: milliseconds)
+                // A loop that is shutting down would end every further wait at once.
+                if await link.awaitEvents(milliseconds: milliseconds) == .loopShutDown { return .disconnected }
             }
         }
     }

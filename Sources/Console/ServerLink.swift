@@ -94,8 +94,8 @@ final class ServerLink {
     }
 
     /// Waits at most `milliseconds` for an event to arrive, suspended: for a console on the
-    /// event loop (a script's), which must not block it. Returns false if the time passed first.
-    func awaitEvents(milliseconds: Int32) async -> Bool {
+    /// event loop (a script's), which must not block it.
+    func awaitEvents(milliseconds: Int32) async -> AwaitOutcome {
         beforeBlocking()
         return await inbox.awaitEvents(on: eventLoop, milliseconds: Int64(milliseconds))
     }

@@ -112,11 +112,11 @@ import Testing
         let inbox = EventInbox<Int>()
         // Posted from the loop a little later, as the network thread would.
         loop.scheduleTask(in: .milliseconds(20)) { inbox.post(1) }
-        #expect(await inbox.awaitEvents(on: loop, milliseconds: 30_000))
+        #expect(await inbox.awaitEvents(on: loop, milliseconds: 30_000) == .arrived)
         #expect(inbox.takeAll() == [1])
         // Already waiting (and their byte written, no waiter being left): at once.
         inbox.post(2)
-        #expect(await inbox.awaitEvents(on: loop, milliseconds: 30_000))
+        #expect(await inbox.awaitEvents(on: loop, milliseconds: 30_000) == .arrived)
         #expect(inbox.takeAll() == [2])
         #expect(!isReadable(inbox))
         try await group.shutdownGracefully()
@@ -126,14 +126,14 @@ import Testing
     @Test func anAwaitThatTimesOutLeavesTheByteToTheNextPost() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let inbox = EventInbox<Int>()
-        #expect(await !inbox.awaitEvents(on: group.next(), milliseconds: 20))
+        #expect(await inbox.awaitEvents(on: group.next(), milliseconds: 20) == .timedOut)
         inbox.post(1)
         #expect(isReadable(inbox))
         try await group.shutdownGracefully()
     }
 
-    /// The loop shuts down while a wait is pending: the wait ends (nothing arrived), it is not
-    /// left suspended for ever.
+    /// The loop shuts down while a wait is pending: the wait ends and says so (a taker must not
+    /// wait again), it is not left suspended for ever; a wait on a loop already gone ends at once.
     @Test(.timeLimit(.minutes(1))) func anAwaitEndsWhenItsLoopShutsDown() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
@@ -141,7 +141,7 @@ import Testing
         let waiting = Task { await inbox.awaitEvents(on: loop, milliseconds: 600_000) }
         try await Task.sleep(for: .milliseconds(50))
         try await group.shutdownGracefully()
-        #expect(await !waiting.value)
+        #expect(await waiting.value == .loopShutDown)
     }
 
     /// The interleaving the racing test below can only hope for: the taker takes the events
