@@ -161,6 +161,7 @@ class ScriptedServer:
       ("rst",)                  close with SO_LINGER 0: the client gets a TCP RST, not a FIN
       ("inject", b"...")        as send, for bytes the client must never show as a reply
                                 (plaintext after STARTTLS's 220, garbage instead of TLS)
+      ("repeat", b"...", n)     write the bytes n times over (a flood of a hundred megabytes)
 
     A failed expectation, a timeout or EOF stops the play; `errors` says what happened, so the
     test can assert on it (`server.assert_ok()`). `chunks` keeps what each recv() returned, so a
@@ -242,6 +243,14 @@ class ScriptedServer:
             return False
         elif kind == "inject":
             self.connection.sendall(step[1])
+        elif kind == "repeat":
+            # ("repeat", chunk, count): the chunk count times, a megabyte or so a write, so that a
+            # flood of any size is never held whole, here or in the table that describes it.
+            chunk, left = step[1], step[2]
+            batch = max(1, (1 << 20) // len(chunk))
+            while left > 0:
+                self.connection.sendall(chunk * min(batch, left))
+                left -= batch
         elif kind == "drip":
             for index in range(len(step[1])):
                 self.connection.sendall(step[1][index:index + 1])

@@ -278,6 +278,31 @@ def _(env):
     wait_until_served(env.port)
 
 
+@case("flood-1000-connections-with-the-defaults", during=False, rss_mb=80, timeout=120)
+def _(env):
+    """`ehlo serve` as it starts, no limit given: 50 sessions an address, 200 in all. One address
+    opens 100, then 18 others 50 each; none of them is 127.0.0.1, which is served after."""
+    sockets = []
+    try:
+        sources = ["127.0.0.2"] * 100 + [f"127.0.0.{10 + index // 50}" for index in range(900)]
+        for source in sources:
+            sockets.append(socket.create_connection(("127.0.0.1", env.port), timeout=20,
+                                                    source_address=(source, 0)))
+        replies = []
+        for sock in sockets:
+            wire = Wire.__new__(Wire)
+            wire.sock, wire.buffer = sock, b""
+            replies.append(wire.reply())
+        served = [code for code, _ in replies if code == 220]
+        per_address = [lines[0] for code, lines in replies if code == 421 and "from 127.0.0.2" in lines[0]]
+        in_all = [lines[0] for code, lines in replies if code == 421 and "(200 open)" in lines[0]]
+        assert (len(served), len(per_address), len(in_all)) == (200, 50, 750), replies[:3]
+    finally:
+        for sock in sockets:
+            sock.close()
+    wait_until_served(env.port)
+
+
 @case("too-many-from-one-address", "--max-connections-per-client", "5")
 def _(env):
     five = [env.hostile().greeted(hello=None) for _ in range(5)]
