@@ -170,6 +170,10 @@ CASES = {
         [("drip", b"220 drip.test ESMTP\r\n", 0.1), *hello(), *quit_()],
         "EHLO client.test\n/expect 250\n", timeout="6",
         shows=(r"^S: 220 drip\.test ESMTP$",), never=("timeout",)),
+    # A byte a second (8 s): slow, but within the time the greeting is given, so it is waited for.
+    "greeting-a-byte-a-second": Hostile(
+        [("drip", b"220 ok\r\n", 1.0), *hello(), *quit_()],
+        "EHLO client.test\n/expect 250\n", timeout="15", shows=(r"^S: 220 ok$",), never=("timeout",)),
     "greeting-drip-past-timeout": Hostile(
         [("drip", b"220 " + b"s" * 60, 0.1)],
         "EHLO client.test\n", timeout="1", status=2,
