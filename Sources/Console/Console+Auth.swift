@@ -209,7 +209,7 @@ extension Console {
         do {
             let (file, firstLine) = try await NIOThreadPool.singleton.runIfActive {
                 let file = try PasswordFile(path: path)
-                return (file, try file.read(waitingAtMost: min(seconds, 1) * 1000))
+                return (file, try file.read(waitingAtMost: 1000))
             }
             var secret = firstLine
             if secret == nil, seconds > 1 {
@@ -227,7 +227,8 @@ extension Console {
         } catch let error as PasswordFile.ReadError {
             emit(.warning, "cannot read --password-file \(shownPath): \(error.reason)")
         } catch {
-            emit(.warning, "cannot read --password-file \(shownPath): \(error)")
+            // The thread pool is not running: ehlo is ending.
+            emit(.warning, "cannot read --password-file \(shownPath): \(VisibleText.escape(String(describing: error)))")
         }
         return nil
     }

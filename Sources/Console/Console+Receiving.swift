@@ -59,8 +59,12 @@ extension Console {
                 // The console's own thread: blocking it is what lets Ctrl-C end the wait.
                 if link.waitForEvents(milliseconds: milliseconds) == .interrupted { return .interrupted }
             } else {
-                // A loop that is shutting down would end every further wait at once.
-                if await link.awaitEvents(milliseconds: milliseconds) == .loopShutDown { return .disconnected }
+                // A loop that is shutting down would end every further wait at once, and its
+                // connection can never say it closed: the console closes it.
+                if await link.awaitEvents(milliseconds: milliseconds) == .loopShutDown {
+                    closeConnection(reason: "the network thread has stopped")
+                    return .disconnected
+                }
             }
         }
     }

@@ -7,11 +7,17 @@ import Foundation
 /// writer and read as its octets come, up to the first LF, and never past `maximumLength`
 /// (`/dev/zero` has no first line). What has not come within the wait is reported, not waited
 /// for without end: a script must not hang on a FIFO that nobody opens.
+///
+/// `@unchecked Sendable`: it goes to a pool thread and back, one `read` at a time, each awaited
+/// before the next; nothing else touches it.
 final class PasswordFile: @unchecked Sendable {
     enum ReadError: Error, Equatable {
         /// open(2), poll(2) or read(2) failed: its errno.
         case system(Int32)
+        /// Nothing at all came: an empty file, or a pipe whose writer closed without a word (a
+        /// password manager that failed).
         case empty
+        case emptyFirstLine
         case notUTF8
         case tooLong
     }
@@ -38,7 +44,8 @@ final class PasswordFile: @unchecked Sendable {
     /// within `milliseconds`. Blocks for at most that long: it is called on a pool thread.
     ///
     /// A FIFO opened with no writer reads as at its end, so `poll(2)` is asked first: on Linux it
-    /// waits until a writer has connected and written, or has closed.
+    /// waits until a writer has connected and written, or has closed. (Where it reports the end
+    /// at once instead, such a FIFO reads as empty.)
     func read(waitingAtMost milliseconds: Int) throws(ReadError) -> String? {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(milliseconds) * 1_000_000
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -53,6 +60,7 @@ final class PasswordFile: @unchecked Sendable {
                 continue
             }
             guard ready > 0 else { return nil }
+            guard request.revents & Int16(POLLNVAL) == 0 else { throw .system(EBADF) }
             let count = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 guard errno == EAGAIN || errno == EINTR else { throw .system(errno) }
@@ -65,7 +73,8 @@ final class PasswordFile: @unchecked Sendable {
         var line = octets.prefix { $0 != 0x0A }
         if line.last == 0x0D { line.removeLast() }
         guard line.count <= Self.maximumLength else { throw .tooLong }
-        guard !line.isEmpty else { throw .empty }
+        guard !octets.isEmpty else { throw .empty }
+        guard !line.isEmpty else { throw .emptyFirstLine }
         guard let text = String(validating: line, as: UTF8.self) else { throw .notUTF8 }
         return text
     }
@@ -76,7 +85,8 @@ extension PasswordFile.ReadError {
     var reason: String {
         switch self {
         case .system(let code): String(cString: strerror(code))
-        case .empty: "its first line is empty"
+        case .empty: "it is empty"
+        case .emptyFirstLine: "its first line is empty"
         case .notUTF8: "it is not UTF-8"
         case .tooLong: "it has no line end in its first \(PasswordFile.maximumLength / 1024) KiB"
         }

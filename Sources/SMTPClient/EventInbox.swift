@@ -205,4 +205,11 @@ public final class EventInbox<Event: Sendable>: WakeUpHolding, @unchecked Sendab
         defer { lock.unlock() }
         return events.isEmpty
     }
+
+    /// A closure of `whenEventsArrive` is waiting to be called.
+    var hasWaiter: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return waiter != nil
+    }
 }

@@ -133,13 +133,14 @@ import Testing
     }
 
     /// The loop shuts down while a wait is pending: the wait ends and says so (a taker must not
-    /// wait again), it is not left suspended for ever; a wait on a loop already gone ends at once.
+    /// wait again), it is not left suspended for ever.
     @Test(.timeLimit(.minutes(1))) func anAwaitEndsWhenItsLoopShutsDown() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let inbox = EventInbox<Int>()
         let waiting = Task { await inbox.awaitEvents(on: loop, milliseconds: 600_000) }
-        try await Task.sleep(for: .milliseconds(50))
+        // Until the wait is in place: its timeout scheduled, its closure left with the inbox.
+        while !inbox.hasWaiter { try await Task.sleep(for: .milliseconds(5)) }
         try await group.shutdownGracefully()
         #expect(await waiting.value == .loopShutDown)
     }

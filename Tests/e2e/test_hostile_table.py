@@ -365,7 +365,9 @@ def visible(line):
 
 def sent(step):
     """What a send, drip or repeat step writes, as far as ehlo keeps it: of a repeat, enough to
-    pass the limits of a line and of a reply (ehlo drops the rest); of a send, not step[2]."""
+    pass the limits of a line and of a reply (ehlo drops the rest); of a send, not step[2]. A
+    repeat is taken to be lines of one reply, or a piece of one line: of a repeat of whole
+    replies, ehlo would show more than this, which `assert_in_order` lets pass unchecked."""
     if step[0] != "repeat":
         return step[1]
     chunk, count = step[1], step[2]
@@ -518,8 +520,9 @@ def test_hostile_server_in_a_script(name, tls_scripted_server, certs, ehlo_bin, 
 # The REPL, in a terminal
 
 
-PROMPT = re.compile(r"^(ehlo( \S+)?( \[[^]]*\])?|data|bdat \d+/\d+)>$")
-TYPED = re.compile(r"^(ehlo( \S+)?( \[[^]]*\])?|data|bdat \d+/\d+)> ")
+PROMPT_TEXT = r"(ehlo( \S+)?( \[[^]]*\])?|data|bdat \d+/\d+)>"
+PROMPT = re.compile(f"^{PROMPT_TEXT}$")  # a prompt waiting for a line
+TYPED = re.compile(f"^{PROMPT_TEXT} ")  # a line typed at one
 
 
 def control_contexts(case):

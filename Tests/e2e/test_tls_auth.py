@@ -619,7 +619,8 @@ def test_a_password_file_with_crlf_line_ends(tls_practice, certs, console, tmp_p
 @pytest.mark.parametrize("kind, reason", [("missing", "No such file or directory"),
                                           ("directory", "Is a directory"),
                                           ("latin-1", "it is not UTF-8"),
-                                          ("empty", "its first line is empty"),
+                                          ("empty", "it is empty"),
+                                          ("pipe-closed-without-a-word", "it is empty"),
                                           ("blank-line", "its first line is empty"),
                                           ("no-line-end", "it has no line end in its first 64 KiB")])
 def test_an_unreadable_password_file_says_why_and_sends_nothing(tls_practice, certs, console, tmp_path, kind,
@@ -632,6 +633,10 @@ def test_an_unreadable_password_file_says_why_and_sends_nothing(tls_practice, ce
         path.write_bytes("pass\xe9\n".encode("latin-1"))
     elif kind == "empty":
         path.write_bytes(b"")
+    elif kind == "pipe-closed-without-a-word":
+        # A FIFO whose writer (a password manager that failed) opens it and closes it at once.
+        os.mkfifo(path)
+        threading.Thread(target=lambda: os.close(os.open(path, os.O_WRONLY)), daemon=True).start()
     elif kind == "blank-line":
         path.write_bytes(b"\n" + PASSWORD.encode() + b"\n")
     elif kind == "no-line-end":
