@@ -4,6 +4,7 @@
 #   make test      unit tests, then the whole binary against a real MTA and in a real terminal
 #   make install   the binary and the man page under $(PREFIX)
 #   make fuzz      the libFuzzer targets (Fuzz/), each for FUZZ_SECONDS, with the executions counted
+#   make fuzz-smoke  CI's short run of three of them
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
@@ -26,7 +27,7 @@ APT_PACKAGES = libedit-dev pkg-config tmux mandoc swaks postfix chromium firefox
 # What `make bench` runs beside ehlo, besides swaks and smtp-source: a raw socket copy.
 BENCH_PACKAGES = socat
 
-.PHONY: all build release test unit-test e2e-test fuzz fuzz-corpus practice bench install install-files uninstall deps \
+.PHONY: all build release test unit-test e2e-test fuzz fuzz-corpus fuzz-smoke practice bench install install-files uninstall deps \
 	deps-build lint-man clean
 
 all: build
@@ -72,6 +73,14 @@ fuzz: deps-build
 FUZZ_REPLAY = for target in $(FUZZ_TARGETS); do .build/debug/$$target Fuzz/corpus/$$target || exit 1; done
 fuzz-corpus: build
 	@$(FUZZ_REPLAY)
+
+# CI's short libFuzzer run (.ci/run): the targets whose code builds without SwiftNIO, whose
+# sanitizer build (with BoringSSL's) takes ten minutes; these take one. Each mutates its
+# seed corpus for FUZZ_SMOKE_SECONDS under the same invariants; a finding fails the run.
+FUZZ_SMOKE_TARGETS ?= FuzzReplies FuzzEHLO FuzzTranscript
+FUZZ_SMOKE_SECONDS ?= 20
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) FUZZ_TARGETS="$(FUZZ_SMOKE_TARGETS)"
 
 # The console on the practice server, started in-process on a free loopback port.
 practice: build
