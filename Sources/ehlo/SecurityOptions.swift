@@ -121,7 +121,7 @@ struct SecurityOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Read the password (first line) from FILE when there is no terminal; never give it on the command line.",
+            "Read the password (first line) from FILE, a pipe too, when there is no terminal; never give it on the command line.",
             valueName: "file"))
     var passwordFile: String?
 
